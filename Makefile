@@ -1,0 +1,45 @@
+# Two commands for a fresh machine with Python 3.11, git and make:
+#   make demo   -- venv, install, and run init/validate/plan/apply/drift on examples/
+#   make test   -- venv with dev extras, and the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO   := .demo
+
+.PHONY: demo test install install-dev lint schema docs bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml terraform-provider/pyproject.toml pulumi/pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]" -e ./terraform-provider -e ./pulumi
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: $(VENV)/.installed
+	@bash scripts/demo.sh $(BIN)/finopsmetrics $(DEMO)
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -q tests terraform-provider/tests pulumi/tests; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+schema: $(VENV)/.installed
+	$(BIN)/python -m finopsmetrics_cli.tools.generate
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache

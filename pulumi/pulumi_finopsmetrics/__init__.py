@@ -1,0 +1,1 @@
+"""Pulumi SDK for finopsmetrics."""

@@ -1,0 +1,5 @@
+"""finopsmetrics: FinOps-as-Code (validate, plan, apply, drift, import, reconcile)."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,142 @@
+"""The state contract: what every state back end offers and what the engine uses.
+
+Split as SQLMesh splits it: :class:`StateReader` for read-only users (validate,
+plan, drift open the database read-only so many can run at once) and
+:class:`StateWriter` for apply and the single-object API, which hold the lock.
+The DuckDB implementation lives in ``state.store``; the S3 wrapper in
+``state.remote`` downloads/uploads around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+Manager = Literal["config", "terraform", "pulumi"]
+MANAGERS: tuple[str, ...] = ("config", "terraform", "pulumi")
+Action = Literal["create", "update", "delete", "replace", "import", "adopt", "forget", "edit"]
+
+
+@dataclass(frozen=True, slots=True)
+class LiveObject:
+    """One object as it is live.
+
+    ``spec`` is what is live now; ``applied_spec`` is what its manager last
+    applied. They differ when someone changed the object outside its manager:
+    that difference is drift. ``manager`` is None for unmanaged objects (created
+    by hand or imported but not yet claimed).
+    """
+
+    kind: str
+    name: str
+    spec: dict[str, Any]
+    manager: str | None
+    applied_spec: dict[str, Any] | None
+    version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    updated_source: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+    @property
+    def drifted(self) -> bool:
+        return self.manager is not None and self.applied_spec != self.spec
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One append-only history row."""
+
+    id: int
+    serial: int
+    address: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    manager: str | None
+    actor: str
+    source: str
+    at: datetime
+    git_commit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StateInfo:
+    path: str
+    lineage: str
+    serial: int
+    schema_version: int
+    objects: int
+
+
+@dataclass(frozen=True, slots=True)
+class LockInfo:
+    """Who holds the write lock; rendered in every lock error."""
+
+    id: str
+    who: str
+    operation: str
+    pid: int
+    host: str
+    created_at: datetime
+
+    def describe(self) -> str:
+        return (
+            f"ID {self.id}, held by {self.who} for {self.operation!r} "
+            f"(pid {self.pid} on {self.host}) since {self.created_at:%Y-%m-%d %H:%M:%S}Z"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One change inside a transaction (what ``StateWriter.commit`` takes).
+
+    ``action`` create/update/replace/import/adopt set spec (and, with a
+    manager, applied_spec); delete/forget remove the row; edit changes the live
+    spec without touching manager or applied_spec (an out-of-band change).
+    """
+
+    action: Action
+    kind: str
+    name: str
+    spec: dict[str, Any] | None
+    manager: str | None
+
+
+class StateReader(Protocol):
+    def info(self) -> StateInfo: ...
+    def get(self, address: str) -> LiveObject | None: ...
+    def list(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]: ...
+    def history(self, address: str | None = None, limit: int | None = None) -> list[HistoryEntry]: ...
+    def last_change(self, address: str) -> HistoryEntry | None: ...
+    def close(self) -> None: ...
+
+
+class StateWriter(StateReader, Protocol):
+    def commit(
+        self,
+        writes: Sequence[Write],
+        *,
+        actor: str,
+        source: str,
+        git_commit: str | None = None,
+        expected_serial: int | None = None,
+        progress: Any = None,
+    ) -> int:
+        """Apply every write in ONE transaction, append history, bump serial; return it.
+
+        ``expected_serial`` guards saved plans: a mismatch raises ``PlanError``
+        ("saved plan is stale") and nothing is written.
+        """
+        ...
+
+
+def iter_addresses(objects: Iterable[LiveObject]) -> list[str]:
+    return [o.address for o in objects]
