@@ -1,0 +1,236 @@
+"""``finopsmetrics reconcile`` and ``finopsmetrics reconcile status``.
+
+A thin layer: option parsing, signal handling and JSON-lines logging; the loop
+itself is :class:`finopsmetrics_cli.gitops.reconciler.Reconciler`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+
+from finopsmetrics_cli.errors import FinopsError
+
+DEFAULT_STATE = Path(".finopsmetrics") / "state.duckdb"
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str, option: str) -> float:
+    """``60s``, ``5m``, ``1h``, ``500ms`` or plain seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise typer.BadParameter(
+            f"{text!r} is not a duration (e.g. 30s, 5m, 1h)", param_hint=option
+        )
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def default_work_dir(state: str | None) -> Path:
+    """Beside a local state (``.finopsmetrics/reconcile``); under ``./.finopsmetrics`` for S3."""
+    location = state or os.environ.get("FINOPSMETRICS_STATE") or str(DEFAULT_STATE)
+    if location.startswith("s3://"):
+        return Path(".finopsmetrics") / "reconcile"
+    return Path(location).expanduser().parent / "reconcile"
+
+
+def _fail(exc: FinopsError) -> typer.Exit:
+    typer.echo(f"error: {exc.message}", err=True)
+    if exc.hint:
+        typer.echo(f"  hint: {exc.hint}", err=True)
+    return typer.Exit(exc.exit_code)
+
+
+class JsonLinesLog:
+    """One JSON object per line, flushed at once (journald / kubectl logs friendly)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def __call__(self, record: dict[str, Any]) -> None:
+        line = {
+            "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": "info",
+            **record,
+        }
+        if record.get("ok") is False and "level" not in record:
+            line["level"] = "warning"
+        with self.lock:
+            self.stream.write(json.dumps(line, default=str, sort_keys=False) + "\n")
+            self.stream.flush()
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="GitOps: follow a git branch and keep live state converged.",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+
+    @group.callback()
+    def reconcile(
+        ctx: typer.Context,
+        repo: Annotated[
+            str | None, typer.Option("--repo", help="Git URL or local path to follow.")
+        ] = None,
+        ref: Annotated[
+            str, typer.Option("--ref", help="Branch, tag or commit to follow.")
+        ] = "main",
+        path: Annotated[
+            list[str] | None,
+            typer.Option("--path", help="Config file or directory in the repository (repeatable)."),
+        ] = None,
+        interval: Annotated[
+            str, typer.Option("--interval", help="Time between cycles (60s, 5m).")
+        ] = "60s",
+        once: Annotated[
+            bool, typer.Option("--once", help="Run one cycle and exit (cron).")
+        ] = False,
+        mode: Annotated[
+            str, typer.Option("--mode", help="apply, or drift-only to never write.")
+        ] = "apply",
+        self_heal: Annotated[
+            bool, typer.Option("--self-heal", help="Revert drift by re-applying.")
+        ] = False,
+        max_destroy: Annotated[
+            int | None,
+            typer.Option("--max-destroy", min=0, help="Refuse commits destroying more than N."),
+        ] = None,
+        state: Annotated[
+            str | None, typer.Option("--state", help="State path or s3://bucket/key.")
+        ] = None,
+        work_dir: Annotated[
+            Path | None,
+            typer.Option("--work-dir", help="Git mirror and status.json (default: beside state)."),
+        ] = None,
+        log_file: Annotated[
+            Path | None, typer.Option("--log-file", help="Append JSON-lines logs here.")
+        ] = None,
+        lock_timeout: Annotated[
+            str, typer.Option("--lock-timeout", help="Wait this long for the state lock.")
+        ] = "30s",
+    ) -> None:
+        """Follow --repo at --ref: apply new commits, report or heal drift between them."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if not repo:
+            typer.echo("error: --repo is required (a git URL or a local path)", err=True)
+            raise typer.Exit(1)
+        if mode not in ("apply", "drift-only"):
+            raise typer.BadParameter("must be apply or drift-only", param_hint="--mode")
+        from finopsmetrics_cli.gitops.reconciler import ReconcileOptions, Reconciler
+
+        options = ReconcileOptions(
+            repo=repo,
+            ref=ref,
+            paths=tuple(p.strip("/") or "." for p in (path or ["finopsmetrics.yaml"])),
+            interval=parse_duration(interval, "--interval"),
+            mode=mode,  # type: ignore[arg-type]
+            self_heal=self_heal,
+            max_destroy=max_destroy,
+            state=state,
+            work_dir=work_dir or default_work_dir(state),
+            lock_timeout=parse_duration(lock_timeout, "--lock-timeout"),
+        )
+        stream: IO[str] = log_file.open("a", encoding="utf-8") if log_file else sys.stdout
+        log = JsonLinesLog(stream)
+        stop = threading.Event()
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            log({"event": "signal", "signal": signal.Signals(signum).name})
+            stop.set()
+
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            code = Reconciler(options, log, stop).run(once=once)
+        except FinopsError as exc:
+            raise _fail(exc) from None
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if log_file:
+                stream.close()
+        raise typer.Exit(code)
+
+    @group.command("status")
+    def status(
+        state: Annotated[
+            str | None, typer.Option("--state", help="State path or s3://bucket/key.")
+        ] = None,
+        work_dir: Annotated[
+            Path | None, typer.Option("--work-dir", help="The reconciler's work dir.")
+        ] = None,
+        output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    ) -> None:
+        """Last applied and last attempted revisions: when, and why."""
+        from finopsmetrics_cli.gitops.status import load_status
+
+        path = (work_dir or default_work_dir(state)) / "status.json"
+        try:
+            found = load_status(path)
+        except FinopsError as exc:
+            raise _fail(exc) from None
+        if found is None:
+            typer.echo(f"error: no reconciler has run here ({path} does not exist)", err=True)
+            typer.echo("  hint: pass the same --state or --work-dir the reconciler uses", err=True)
+            raise typer.Exit(1)
+        if output == "json":
+            typer.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
+        else:
+            typer.echo(render_status(found))
+
+    app.add_typer(group, name="reconcile")
+
+
+def render_status(status: Any) -> str:
+    """The text view of ``reconcile status``."""
+    lines = [
+        f"Repository:     {status.repo} (ref {status.ref}, path {', '.join(status.paths)}, "
+        f"mode {status.mode})"
+    ]
+    applied = status.last_applied
+    lines.append(
+        f"Last applied:   {applied.commit[:12]} {applied.message!r} at {applied.at} "
+        f"({applied.summary or applied.result})"
+        if applied
+        else "Last applied:   none yet"
+    )
+    attempted = status.last_attempted
+    if attempted is None:
+        lines.append("Last attempted: none yet")
+    elif attempted.error:
+        retry = ""
+        if attempted.next_retry_at:
+            at = datetime.fromtimestamp(attempted.next_retry_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            retry = f", next retry after {at}"
+        lines.append(
+            f"Last attempted: {attempted.commit[:12]} {attempted.message!r} at {attempted.at}: "
+            f"FAILED (attempt {attempted.attempts}{retry})"
+        )
+        lines.append(f"  why: {attempted.error}")
+    else:
+        lines.append(
+            f"Last attempted: {attempted.commit[:12]} {attempted.message!r} at {attempted.at} "
+            f"({attempted.result})"
+        )
+    lines.append(
+        f"Last cycle:     {status.last_cycle_at or 'never'} ({status.last_cycle_action or '-'}), "
+        f"{status.cycles} cycles"
+    )
+    if status.last_drift is not None:
+        drifted = status.last_drift.get("addresses") or []
+        lines.append(
+            f"Drift:          {len(drifted)} object(s) at {status.last_drift.get('at')}"
+            + (f": {', '.join(drifted)}" if drifted else "")
+        )
+    return "\n".join(lines)

@@ -1,0 +1,200 @@
+"""The S3 lock and the conditional download/upload, against moto's real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from finopsmetrics_cli.errors import LockError, StateError
+from finopsmetrics_cli.state.remote import S3Copy, S3Location, S3Lock, s3_client
+
+MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+
+
+@dataclass
+class MotoS3:
+    """moto's server on a free loopback port, and one bucket emptied per test."""
+
+    endpoint: str
+    bucket: str = "finops-state"
+
+    def environ(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name, value in {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(name, value)
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "FINOPSMETRICS_S3_ENDPOINT"):
+            monkeypatch.delenv(name, raising=False)
+
+    def reset_bucket(self) -> None:
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        s3_client().create_bucket(Bucket=self.bucket)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoS3]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.05)
+    try:
+        yield MotoS3(f"http://127.0.0.1:{port}")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture()
+def s3(moto: MotoS3, monkeypatch: pytest.MonkeyPatch) -> MotoS3:
+    moto.environ(monkeypatch)
+    moto.reset_bucket()
+    return moto
+
+
+def test_location_is_parsed_and_bad_ones_are_refused() -> None:
+    where = S3Location.parse("s3://bkt/team/state.duckdb")
+    assert (where.bucket, where.key, where.lock_key) == (
+        "bkt",
+        "team/state.duckdb",
+        "team/state.duckdb.lock",
+    )
+    for bad in ("s3://", "s3://bkt", "s3://bkt/", "s3:/bkt/x", "s3://bkt/dir/"):
+        with pytest.raises(StateError, match=r"^invalid S3 state location"):
+            S3Location.parse(bad)
+
+
+def test_lock_is_exclusive_and_names_its_holder(s3: MotoS3) -> None:
+    where = S3Location(s3.bucket, "state.duckdb")
+    first = S3Lock(where)
+    info = first.acquire(who="alice@ci", operation="apply")
+    body = json.loads(s3_client().get_object(Bucket=s3.bucket, Key=where.lock_key)["Body"].read())
+    assert body["id"] == info.id and body["who"] == "alice@ci" and body["operation"] == "apply"
+    with pytest.raises(LockError) as caught:
+        S3Lock(where).acquire(who="bob@ci", operation="apply")
+    assert caught.value.message == f"state {where} is locked: {info.describe()}"
+    assert caught.value.hint is not None
+    assert f"finopsmetrics state force-unlock {info.id} --state {where}" in caught.value.hint
+    first.release()
+    assert S3Lock(where).holder() is None
+
+
+def test_lock_waits_for_the_timeout_then_succeeds_when_released(s3: MotoS3) -> None:
+    where = S3Location(s3.bucket, "state.duckdb")
+    first = S3Lock(where)
+    first.acquire(who="alice", operation="apply")
+    timer = threading.Timer(0.6, first.release)
+    timer.start()
+    started = time.monotonic()
+    second = S3Lock(where).acquire(who="bob", operation="apply", timeout=5)
+    assert 0.5 < time.monotonic() - started < 4
+    assert second.who == "bob"
+
+
+def test_lock_timeout_expires_with_the_holder_in_the_message(s3: MotoS3) -> None:
+    where = S3Location(s3.bucket, "state.duckdb")
+    held = S3Lock(where).acquire(who="alice", operation="apply")
+    started = time.monotonic()
+    with pytest.raises(LockError, match=r"is locked after waiting 0\.5s: ID " + held.id):
+        S3Lock(where).acquire(who="bob", operation="apply", timeout=0.5)
+    assert time.monotonic() - started >= 0.5
+
+
+def test_force_unlock_needs_the_right_id_and_release_never_removes_a_newer_lock(
+    s3: MotoS3,
+) -> None:
+    where = S3Location(s3.bucket, "state.duckdb")
+    crashed = S3Lock(where)
+    info = crashed.acquire(who="crashed-runner", operation="apply")
+    with pytest.raises(LockError, match=r"^lock ID 'nope' does not match the lock on"):
+        S3Lock(where).force_unlock("nope")
+    assert S3Lock(where).force_unlock(info.id) == info
+    newer = S3Lock(where)
+    newer_info = newer.acquire(who="next", operation="apply")
+    crashed.release()  # the crashed runner comes back: it must not delete the newer lock
+    assert S3Lock(where).holder() == newer_info
+    newer.release()
+    with pytest.raises(StateError, match=r"^state s3://.* is not locked$"):
+        S3Lock(where).force_unlock(newer_info.id)
+
+
+def test_upload_is_refused_when_the_object_changed_since_download(s3: MotoS3) -> None:
+    where = S3Location(s3.bucket, "state.duckdb")
+    client = s3_client()
+    client.put_object(Bucket=s3.bucket, Key=where.key, Body=b"v1")
+    mine = S3Copy(where)
+    try:
+        assert mine.download() is True
+        client.put_object(Bucket=s3.bucket, Key=where.key, Body=b"v2 by another runner")
+        mine.path.write_bytes(b"v1 + my change")
+        with pytest.raises(
+            StateError,
+            match=r"changes were NOT uploaded and the remote state "
+            r"is unchanged$",
+        ):
+            mine.upload()
+    finally:
+        mine.cleanup()
+    remote = client.get_object(Bucket=s3.bucket, Key=where.key)["Body"].read()
+    assert remote == b"v2 by another runner"
+    assert not mine.dir.exists()
+
+
+def test_a_new_state_is_created_only_once(s3: MotoS3) -> None:
+    where = S3Location(s3.bucket, "new/state.duckdb")
+    first, second = S3Copy(where), S3Copy(where)
+    try:
+        assert first.download() is False and second.download() is False
+        first.path.write_bytes(b"first")
+        second.path.write_bytes(b"second")
+        first.upload()
+        with pytest.raises(StateError, match=r"was changed by another writer"):
+            second.upload()
+    finally:
+        first.cleanup()
+        second.cleanup()
+
+
+def test_missing_bucket_is_a_clear_error(s3: MotoS3) -> None:
+    where = S3Location("no-such-bucket", "state.duckdb")
+    with pytest.raises(StateError) as caught:
+        S3Lock(where).acquire(who="x", operation="apply")
+    assert caught.value.message == (
+        "S3 bucket 'no-such-bucket' does not exist (state s3://no-such-bucket/state.duckdb)"
+    )
+    copy = S3Copy(where)
+    try:
+        with pytest.raises(StateError, match=r"^S3 bucket 'no-such-bucket' does not exist"):
+            copy.download()
+    finally:
+        copy.cleanup()
