@@ -1,0 +1,126 @@
+"""Programs under Pulumi's mocks: resources register with the right type and inputs."""
+
+from __future__ import annotations
+
+import base64
+import runpy
+from pathlib import Path
+from typing import Any
+
+import dill
+import pulumi
+import pytest
+
+import pulumi_finopsmetrics as finopsmetrics
+from pulumi_finopsmetrics._codegen import class_name
+from pulumi_finopsmetrics._provider import FinopsProvider
+from finopsmetrics_cli.models.base import KindModel, kinds
+
+from conftest import PROGRAMS, RecordingMonitor
+
+pytestmark = pytest.mark.pulumi
+
+
+def _inputs(monitor: RecordingMonitor, name: str) -> dict[str, Any]:
+    return dict(monitor.mocks.resources[name].inputs)
+
+
+@pulumi.runtime.test
+def test_seed_program_registers_budget_and_policy(mocks: RecordingMonitor, tmp_path: Path) -> Any:
+    program = runpy.run_path(str(PROGRAMS / "seed_8_2.py"))
+
+    def check(values: list[Any]) -> None:
+        budget_id, policy_name = values
+        assert budget_id == "Budget.ML Training Q1 2025"
+        assert policy_name == "GPU Instance Approval"
+        budget = mocks.requests["ml-training-budget"]
+        assert budget.type == "pulumi-python:dynamic/finopsmetrics:Budget"
+        inputs = _inputs(mocks, "ml-training-budget")
+        provider = inputs.pop("__provider")
+        assert inputs == {
+            "name": "ML Training Q1 2025",
+            "amount": 50000,
+            "period": "monthly",
+            "filters": {"service": "ml-training", "environment": "production"},
+            "alerts": [{"threshold": 0.8, "channels": ["slack", "email"]}],
+            "__store": str(tmp_path / ".finopsmetrics" / "state.duckdb"),
+        }
+        restored = dill.loads(base64.b64decode(provider))
+        assert isinstance(restored, FinopsProvider) and restored.kind == "budget"
+        policy = _inputs(mocks, "gpu-approval-policy")
+        assert mocks.requests["gpu-approval-policy"].type.endswith("finopsmetrics:Policy")
+        assert policy["action"] == {"type": "require_approval", "approvers": ["cto@company.com"]}
+        assert "resource.instance_family IN" in policy["condition"]
+
+    return pulumi.Output.all(program["budget"].id, program["policy"].name).apply(check)
+
+
+@pulumi.runtime.test
+def test_name_defaults_to_the_resource_name(mocks: RecordingMonitor) -> Any:
+    budget = finopsmetrics.Budget("team-budget", amount=10)
+    return budget.name.apply(lambda name: _expect(name, "team-budget"))
+
+
+@pulumi.runtime.test
+def test_store_comes_from_pulumi_config(mocks: RecordingMonitor, tmp_path: Path) -> Any:
+    pulumi.runtime.set_config("finopsmetrics:store", str(tmp_path / "shared.duckdb"))
+    budget = finopsmetrics.Budget("b", amount=10)
+    expected = str(tmp_path / "shared.duckdb")
+    return budget.id.apply(lambda _: _expect(_inputs(mocks, "b")["__store"], expected))
+
+
+@pulumi.runtime.test
+def test_store_comes_from_the_environment_made_absolute(
+    mocks: RecordingMonitor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
+    monkeypatch.setenv("FINOPSMETRICS_STATE", "relative/state.duckdb")
+    budget = finopsmetrics.Budget("b", amount=10)
+    expected = str(tmp_path / "relative" / "state.duckdb")
+    return budget.id.apply(lambda _: _expect(_inputs(mocks, "b")["__store"], expected))
+
+
+@pulumi.runtime.test
+def test_protect_and_import_reach_the_engine_as_options(mocks: RecordingMonitor) -> Any:
+    budget = finopsmetrics.Budget(
+        "kept",
+        name="kept",
+        amount=10,
+        opts=pulumi.ResourceOptions(protect=True, import_="budget.kept"),
+    )
+
+    def check(_: Any) -> None:
+        request = mocks.requests["kept"]
+        assert request.protect is True
+        assert request.importId == "budget.kept"
+        assert _inputs(mocks, "kept")["__adopt"] is True
+
+    return budget.id.apply(check)
+
+
+@pulumi.runtime.test
+def test_args_accept_plain_dicts_too(mocks: RecordingMonitor) -> Any:
+    budget = finopsmetrics.Budget("b", amount=1, alerts=[{"threshold": "80%"}])
+    return budget.id.apply(
+        lambda _: _expect(_inputs(mocks, "b")["alerts"], [{"threshold": "80%"}])
+    )
+
+
+def test_a_missing_required_argument_is_a_type_error(mocks: RecordingMonitor) -> None:
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'amount'"):
+        finopsmetrics.Budget("b")  # type: ignore[call-arg]
+
+
+def test_every_kind_has_a_resource_class_with_the_model_fields() -> None:
+    infos = list(kinds())
+    assert len(infos) >= 2
+    for info in infos:
+        cls = getattr(finopsmetrics, class_name(info.kind))
+        assert issubclass(cls, finopsmetrics.FinopsResource)
+        assert cls.KIND == info.kind
+        fields = [f for f in info.model.model_fields if f not in KindModel.META_FIELDS]
+        assert list(cls.PROPERTIES) == fields
+        assert cls.__doc__ and cls.__init__.__doc__
+
+
+def _expect(actual: Any, expected: Any) -> None:
+    assert actual == expected
