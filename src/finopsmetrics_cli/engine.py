@@ -57,3 +57,328 @@ StateError, PlanError).
 """
 
 from __future__ import annotations
+
+import getpass
+import os
+import socket
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from finopsmetrics_cli.errors import ConflictError, PlanError
+from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.config.model import Config
+    from finopsmetrics_cli.drift import DriftReport
+    from finopsmetrics_cli.state.api import (
+        HistoryEntry,
+        LiveObject,
+        StateInfo,
+        StateReader,
+        StateWriter,
+    )
+
+__all__ = ["ApplyResult", "Engine", "Plan", "PlanOptions", "default_actor"]
+
+CONFIG = "config"
+Progress = Callable[[int, int], None]
+
+
+def default_actor() -> str:
+    """``$FINOPSMETRICS_ACTOR`` or ``user@host``: who history says made a change."""
+    actor = os.environ.get("FINOPSMETRICS_ACTOR")
+    if actor:
+        return actor
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+class Engine:
+    """The facade; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        state: str | Path | None = None,
+        *,
+        actor: str | None = None,
+        source: str = "cli",
+        lock_timeout: float = 0.0,
+        git_commit: str | None = None,
+    ) -> None:
+        from finopsmetrics_cli import state as state_pkg
+
+        self.location: str = state_pkg.resolve_state_location(
+            str(state) if state is not None else None
+        )
+        self.actor = actor or default_actor()
+        self.source = source
+        self.lock_timeout = lock_timeout
+        self.git_commit = git_commit
+
+    # -- plumbing ---------------------------------------------------------
+
+    @contextmanager
+    def _reader(self) -> Iterator[StateReader]:
+        from finopsmetrics_cli import state as state_pkg
+
+        reader = state_pkg.open_reader(self.location)
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    @contextmanager
+    def _writer(self, operation: str) -> Iterator[StateWriter]:
+        from finopsmetrics_cli import state as state_pkg
+
+        with state_pkg.open_writer(
+            self.location, actor=self.actor, operation=operation, lock_timeout=self.lock_timeout
+        ) as writer:
+            yield writer
+
+    def _commit(self, writer: StateWriter, writes: Sequence[Any]) -> int:
+        return writer.commit(
+            writes, actor=self.actor, source=self.source, git_commit=self.git_commit
+        )
+
+    # -- configuration ----------------------------------------------------
+
+    def load_config(self, paths: Sequence[str | Path]) -> Config:
+        from finopsmetrics_cli.config import load_config
+
+        return load_config([Path(p) for p in paths])
+
+    def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+        with self._reader() as reader:
+            return self._validate(reader, kind, name, spec)
+
+    def _validate(
+        self, reader: StateReader, kind: str, name: str, spec: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        from finopsmetrics_cli.config.model import Settings
+        from finopsmetrics_cli.config.validate import validate_object
+
+        known = {o.address for o in reader.list()}
+        known.add(f"{kind}.{name}")
+        return validate_object(kind, name, dict(spec), settings=Settings(), known_addresses=known)
+
+    # -- plan / apply / drift / import -----------------------------------
+
+    def plan(self, config: Config | None, options: PlanOptions | None = None) -> Plan:
+        with self._reader() as reader:
+            return self._plan_with(reader, config, options or PlanOptions())
+
+    def _plan_with(self, reader: StateReader, config: Config | None, options: PlanOptions) -> Plan:
+        from finopsmetrics_cli.config.model import Config as ConfigModel
+        from finopsmetrics_cli.plan.planner import build_plan
+
+        info = reader.info()
+        return build_plan(
+            config if config is not None else ConfigModel(objects={}),
+            reader.list(),
+            options,
+            lineage=info.lineage,
+            serial=info.serial,
+            last_change=reader.last_change,
+            state=self.location,
+        )
+
+    def apply(self, plan: Plan, *, progress: Progress | None = None) -> ApplyResult:
+        from finopsmetrics_cli.apply import apply_plan
+
+        with self._writer("apply") as writer:
+            return apply_plan(
+                writer, plan, actor=self.actor, source=self.source,
+                git_commit=self.git_commit, progress=progress,
+            )
+
+    def plan_and_apply(
+        self,
+        config: Config | None,
+        options: PlanOptions | None = None,
+        *,
+        confirm: Callable[[Plan], bool] | None = None,
+        progress: Progress | None = None,
+    ) -> tuple[Plan, ApplyResult | None]:
+        """Plan and apply under one lock (``apply PATH``), so no other apply can interleave.
+
+        ``confirm`` sees the plan before anything is written; False cancels
+        (the result is then None). A plan without changes writes nothing.
+        """
+        from finopsmetrics_cli.apply import apply_plan
+
+        with self._writer("apply") as writer:
+            plan = self._plan_with(writer, config, options or PlanOptions())
+            if not plan.has_changes:
+                return plan, ApplyResult(0, 0, 0, plan.serial)
+            if confirm is not None and not confirm(plan):
+                return plan, None
+            result = apply_plan(
+                writer, plan, actor=self.actor, source=self.source,
+                git_commit=self.git_commit, progress=progress,
+            )
+            return plan, result
+
+    def drift(self, config: Config | None = None) -> DriftReport:
+        from finopsmetrics_cli.drift import drift_report
+
+        with self._reader() as reader:
+            info = reader.info()
+            desired = config.objects if config is not None else None
+            return drift_report(
+                desired, reader.list(), reader.last_change,
+                lineage=info.lineage, serial=info.serial,
+            )
+
+    def import_yaml(self, addresses: Sequence[str] | None = None) -> str:
+        from finopsmetrics_cli.importer import importable, render_yaml
+
+        with self._reader() as reader:
+            return render_yaml(importable(reader.list(), addresses))
+
+    def import_into_file(self, file: Path, addresses: Sequence[str] | None = None) -> list[str]:
+        from finopsmetrics_cli.importer import importable, insert_into_file
+
+        with self._reader() as reader:
+            objects = importable(reader.list(), addresses)
+        return insert_into_file(Path(file), objects)
+
+    # -- single objects ----------------------------------------------------
+
+    def read(self, address: str) -> LiveObject | None:
+        with self._reader() as reader:
+            return reader.get(address)
+
+    def list_objects(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]:
+        with self._reader() as reader:
+            return reader.list(kind=kind, manager=manager)
+
+    def create(
+        self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
+        adopt: bool = False,
+    ) -> LiveObject:
+        """Create one object as ``manager`` (None: an unmanaged object, as a console makes)."""
+        from finopsmetrics_cli.state.api import Write
+
+        address = f"{kind}.{name}"
+        with self._writer(f"create {address}") as writer:
+            canonical = self._validate(writer, kind, name, spec)
+            current = writer.get(address)
+            action = "create"
+            if current is not None:
+                if current.manager == manager:
+                    raise PlanError(
+                        f"{address} already exists",
+                        hint="update it instead, or choose another name",
+                    )
+                action = self._claim(current, manager, adopt)
+            self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
+            return _must_get(writer, address)
+
+    def update(
+        self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
+        adopt: bool = False,
+    ) -> LiveObject:
+        from finopsmetrics_cli.state.api import Write
+
+        address = f"{kind}.{name}"
+        with self._writer(f"update {address}") as writer:
+            canonical = self._validate(writer, kind, name, spec)
+            current = writer.get(address)
+            if current is None:
+                raise PlanError(f"{address} does not exist", hint="create it first")
+            action = "update"
+            if current.manager != manager:
+                action = self._claim(current, manager, adopt)
+            elif current.spec == canonical and current.applied_spec == canonical:
+                return current
+            self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
+            return _must_get(writer, address)
+
+    def delete(self, kind: str, name: str, *, manager: str | None) -> None:
+        from finopsmetrics_cli.state.api import Write
+
+        address = f"{kind}.{name}"
+        with self._writer(f"delete {address}") as writer:
+            current = writer.get(address)
+            if current is None:
+                return
+            if current.manager != manager:
+                raise ConflictError(
+                    f"{address} is {_owner(current.manager)}, not by {manager or 'nobody'}; "
+                    "refusing to delete it",
+                    hint=f"delete it with {current.manager}" if current.manager else None,
+                )
+            self._commit(writer, [Write("delete", kind, name, None, manager)])
+
+    def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject:
+        from finopsmetrics_cli.state.api import Write
+
+        with self._writer(f"edit {address}") as writer:
+            current = writer.get(address)
+            if current is None:
+                raise PlanError(f"{address} does not exist")
+            canonical = self._validate(writer, current.kind, current.name, spec)
+            self._commit(
+                writer, [Write("edit", current.kind, current.name, canonical, current.manager)]
+            )
+            return _must_get(writer, address)
+
+    def requires_replace(
+        self, kind: str, old: Mapping[str, Any], new: Mapping[str, Any]
+    ) -> list[str]:
+        from finopsmetrics_cli.plan.planner import requires_replace
+
+        return requires_replace(kind, old, new)
+
+    @staticmethod
+    def _claim(current: LiveObject, manager: str | None, adopt: bool) -> str:
+        """The write action for taking ``current`` over as ``manager`` (or a ConflictError)."""
+        if current.manager is None:
+            return "import"
+        if not adopt:
+            raise ConflictError(
+                f"{current.address} is {_owner(current.manager)}",
+                hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
+            )
+        return "adopt"
+
+    # -- state -------------------------------------------------------------
+
+    def info(self) -> StateInfo:
+        with self._reader() as reader:
+            return reader.info()
+
+    def history(self, address: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
+        with self._reader() as reader:
+            return reader.history(address, limit)
+
+    def forget(self, address: str) -> None:
+        from finopsmetrics_cli.state.api import Write
+
+        with self._writer(f"forget {address}") as writer:
+            current = writer.get(address)
+            if current is None:
+                raise PlanError(f"{address} is not in state", hint="see: finopsmetrics state list")
+            self._commit(writer, [Write("forget", current.kind, current.name, None, None)])
+
+    def force_unlock(self, lock_id: str) -> None:
+        from finopsmetrics_cli import state as state_pkg
+
+        state_pkg.force_unlock(self.location, lock_id)
+
+
+def _owner(manager: str | None) -> str:
+    return f"managed by {manager}" if manager else "unmanaged"
+
+
+def _must_get(reader: StateReader, address: str) -> LiveObject:
+    obj = reader.get(address)
+    if obj is None:  # pragma: no cover - the write above just created it
+        raise PlanError(f"{address} vanished while it was being written")
+    return obj

@@ -1,0 +1,148 @@
+"""Import: live objects nobody manages -> YAML, optionally written into a file.
+
+``--write`` edits the file with ruamel.yaml's round-trip mode, detecting the
+file's indentation, so comments, key order and formatting elsewhere in the
+file survive. The next plan shows the objects as ``<= import``; applying it
+marks them managed by the configuration.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from finopsmetrics_cli.errors import PlanError
+from finopsmetrics_cli.state.api import LiveObject
+
+
+def importable(live: Iterable[LiveObject], addresses: Sequence[str] | None) -> list[LiveObject]:
+    """The unmanaged objects to import: ``addresses``, or all of them when None."""
+    by_address = {o.address: o for o in live}
+    if addresses is None:
+        found = [o for o in by_address.values() if o.manager is None]
+        return sorted(found, key=lambda o: o.address)
+    chosen: list[LiveObject] = []
+    for address in addresses:
+        obj = by_address.get(address)
+        if obj is None:
+            raise PlanError(
+                f"{address} does not exist in state", hint="see: finopsmetrics state list"
+            )
+        if obj.manager is not None:
+            raise PlanError(
+                f"{address} is already managed by {obj.manager}; only unmanaged objects "
+                "can be imported",
+                hint="to take it over, declare it and run: finopsmetrics plan --adopt"
+                if obj.manager != "config"
+                else None,
+            )
+        chosen.append(obj)
+    return chosen
+
+
+def _section(kind: str) -> tuple[str, ...]:
+    from finopsmetrics_cli.models.base import get_kind
+
+    try:
+        return tuple(get_kind(kind).section.split("."))
+    except KeyError:
+        raise PlanError(f"unknown kind {kind!r} in state") from None
+
+
+def _entry(obj: LiveObject) -> dict[str, Any]:
+    return {"name": obj.name, **obj.spec}
+
+
+def render_yaml(objects: Sequence[LiveObject]) -> str:
+    """A YAML document with one list section per kind (what ``import`` prints)."""
+    from ruamel.yaml import YAML
+
+    document: dict[str, Any] = {}
+    for obj in objects:
+        *parents, leaf = _section(obj.kind)
+        node = document
+        for part in parents:
+            node = node.setdefault(part, {})
+        node.setdefault(leaf, []).append(_entry(obj))
+    if not document:
+        return ""
+    yaml = YAML()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(document, out)
+    return out.getvalue()
+
+
+def _mapping_indent(text: str) -> int:
+    """The indentation of the first nested mapping in ``text`` (2 when there is none)."""
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for line, nxt in zip(lines, lines[1:], strict=False):
+        if not line.rstrip().endswith(":") or line.lstrip().startswith("-"):
+            continue
+        outer = len(line) - len(line.lstrip())
+        inner = len(nxt) - len(nxt.lstrip())
+        if inner > outer and not nxt.lstrip().startswith("-"):
+            return inner - outer
+    return 2
+
+
+def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
+    """Insert ``objects`` into the YAML file at ``path``; return the addresses written."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    if not objects:
+        return []
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+    except OSError as exc:
+        raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        data, indent, block_seq_indent = load_yaml_guess_indent(text) if text.strip() else (
+            None, 2, 0
+        )
+    except YAMLError as exc:
+        raise PlanError(f"cannot import into {path}: it is not valid YAML ({exc})") from exc
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise PlanError(f"cannot import into {path}: its top level is not a mapping")
+    written: list[str] = []
+    for obj in objects:
+        *parents, leaf = _section(obj.kind)
+        node = data
+        for part in parents:
+            if part not in node or node[part] is None:
+                node[part] = CommentedMap()
+            node = node[part]
+        section = node.get(leaf)
+        if section is None:
+            section = node[leaf] = CommentedSeq()
+        if isinstance(section, CommentedSeq):
+            if any(isinstance(e, dict) and e.get("name") == obj.name for e in section):
+                raise PlanError(f"cannot import {obj.address}: {path} already declares it")
+            section.append(_entry(obj))
+        elif isinstance(section, CommentedMap):
+            if obj.name in section:
+                raise PlanError(f"cannot import {obj.address}: {path} already declares it")
+            section[obj.name] = dict(obj.spec)
+        else:
+            raise PlanError(f"cannot import into {path}: section {leaf!r} is not a list or mapping")
+        written.append(obj.address)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(
+        mapping=_mapping_indent(text), sequence=indent or 2, offset=block_seq_indent or 0
+    )
+    out = io.StringIO()
+    yaml.dump(data, out)
+    try:
+        path.write_text(out.getvalue(), encoding="utf-8")
+    except OSError as exc:
+        raise PlanError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return written

@@ -1,0 +1,254 @@
+"""The plan: pure, serialisable data. Building one has no side effects.
+
+A :class:`Plan` holds everything ``apply`` needs (the full spec after each
+change), so a saved plan file is self-contained: ``apply PLANFILE`` never
+re-reads the configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from finopsmetrics_cli.plan.diff import FieldChange
+
+FORMAT_VERSION = "1.0"
+
+ChangeAction = Literal["create", "update", "delete", "replace", "import", "adopt", "refresh"]
+
+#: What each action counts as in ``Plan: N to add, N to change, N to destroy.``
+_COUNTS: dict[str, tuple[int, int, int]] = {
+    "create": (1, 0, 0),
+    "update": (0, 1, 0),
+    "delete": (0, 0, 1),
+    "replace": (1, 0, 1),
+    "import": (0, 1, 0),
+    "adopt": (0, 1, 0),
+    "refresh": (0, 1, 0),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    """The knobs of ``finopsmetrics plan`` (Terraform's, where Terraform has one)."""
+
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    destroy: bool = False
+    adopt: bool = False
+    refresh_only: bool = False
+    allow_destroy: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "targets": list(self.targets),
+            "replace": list(self.replace),
+            "destroy": self.destroy,
+            "adopt": self.adopt,
+            "refresh_only": self.refresh_only,
+            "allow_destroy": self.allow_destroy,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlanOptions:
+        return cls(
+            targets=tuple(data.get("targets", ())),
+            replace=tuple(data.get("replace", ())),
+            destroy=bool(data.get("destroy", False)),
+            adopt=bool(data.get("adopt", False)),
+            refresh_only=bool(data.get("refresh_only", False)),
+            allow_destroy=bool(data.get("allow_destroy", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChange:
+    """One object's change. ``after`` is the full spec to write (None for delete)."""
+
+    address: str
+    kind: str
+    name: str
+    action: ChangeAction
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    fields: tuple[FieldChange, ...] = ()
+    forces_replacement: tuple[str, ...] = ()
+    previous_manager: str | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "name": self.name,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "fields": [f.to_dict() for f in self.fields],
+            "forces_replacement": list(self.forces_replacement),
+            "previous_manager": self.previous_manager,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PlannedChange:
+        return cls(
+            address=data["address"],
+            kind=data["kind"],
+            name=data["name"],
+            action=data["action"],
+            before=data.get("before"),
+            after=data.get("after"),
+            fields=tuple(FieldChange.from_dict(f) for f in data.get("fields", ())),
+            forces_replacement=tuple(data.get("forces_replacement", ())),
+            previous_manager=data.get("previous_manager"),
+            reason=data.get("reason", ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideChange:
+    """An object changed outside of code since its manager last applied it.
+
+    ``change`` is ``update`` (fields differ from the applied spec), ``delete``
+    (gone from live) or ``manager`` (another tool took it over). ``actor``,
+    ``source`` and ``at`` come from the last history entry.
+    """
+
+    address: str
+    kind: str
+    name: str
+    change: Literal["update", "delete", "manager"]
+    fields: tuple[FieldChange, ...] = ()
+    manager: str | None = None
+    actor: str | None = None
+    source: str | None = None
+    at: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "kind": self.kind,
+            "name": self.name,
+            "change": self.change,
+            "fields": [f.to_dict() for f in self.fields],
+            "manager": self.manager,
+            "actor": self.actor,
+            "source": self.source,
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> OutsideChange:
+        return cls(
+            address=data["address"],
+            kind=data["kind"],
+            name=data["name"],
+            change=data["change"],
+            fields=tuple(FieldChange.from_dict(f) for f in data.get("fields", ())),
+            manager=data.get("manager"),
+            actor=data.get("actor"),
+            source=data.get("source"),
+            at=data.get("at"),
+        )
+
+    def describe_who(self) -> str:
+        """``by alice (source terraform) at 2026-11-27 10:00:00Z`` or ``by an unknown actor``."""
+        if not self.actor:
+            return "by an unknown actor"
+        return f"by {self.actor} (source {self.source}) at {self.at}"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    import_: int = 0
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.add or self.change or self.destroy)
+
+    def line(self) -> str:
+        if not self.has_changes:
+            return "No changes."
+        return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
+
+    def to_dict(self) -> dict[str, int]:
+        return {"add": self.add, "change": self.change, "destroy": self.destroy,
+                "import": self.import_}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Changes in apply order, plus what changed outside of code.
+
+    ``lineage``/``serial`` are the state the plan was made against; apply
+    refuses it ("saved plan is stale") once either has moved.
+    """
+
+    changes: tuple[PlannedChange, ...]
+    outside_changes: tuple[OutsideChange, ...] = ()
+    lineage: str = ""
+    serial: int = 0
+    config_digest: str = ""
+    options: PlanOptions = field(default_factory=PlanOptions)
+    state: str = ""
+    format_version: str = FORMAT_VERSION
+
+    @property
+    def summary(self) -> Summary:
+        add = change = destroy = imports = 0
+        for c in self.changes:
+            a, ch, d = _COUNTS[c.action]
+            add, change, destroy = add + a, change + ch, destroy + d
+            imports += c.action == "import"
+        return Summary(add, change, destroy, imports)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "lineage": self.lineage,
+            "serial": self.serial,
+            "config_digest": self.config_digest,
+            "state": self.state,
+            "options": self.options.to_dict(),
+            "summary": self.summary.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+            "outside_changes": [o.to_dict() for o in self.outside_changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        return cls(
+            changes=tuple(PlannedChange.from_dict(c) for c in data["changes"]),
+            outside_changes=tuple(OutsideChange.from_dict(o) for o in data.get("outside_changes", ())),
+            lineage=data.get("lineage", ""),
+            serial=int(data.get("serial", 0)),
+            config_digest=data.get("config_digest", ""),
+            options=PlanOptions.from_dict(data.get("options", {})),
+            state=data.get("state", ""),
+            format_version=data.get("format_version", FORMAT_VERSION),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What an apply did; ``serial`` is the state serial after it."""
+
+    added: int
+    changed: int
+    destroyed: int
+    serial: int
+
+    def line(self) -> str:
+        return (
+            f"Apply complete! Resources: {self.added} added, {self.changed} changed, "
+            f"{self.destroyed} destroyed."
+        )
