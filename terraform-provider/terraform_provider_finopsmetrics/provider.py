@@ -1,0 +1,170 @@
+"""The provider: Terraform's resource lifecycle mapped onto the engine.
+
+``tf``'s servicer turns every plan into "planned = proposed", which cannot
+express what this provider needs: the engine's canonical spec filling
+computed attributes, replacement decided by the kind's immutable fields, and
+drift judged on canonical values rather than spellings (``80%`` is ``0.8``).
+:class:`FinopsServicer` therefore overrides the resource and data source
+RPCs; schema serving, the gRPC server and diagnostics stay ``tf``'s.
+
+Every decision is the engine's: ``validate_object`` (schema, conditions,
+references), ``requires_replace``, ``create``/``update``/``delete`` with
+manager ``terraform`` (same history and locking as the CLI), ``read``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from tf.gen import tfplugin_pb2 as pb
+from tf.iface import Config, DataSource, Provider, ReadDataContext, Resource, State
+from tf.provider import ProviderServicer
+from tf.schema import Attribute, Schema
+from tf.types import Bool, String, Unknown
+from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
+
+from terraform_provider_finopsmetrics.convert import has_unknown, plan_wire, spec_to_wire, wire_path, wire_to_spec
+from terraform_provider_finopsmetrics.schema import data_source_schema, kind_schema, resource_schema
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.engine import Engine
+
+PREFIX = "finopsmetrics_"
+MANAGER = "terraform"
+#: How long a write waits for another writer's state lock (CLI, reconciler).
+LOCK_TIMEOUT = 30.0
+
+
+def kind_names() -> list[str]:
+    from finopsmetrics_cli.models.base import kinds
+
+    return [info.kind for info in kinds()]
+
+
+class FinopsProvider(Provider):
+    """Provider ``finopsmetrics/finopsmetrics``: one resource and data source per kind."""
+
+    def __init__(self) -> None:
+        self.store: str | None = None
+        self.adopt = False
+        self._engine: Engine | None = None
+        self.lock = threading.RLock()
+
+    def get_model_prefix(self) -> str:
+        return PREFIX
+
+    def full_name(self) -> str:
+        return "registry.terraform.io/finopsmetrics/finopsmetrics"
+
+    def get_provider_schema(self, diags: Diagnostics) -> Schema:
+        return provider_schema()
+
+    def validate_config(self, diags: Diagnostics, config: Config) -> None:
+        store = config.get("store")
+        if isinstance(store, str) and not store.strip():
+            diags.add_error("store must not be empty",
+                            "Give a path to the state database, or leave store out.", path=["store"])
+
+    def configure_provider(self, diags: Diagnostics, config: Config) -> None:
+        store = config.get("store")
+        self.store = store if isinstance(store, str) and store else None
+        self.adopt = bool(config.get("adopt"))
+        self._engine = None
+
+    def engine(self) -> Engine:
+        """The engine, opened on first use (so ``terraform validate`` needs no state)."""
+        if self._engine is None:
+            from finopsmetrics_cli.engine import Engine
+
+            state = self.store or os.environ.get("FINOPSMETRICS_STATE") or None
+            self._engine = Engine(state, source=MANAGER, lock_timeout=LOCK_TIMEOUT)
+        return self._engine
+
+    def get_resources(self) -> list[type[Resource]]:
+        return [_resource_class(k) for k in kind_names()]
+
+    def get_data_sources(self) -> list[type[DataSource]]:
+        return [_data_source_class(k) for k in kind_names()]
+
+
+def provider_schema() -> Schema:
+    return Schema(
+        version=0,
+        attributes=[
+            Attribute("store", String(), optional=True,
+                      description="Path of the state database (or s3://bucket/key.duckdb). Default: "
+                      "$FINOPSMETRICS_STATE, then ./.finopsmetrics/state.duckdb."),
+            Attribute("adopt", Bool(), optional=True,
+                      description="Take over objects that another tool manages, for every resource "
+                      "(as `finopsmetrics plan --adopt`). Default false."),
+        ],
+    )
+
+
+class KindResource(Resource):
+    """Schema holder for one kind; the lifecycle lives in :class:`FinopsServicer`."""
+
+    kind = ""
+
+    def __init__(self, provider: FinopsProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.kind
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return resource_schema(cls.kind)
+
+    def create(self, ctx: Any, planned: State) -> State | None:  # pragma: no cover - servicer does it
+        raise NotImplementedError
+
+    def read(self, ctx: Any, current: State) -> State | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def update(self, ctx: Any, current: State, planned: State) -> State | None:  # pragma: no cover
+        raise NotImplementedError
+
+    def delete(self, ctx: Any, current: State) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def import_(self, ctx: Any, id: str) -> State | None:  # pragma: no cover
+        raise NotImplementedError
+
+
+class KindDataSource(DataSource):
+    kind = ""
+
+    def __init__(self, provider: FinopsProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def get_name(cls) -> str:
+        return cls.kind
+
+    @classmethod
+    def get_schema(cls) -> Schema:
+        return data_source_schema(cls.kind)
+
+    def read(self, ctx: ReadDataContext, config: Config) -> State | None:  # pragma: no cover
+        raise NotImplementedError
+
+
+_CLASSES: dict[tuple[str, str], type[Any]] = {}
+
+
+def _resource_class(kind: str) -> type[KindResource]:
+    key = ("resource", kind)
+    if key not in _CLASSES:
+        _CLASSES[key] = type(f"{kind.title().replace('_', '')}Resource", (KindResource,), {"kind": kind})
+    return _CLASSES[key]
+
+
+def _data_source_class(kind: str) -> type[KindDataSource]:
+    key = ("data", kind)
+    if key not in _CLASSES:
+        _CLASSES[key] = type(f"{kind.title().replace('_', '')}DataSource", (KindDataSource,), {"kind": kind})
+    return _CLASSES[key]

@@ -1,0 +1,232 @@
+"""The resource and data source RPCs, each a few engine calls.
+
+Values in Terraform state keep the user's spelling (``"80%"``, a heredoc
+condition) as long as the engine's canonical form of that spelling equals the
+live object; a field whose canonical form differs from live is drift and is
+rewritten from the live spec, so ``terraform plan`` shows it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from tf.gen import tfplugin_pb2 as pb
+from tf.provider import ProviderServicer
+from tf.types import Unknown
+from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
+
+from finopsmetrics_cli.errors import ConflictError, FinopsError, ValidationFailed
+from terraform_provider_finopsmetrics.convert import (
+    Wire,
+    has_unknown,
+    plan_wire,
+    spec_to_wire,
+    wire_path,
+    wire_to_spec,
+)
+from terraform_provider_finopsmetrics.provider import MANAGER, PREFIX, FinopsProvider
+from terraform_provider_finopsmetrics.schema import KindSchema, kind_schema
+
+#: Diagnostic codes that only say "the referenced object does not exist yet".
+#: At plan time the object may be created earlier in the same apply, so these
+#: wait for apply (where the engine checks again).
+REFERENCE_CODES = frozenset({"E301"})
+
+
+def _kind(type_name: str) -> str:
+    return type_name[len(PREFIX):]
+
+
+def add_error(diags: Diagnostics, exc: FinopsError, ks: KindSchema | None = None,
+              skip_codes: frozenset[str] = frozenset()) -> None:
+    """A FinopsError as Terraform diagnostics, each pointing at its attribute."""
+    if isinstance(exc, ValidationFailed):
+        for d in exc.diagnostics:
+            if d.code in skip_codes:
+                continue
+            path = wire_path(ks, d.path) if ks is not None and d.path else None
+            detail = f"[{d.code}] {d.hint}" if d.hint else f"[{d.code}]"
+            if d.severity == "warning":
+                diags.add_warning(d.message, detail, path=path)
+            else:
+                diags.add_error(d.message, detail, path=path)
+        return
+    diags.add_error(exc.message, exc.hint or "")
+
+
+def _has_errors(exc: ValidationFailed, skip_codes: frozenset[str]) -> bool:
+    return any(d.severity == "error" and d.code not in skip_codes for d in exc.diagnostics)
+
+
+class FinopsServicer(ProviderServicer):
+    """``tf``'s servicer with the lifecycle RPCs done through the engine."""
+
+    app: FinopsProvider
+
+    # ------------------------------------------------------------ helpers
+
+    def _call(self, diags: Diagnostics, fn: Callable[[], Any], ks: KindSchema | None = None) -> Any:
+        """Run one engine call under the provider's lock; errors become diagnostics."""
+        try:
+            with self.app.lock:
+                return fn()
+        except FinopsError as exc:
+            add_error(diags, exc, ks)
+        except Exception as exc:  # a bug, not user input: say so, with the trace on stderr
+            traceback.print_exc()
+            diags.add_error(f"internal error in the finopsmetrics provider: {type(exc).__name__}: {exc}",
+                            "Please report this with the provider's stderr output.")
+        return None
+
+    def _canonical(self, kind: str, name: str, wire: Wire) -> dict[str, Any] | None:
+        """The engine's canonical form of a wire state, or None if it no longer validates."""
+        try:
+            with self.app.lock:
+                return self.app.engine().validate_object(kind, name, wire_to_spec(kind_schema(kind), wire))
+        except FinopsError:
+            return None
+
+    def _live_wire(self, kind: str, name: str, live_spec: dict[str, Any], prior: Wire | None) -> Wire:
+        """Wire state for a live spec, keeping prior spellings that mean the same."""
+        ks = kind_schema(kind)
+        same: set[str] = set()
+        if prior is not None:
+            canon = self._canonical(kind, name, prior)
+            if canon is not None:
+                same = {f.spec_name for f in ks.fields if canon.get(f.spec_name) == live_spec.get(f.spec_name)}
+        return spec_to_wire(ks, live_spec, prior, keep=same)
+
+    # ------------------------------------------------------------ upgrade
+
+    def UpgradeResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # The JSON state already has this schema's shape (version 0); hand it
+        # back as JSON so dynamic values keep their {"value","type"} form.
+        return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+
+    # ------------------------------------------------------------ read
+
+    def ReadResource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        kind = _kind(request.type_name)
+        current = read_dynamic_value(request.current_state)
+        name = current["name"]
+        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        if diags.has_errors():
+            return pb.ReadResource.Response(new_state=request.current_state, diagnostics=diags.to_pb())
+        if live is None:  # deleted outside Terraform: plan will create it again
+            return pb.ReadResource.Response(new_state=to_dynamic_value(None), diagnostics=diags.to_pb())
+        new = self._live_wire(kind, name, live.spec, current)
+        new.update(id=name, name=name, adopt=current.get("adopt"))
+        if live.manager not in (MANAGER, None):
+            diags.add_warning(
+                f"{kind}.{name} is now managed by {live.manager}",
+                "Terraform will not change it unless adopt = true is set.", path=["name"])
+        return pb.ReadResource.Response(new_state=to_dynamic_value(new), diagnostics=diags.to_pb())
+
+    # ------------------------------------------------------------ plan
+
+    def PlanResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        kind = _kind(request.type_name)
+        ks = kind_schema(kind)
+        prior = read_dynamic_value(request.prior_state)
+        proposed = read_dynamic_value(request.proposed_new_state)
+        config = read_dynamic_value(request.config)
+        if proposed is None or config is None:  # destroy
+            return pb.PlanResourceChange.Response(planned_state=request.proposed_new_state)
+        name = config.get("name")
+        canonical: dict[str, Any] | None = None
+        if not has_unknown(config):
+            spec = wire_to_spec(ks, config)
+            try:
+                with self.app.lock:
+                    canonical = self.app.engine().validate_object(kind, name, spec)
+            except ValidationFailed as exc:
+                add_error(diags, exc, ks, skip_codes=REFERENCE_CODES)
+                if _has_errors(exc, REFERENCE_CODES):
+                    return pb.PlanResourceChange.Response(diagnostics=diags.to_pb())
+                canonical = None
+            except FinopsError as exc:
+                add_error(diags, exc, ks)
+                return pb.PlanResourceChange.Response(diagnostics=diags.to_pb())
+        planned = plan_wire(ks, config, canonical)
+        planned.update(name=name, adopt=config.get("adopt"), id=name if isinstance(name, str) else Unknown)
+        replace: list[Any] = []
+        if prior is not None:
+            if prior.get("name") != name:
+                replace.append(_to_attribute_path(["name"]))
+            if canonical is not None:
+                old = wire_to_spec(ks, prior)
+                fields = self._call(diags, lambda: self.app.engine().requires_replace(kind, old, canonical))
+                for dotted in fields or ():
+                    replace.append(_to_attribute_path(wire_path(ks, tuple(dotted.split(".")))))
+        return pb.PlanResourceChange.Response(
+            planned_state=to_dynamic_value(planned), requires_replace=replace, diagnostics=diags.to_pb())
+
+    # ------------------------------------------------------------ apply
+
+    def ApplyResourceChange(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        kind = _kind(request.type_name)
+        ks = kind_schema(kind)
+        prior = read_dynamic_value(request.prior_state)
+        planned = read_dynamic_value(request.planned_state)
+        engine = self.app.engine
+        if planned is None:
+            self._call(diags, lambda: engine().delete(kind, prior["name"], manager=MANAGER), ks)
+            new_state = request.prior_state if diags.has_errors() else to_dynamic_value(None)
+            return pb.ApplyResourceChange.Response(new_state=new_state, diagnostics=diags.to_pb())
+        name = planned["name"]
+        spec = wire_to_spec(ks, planned)
+        adopt = bool(planned.get("adopt")) or self.app.adopt
+        write = engine().create if prior is None else engine().update
+        live = self._call(diags, lambda: write(kind, name, spec, manager=MANAGER, adopt=adopt), ks)
+        if live is None:
+            # Nothing written: keep the prior state (None for a failed create).
+            return pb.ApplyResourceChange.Response(new_state=request.prior_state, diagnostics=diags.to_pb())
+        new = self._live_wire(kind, name, live.spec, planned)
+        new.update(id=name, name=name, adopt=planned.get("adopt"))
+        return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(new), diagnostics=diags.to_pb())
+
+    # ------------------------------------------------------------ import
+
+    def ImportResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        kind = _kind(request.type_name)
+        name = request.id
+        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        if live is None and not diags.has_errors():
+            diags.add_error(f"no {kind} named {name!r} in the state",
+                            f"`finopsmetrics state list` shows the {kind} objects that exist.")
+        if live is None:
+            return pb.ImportResourceState.Response(diagnostics=diags.to_pb())
+        if live.manager not in (MANAGER, None):
+            diags.add_warning(f"{kind}.{name} is managed by {live.manager}",
+                              "Changes from Terraform will be refused unless adopt = true is set.")
+        state = spec_to_wire(kind_schema(kind), live.spec)
+        state.update(id=name, name=name, adopt=None)
+        imported = pb.ImportResourceState.ImportedResource(
+            type_name=request.type_name, state=to_dynamic_value(state))
+        return pb.ImportResourceState.Response(imported_resources=[imported], diagnostics=diags.to_pb())
+
+    # ------------------------------------------------------------ data
+
+    def ReadDataSource(self, request: Any, context: grpc.ServicerContext) -> Any:
+        diags = Diagnostics()
+        kind = _kind(request.type_name)
+        config = read_dynamic_value(request.config)
+        name = config.get("name")
+        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        if live is None:
+            if not diags.has_errors():
+                diags.add_error(f"no {kind} named {name!r} in the state", path=["name"])
+            return pb.ReadDataSource.Response(diagnostics=diags.to_pb())
+        state = spec_to_wire(kind_schema(kind, "data"), live.spec)
+        state.update(id=name, name=name, manager=live.manager)
+        return pb.ReadDataSource.Response(state=to_dynamic_value(state), diagnostics=diags.to_pb())
+
+
+__all__ = ["FinopsServicer", "ConflictError"]
