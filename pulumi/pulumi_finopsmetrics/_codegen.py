@@ -97,8 +97,18 @@ class _Walker:
                 raise ValueError(f"{prefix}: property {pname!r} is not a Python identifier")
             hint_in, hint_out = self.types(pnode, prefix + class_name(singular(pname)))
             doc = self.resolve(pnode).get("description") or pnode.get("description") or ""
-            out.append(Prop(pname, hint_in, hint_out, pname in required, _doc_with_values(doc, self.resolve(pnode))))
+            doc = _doc_with_values(doc, self.enum_values(pnode))
+            out.append(Prop(pname, hint_in, hint_out, pname in required, doc))
         return out
+
+    def enum_values(self, node: dict[str, Any]) -> list[Any]:
+        """Allowed values of an enum field, also inside ``anyOf`` (``Literal[...] | None``)."""
+        node = self.resolve(node)
+        if "enum" in node:
+            return [v for v in node["enum"] if v is not None]
+        options = node.get("anyOf") or node.get("oneOf") or []
+        enums = [self.enum_values(o) for o in options if self.resolve(o).get("type") != "null"]
+        return enums[0] if len(enums) == 1 else []
 
     def types(self, node: dict[str, Any], path_name: str) -> tuple[str, str]:
         """(input annotation, output annotation) for a schema node."""
@@ -186,11 +196,11 @@ def _split_union(hint: str) -> list[str]:
     return [*parts, inner[start:].strip()]
 
 
-def _doc_with_values(doc: str, node: dict[str, Any]) -> str:
-    if "enum" in node:
-        values = ", ".join(f"``{v}``" for v in node["enum"])
-        doc = f"{doc.rstrip('.')}. One of {values}." if doc else f"One of {values}."
-    return doc
+def _doc_with_values(doc: str, values: list[Any]) -> str:
+    if not values:
+        return doc
+    listed = ", ".join(f"``{v}``" for v in values)
+    return f"{doc.rstrip('.')}. One of {listed}." if doc else f"One of {listed}."
 
 
 @dataclass

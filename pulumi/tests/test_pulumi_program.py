@@ -16,7 +16,7 @@ from pulumi_finopsmetrics._codegen import class_name
 from pulumi_finopsmetrics._provider import FinopsProvider
 from finopsmetrics_cli.models.base import KindModel, kinds
 
-from conftest import PROGRAMS, RecordingMonitor
+from pulumi_mocks import PROGRAMS, RecordingMonitor
 
 pytestmark = pytest.mark.pulumi
 

@@ -4,20 +4,31 @@
 from __future__ import annotations
 
 from .budget import BudgetAlertArgs, Budget
-from .dashboard import DashboardWidgetArgs, Dashboard
 from .policy import PolicyActionArgs, Policy
 from .approval_workflow import ApprovalWorkflowEscalationArgs, ApprovalWorkflowStageArgs, ApprovalWorkflow
 from .compliance_framework import ComplianceFrameworkControlArgs, ComplianceFramework
-from .notification_channel import NotificationChannel
-from .notification_rule import NotificationRule
 from .tag_rule import TagRuleRuleArgs, TagRuleMlPredictionArgs, TagRuleInferenceRuleArgs, TagRule
 from .virtual_tag import VirtualTagRuleArgs, VirtualTag
+from .anomaly_detector import AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs, AnomalyDetector
+from .automation_rule import AutomationRule
+from .commitment_policy import CommitmentPolicy
+from .scheduling_policy import SchedulingPolicyWindowArgs, SchedulingPolicy
+from .scenario import ScenarioChangeArgs, Scenario
+from .saas_license_policy import SaasLicensePolicy
+from .dashboard import DashboardWidgetArgs, Dashboard
+from .notification_channel import NotificationChannel
+from .notification_rule import NotificationRule
+from .report import Report
+from .ownership_rule import OwnershipRule
+from .lifecycle_rule import LifecycleRule
+from .cost_allocation import CostAllocationAllocationArgs, CostAllocation
+from .business_mapping import BusinessMapping
+from .team import Team
+from .plugin import Plugin
 
 __all__ = [
     "BudgetAlertArgs",
     "Budget",
-    "DashboardWidgetArgs",
-    "Dashboard",
     "PolicyActionArgs",
     "Policy",
     "ApprovalWorkflowEscalationArgs",
@@ -25,12 +36,32 @@ __all__ = [
     "ApprovalWorkflow",
     "ComplianceFrameworkControlArgs",
     "ComplianceFramework",
-    "NotificationChannel",
-    "NotificationRule",
     "TagRuleRuleArgs",
     "TagRuleMlPredictionArgs",
     "TagRuleInferenceRuleArgs",
     "TagRule",
     "VirtualTagRuleArgs",
     "VirtualTag",
+    "AnomalyDetectorAlertArgs",
+    "AnomalyDetectorModelArgs",
+    "AnomalyDetector",
+    "AutomationRule",
+    "CommitmentPolicy",
+    "SchedulingPolicyWindowArgs",
+    "SchedulingPolicy",
+    "ScenarioChangeArgs",
+    "Scenario",
+    "SaasLicensePolicy",
+    "DashboardWidgetArgs",
+    "Dashboard",
+    "NotificationChannel",
+    "NotificationRule",
+    "Report",
+    "OwnershipRule",
+    "LifecycleRule",
+    "CostAllocationAllocationArgs",
+    "CostAllocation",
+    "BusinessMapping",
+    "Team",
+    "Plugin",
 ]
