@@ -17,11 +17,15 @@ A kind is a pydantic model subclassing :class:`KindModel`, decorated with
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from finopsmetrics_cli.models.errors import custom_error
 
 
 class StrictModel(BaseModel):
@@ -52,8 +56,30 @@ class KindModel(StrictModel):
     META_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "lifecycle"})
 
     def canonical_spec(self) -> dict[str, Any]:
-        """The normalised, JSON-able spec that state stores and plans diff."""
+        """The normalised, JSON-able spec that state stores and plans diff.
+
+        Field types already store one canonical value per meaning (``80%`` ->
+        0.8, ``48h`` -> ``2d``, ``slack`` -> ``[slack]``); unset optional
+        fields are left out, defaults are written out, so omitting a default
+        and spelling it are the same spec."""
         return self.model_dump(mode="json", exclude_none=True, exclude=set(self.META_FIELDS))
+
+    @classmethod
+    def coerce_body(cls, name: str, body: Any) -> dict[str, Any]:
+        """Turn one section entry into this model's input, ``name`` injected.
+
+        The default accepts a mapping of the kind's fields. Kinds whose seed
+        shorthand differs (virtual_tag) override it. A wrong shape raises a
+        ``PydanticCustomError`` of type ``invalid_body`` (code E224)."""
+        if not isinstance(body, Mapping):
+            raise custom_error(
+                "invalid_body",
+                "expected a mapping of fields for this object, got {got}",
+                got=type(body).__name__,
+            )
+        data = dict(body)
+        data["name"] = name
+        return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +92,15 @@ class Ref:
     instance the channel types ``slack`` or ``email``).
     ``required`` False means an undeclared value is only checked when objects
     of the target kind are declared at all (personas, roles).
+    ``severity`` "warning" makes a dangling name a warning, not an error
+    (soft references: personas and roles, SEED_SHAPES).
     """
 
     path: str
     target: str
     builtins: frozenset[str] = frozenset()
     required: bool = True
+    severity: Literal["error", "warning"] = "error"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +119,34 @@ class KindInfo:
     derive_name: Callable[[dict[str, Any]], str] | None = None
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    name_key: str = "name"
+    section_defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    single_object_sections: tuple[str, ...] = ()
 
     @property
     def sections(self) -> tuple[str, ...]:
         """Every section spelling that maps to this kind (``tags.auto_tagging_rules`` too)."""
         return (self.section, *self.aliases)
+
+    def defaults_for(self, section: str) -> dict[str, Any]:
+        """Field defaults implied by the section spelling
+        (``business_mapping.products`` -> ``entity_type: product``)."""
+        return dict(self.section_defaults.get(section, {}))
+
+    def coerce(self, section: str, name: str, body: Any) -> dict[str, Any]:
+        """Model input for one entry of ``section``: the kind's ``coerce_body``,
+        the name key renamed to ``name``, and the section's defaults filled in."""
+        data = self.model.coerce_body(name, body)
+        if self.name_key != "name":
+            data.pop(self.name_key, None)
+        for key, value in self.section_defaults.get(section, {}).items():
+            data.setdefault(key, value)
+        return data
+
+    def name_of(self, body: Any) -> str:
+        """The name of an entry that has no name key (SEED_SHAPES)."""
+        derive = self.derive_name or default_derive_name(self.kind, self.model)
+        return derive(body)
 
 
 _KINDS: dict[str, KindInfo] = {}
@@ -114,6 +166,9 @@ def register_kind(
     secret_fields: tuple[str, ...] = (),
     condition_fields: tuple[str, ...] = (),
     derive_name: Callable[[dict[str, Any]], str] | None = None,
+    name_key: str = "name",
+    section_defaults: Mapping[str, Mapping[str, Any]] | None = None,
+    single_object_sections: tuple[str, ...] = (),
 ) -> Callable[[M], M]:
     """Class decorator that adds a kind to the registry."""
 
@@ -130,8 +185,11 @@ def register_kind(
             immutable=immutable,
             secret_fields=secret_fields,
             condition_fields=condition_fields,
-            derive_name=derive_name,
+            derive_name=derive_name or default_derive_name(kind, model),
             description=(model.__doc__ or "").strip(),
+            name_key=name_key,
+            section_defaults=dict(section_defaults or {}),
+            single_object_sections=single_object_sections,
         )
         _KINDS[kind] = info
         for sec in info.sections:
@@ -139,6 +197,27 @@ def register_kind(
         return model
 
     return decorate
+
+
+def content_hash(data: Any) -> str:
+    """First 8 hex digits of sha256 over canonical JSON (sorted keys, no spaces)."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def default_derive_name(kind: str, model: type[KindModel]) -> Callable[[dict[str, Any]], str]:
+    """``<kind>-<hash>`` of the entry's canonical spec (of the raw body if it
+    does not validate): the name follows the content, never the list position,
+    so reordering a list is no change, and equivalent spellings get one name."""
+
+    def derive(body: dict[str, Any]) -> str:
+        try:
+            spec: Any = model.model_validate(model.coerce_body(kind, body)).canonical_spec()
+        except (ValidationError, ValueError, TypeError):
+            spec = body
+        return f"{kind}-{content_hash(spec)}"
+
+    return derive
 
 
 def _ensure_loaded() -> None:

@@ -1,0 +1,58 @@
+"""Pieces shared by several kind families: channel types, severities, and the
+reference declarations that more than one kind uses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import Field
+
+from finopsmetrics_cli.models.base import Ref
+from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import Choice
+
+# Channel types usable by name without declaring a notification_channel.
+CHANNEL_TYPES: frozenset[str] = frozenset(
+    {"slack", "teams", "email", "pagerduty", "webhook", "sms", "jira", "servicenow"}
+)
+
+Severity = Choice("low", "medium", "high", "critical", description="low, medium, high or critical.")
+Priority = Choice("low", "medium", "high", "critical", description="low, medium, high or critical.")
+
+
+def channel_ref(path: str) -> Ref:
+    """A hard reference to a notification channel or a built-in channel type."""
+    return Ref(path, "notification_channel", builtins=CHANNEL_TYPES)
+
+
+def persona_ref(path: str, *, builtins: frozenset[str] = frozenset()) -> Ref:
+    """A soft reference to a persona/role (declared by notification_rule.persona):
+    a warning, never an error, so that every seed snippet validates alone."""
+    return Ref(path, "notification_rule", builtins=builtins, required=False, severity="warning")
+
+
+def team_ref(path: str) -> Ref:
+    """A team name: checked (as an error) only when the file declares teams."""
+    return Ref(path, "team", required=False)
+
+
+def description_field() -> Any:
+    return Field(None, description="Free text shown in plans, docs and dashboards.")
+
+
+def enabled_field() -> Any:
+    return Field(True, description="false keeps the object declared but inactive.")
+
+
+def reject_duplicates(items: Sequence[Any], key: str, what: str) -> None:
+    """Raise ``duplicate_item`` at ``<index>.<key>`` of the second occurrence."""
+    seen: set[Any] = set()
+    for index, item in enumerate(items):
+        value = getattr(item, key)
+        marker = tuple(value) if isinstance(value, list) else value
+        if marker in seen:
+            raise custom_error(
+                "duplicate_item", "{what} {value} appears twice", at=(index, key), what=what, value=repr(value)
+            )
+        seen.add(marker)

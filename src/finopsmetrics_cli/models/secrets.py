@@ -1,0 +1,121 @@
+"""Secret fields hold references, never values.
+
+A secret field accepts only ``${env:NAME}`` or ``${file:PATH}``: the reference
+is what state stores and plans diff, and the value is resolved only where it is
+used. A literal that looks like a secret (a Slack or Teams webhook URL, a Slack
+token, a PagerDuty integration key, a long random string) is reported as such,
+with a hint to move it to an environment variable; other literals are reported
+as "not a reference". :func:`looks_like_secret` is also used to scan free-form
+configuration maps (plugin ``config``) where no field is declared secret.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import PlainValidator, WithJsonSchema
+
+from finopsmetrics_cli.models.errors import custom_error
+
+SECRET_REFERENCE = re.compile(r"^\$\{(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}$")
+
+_SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^https?://hooks\.slack\.com/", re.I), "a Slack webhook URL"),
+    (re.compile(r"^https?://[^/\s]*\.webhook\.office\.com/", re.I), "a Microsoft Teams webhook URL"),
+    (re.compile(r"^https?://outlook\.office(365)?\.com/webhook", re.I), "a Microsoft Teams webhook URL"),
+    (re.compile(r"^https?://events\.pagerduty\.com/", re.I), "a PagerDuty events URL"),
+    (re.compile(r"^xox[abposr]-[A-Za-z0-9-]{8,}"), "a Slack token"),
+    (re.compile(r"^xapp-[A-Za-z0-9-]{8,}"), "a Slack app token"),
+    (re.compile(r"^(gh[pousr]_|github_pat_)[A-Za-z0-9_]{20,}"), "a GitHub token"),
+    (re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$"), "an AWS access key"),
+    (re.compile(r"^sk-[A-Za-z0-9_-]{16,}"), "an API key"),
+    (re.compile(r"^Bearer\s+\S{8,}", re.I), "a bearer token"),
+    (re.compile(r"^[A-Za-z0-9]{32}$"), "a PagerDuty integration key"),
+    (re.compile(r"^https?://\S*[?&](token|key|secret|sig|signature|code|api_key)=", re.I), "a URL with a credential"),
+    (re.compile(r"^https?://[^/\s:@]+:[^/\s@]+@", re.I), "a URL with a password"),
+    (re.compile(r"^https?://\S*webhook", re.I), "a webhook URL"),
+)
+_LONG_RANDOM = re.compile(r"^[A-Za-z0-9_\-+/=.]{24,}$")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_UPPER = re.compile(r"[A-Z]")
+_HAS_LOWER = re.compile(r"[a-z]")
+
+
+def looks_like_secret(value: str) -> str | None:
+    """What kind of secret ``value`` looks like, or None."""
+    text = value.strip()
+    for pattern, what in _SECRET_SHAPES:
+        if pattern.search(text):
+            return what
+    if (
+        _LONG_RANDOM.match(text)
+        and _HAS_DIGIT.search(text)
+        and _HAS_LOWER.search(text)
+        and (_HAS_UPPER.search(text) or len(text) >= 32)
+    ):
+        return "a token-like string"
+    return None
+
+
+def secret_hint(field: str = "SECRET") -> str:
+    env = re.sub(r"[^A-Z0-9]+", "_", field.upper()).strip("_") or "SECRET"
+    return f"put the value in an environment variable and write ${{env:{env}}} (or ${{file:/path}})"
+
+
+def _secret_ref(value: Any) -> str:
+    if isinstance(value, str):
+        text = value.strip()
+        if SECRET_REFERENCE.match(text):
+            return text
+        what = looks_like_secret(text)
+        if what:
+            raise custom_error(
+                "secret_literal",
+                "this looks like {what} written as a literal; secrets must be references: "
+                "${env:NAME} or ${file:PATH}",
+                what=what,
+            )
+        raise custom_error(
+            "secret_not_reference",
+            "a secret field holds a reference, ${env:NAME} or ${file:PATH}, got {value}",
+            value=repr(value),
+        )
+    raise custom_error(
+        "secret_not_reference",
+        "a secret field holds a reference, ${env:NAME} or ${file:PATH}, got {value}",
+        value=repr(value),
+    )
+
+
+SecretRef = Annotated[
+    str,
+    PlainValidator(_secret_ref),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\$\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}\s*$",
+            "description": "A secret reference: ${env:NAME} or ${file:PATH}; never the value.",
+        }
+    ),
+]
+
+
+def scan_for_secrets(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
+    """The first string inside a free-form structure that looks like a secret: (path, what)."""
+    if isinstance(value, str):
+        if SECRET_REFERENCE.match(value.strip()):
+            return None
+        what = looks_like_secret(value)
+        return (path, what) if what else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = scan_for_secrets(item, (*path, str(key)))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = scan_for_secrets(item, (*path, index))
+            if found:
+                return found
+    return None

@@ -1,0 +1,560 @@
+"""Reusable field types: each accepts the spellings the seed uses and stores one
+canonical value, so that ``80%`` and ``0.8`` (or ``48h`` and ``2d``) are equal
+in the canonical spec and never show up as a diff.
+
+Validators are plain functions over module-level compiled patterns (the loader
+validates 10,000 objects in well under two seconds). Every error is a
+registered custom error type (``models/errors.py``) with a stable code.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, WithJsonSchema
+
+from finopsmetrics_cli.models.currencies import ISO_4217
+from finopsmetrics_cli.models.errors import custom_error
+
+# --------------------------------------------------------------------- numbers
+
+
+def _tidy_number(value: float) -> float | int:
+    """Integral floats become ints so that ``50000`` and ``50000.0`` dump alike."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
+
+
+_PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*$")
+
+
+def parse_percent(value: Any) -> float | int:
+    """``80%`` / ``80 %`` -> 0.8; numbers pass unchanged (0.8 means 80%)."""
+    if isinstance(value, bool):
+        raise custom_error("invalid_percent", "expected a number or a percent such as 80%, got a boolean")
+    if isinstance(value, int | float):
+        return _tidy_number(float(value))
+    if isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match:
+            try:
+                number = Decimal(match[1])
+            except InvalidOperation:  # pragma: no cover - the pattern only admits decimals
+                number = None
+            if number is not None:
+                return _tidy_number(float(number / 100 if match[2] else number))
+    raise custom_error(
+        "invalid_percent",
+        "expected a number or a percent such as 80%, got {value}",
+        value=repr(value),
+    )
+
+
+def _check_threshold(value: float) -> float:
+    if not 0 < value <= 10:
+        raise custom_error(
+            "threshold_range",
+            "threshold must be greater than 0 and at most 10 (1.0 = 100%), got {value}",
+            value=value,
+        )
+    return value
+
+
+def _check_ratio(value: float) -> float:
+    if not 0 <= value <= 1:
+        raise custom_error(
+            "ratio_range", "expected a ratio between 0 and 1 (0% to 100%), got {value}", value=value
+        )
+    return value
+
+
+def _positive_number(value: Any) -> float | int:
+    number = parse_percent(value) if isinstance(value, str) and "%" not in value else value
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise custom_error("not_positive", "expected a number greater than zero, got {value}", value=repr(value))
+    if not number > 0:
+        raise custom_error("not_positive", "must be greater than zero, got {value}", value=number)
+    return _tidy_number(float(number))
+
+
+def _non_negative_number(value: Any) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise custom_error("not_positive", "expected a number of zero or more, got {value}", value=repr(value))
+    if value < 0:
+        raise custom_error("not_positive", "must be zero or more, got {value}", value=value)
+    return _tidy_number(float(value))
+
+
+_NUMBER_OR_PERCENT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number"},
+        {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"},
+    ]
+}
+
+Percent = Annotated[
+    float,
+    PlainValidator(parse_percent),
+    WithJsonSchema({**_NUMBER_OR_PERCENT_SCHEMA, "description": "A number (0.8) or a percent (80%)."}),
+]
+Threshold = Annotated[
+    float,
+    PlainValidator(parse_percent),
+    AfterValidator(_check_threshold),
+    WithJsonSchema(
+        {**_NUMBER_OR_PERCENT_SCHEMA, "description": "0 < t <= 10, as 0.8 or 80% (1.0 = 100%)."}
+    ),
+]
+Ratio = Annotated[
+    float,
+    PlainValidator(parse_percent),
+    AfterValidator(_check_ratio),
+    WithJsonSchema({**_NUMBER_OR_PERCENT_SCHEMA, "description": "0..1, as 0.95 or 95%."}),
+]
+PositiveNumber = Annotated[
+    float,
+    PlainValidator(_positive_number),
+    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+]
+NonNegativeNumber = Annotated[
+    float,
+    PlainValidator(_non_negative_number),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise custom_error("not_positive", "expected a whole number greater than zero, got {value}", value=repr(value))
+    if value <= 0:
+        raise custom_error("not_positive", "must be greater than zero, got {value}", value=value)
+    return int(value)
+
+
+PositiveInt = Annotated[
+    int, PlainValidator(_positive_int), WithJsonSchema({"type": "integer", "exclusiveMinimum": 0})
+]
+
+# ------------------------------------------------------------------- durations
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_CANONICAL_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_DURATION = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$")
+_DURATION_PART = re.compile(r"(\d+)\s*([smhdw])")
+
+
+def duration_seconds(text: str) -> int:
+    """Seconds of a (canonical or not) duration string; ValueError if malformed."""
+    compact = text.strip().lower()
+    if not compact or not _DURATION.match(compact):
+        raise ValueError(text)
+    return sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(compact))
+
+
+def format_duration(seconds: int) -> str:
+    """The largest exact unit: 172800 -> ``2d``, 5400 -> ``90m``."""
+    for unit, size in _CANONICAL_UNITS:
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    raise AssertionError("unreachable: seconds is an integer")  # pragma: no cover
+
+
+def _duration(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            seconds = duration_seconds(value)
+        except ValueError:
+            seconds = -1
+        if seconds > 0:
+            return format_duration(seconds)
+        if seconds == 0:
+            raise custom_error("invalid_duration", "duration must be longer than zero, got {value}", value=repr(value))
+    raise custom_error(
+        "invalid_duration",
+        "expected a duration such as 30m, 24h, 7d or 2w (s, m=minutes, h, d, w), got {value}",
+        value=repr(value),
+    )
+
+
+Duration = Annotated[
+    str,
+    PlainValidator(_duration),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$",
+            "description": "A duration: 30m, 24h, 7d, 2w (m = minutes); stored in the largest exact unit.",
+        }
+    ),
+]
+
+_HORIZON = re.compile(r"^\s*(\d+)\s*(d|w|m|mo|y)\s*$", re.IGNORECASE)
+
+
+def _horizon(value: Any) -> str:
+    match = _HORIZON.match(value) if isinstance(value, str) else None
+    if match and int(match[1]) > 0:
+        count, unit = int(match[1]), match[2].lower()
+        if unit in ("d", "w"):
+            return f"{count * (7 if unit == 'w' else 1)}d"
+        months = count * (12 if unit == "y" else 1)
+        return f"{months // 12}y" if months % 12 == 0 else f"{months}m"
+    raise custom_error(
+        "invalid_horizon",
+        "expected a horizon such as 90d, 6m (months) or 1y, got {value}",
+        value=repr(value),
+    )
+
+
+Horizon = Annotated[
+    str,
+    PlainValidator(_horizon),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*\d+\s*([dDwWmMyY]|[mM][oO])\s*$",
+            "description": "A forecast horizon: 90d, 2w, 6m (m = MONTHS here), 1y.",
+        }
+    ),
+]
+
+# -------------------------------------------------------------------- currency
+
+
+def _currency(value: Any) -> str:
+    if isinstance(value, str):
+        code = value.strip().upper()
+        if code in ISO_4217:
+            return code
+        hint = difflib.get_close_matches(code, sorted(ISO_4217), n=1)
+        suffix = f"; did you mean {hint[0]}?" if hint else ""
+        raise custom_error(
+            "invalid_currency", "unknown currency code {value}" + suffix, value=repr(value)
+        )
+    raise custom_error("invalid_currency", "expected an ISO 4217 code such as USD, got {value}", value=repr(value))
+
+
+CurrencyCode = Annotated[
+    str,
+    PlainValidator(_currency),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^\\s*[A-Za-z]{3}\\s*$",
+            "description": "ISO 4217 currency code (USD, EUR, ...), case-insensitive.",
+        }
+    ),
+]
+
+# ------------------------------------------------------------------------ cron
+
+_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
+_DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
+_CRON_FIELDS = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    ("month", 1, 12, _MONTHS),
+    ("day of week", 0, 7, _DAYS),
+)
+_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
+_CRON_ITEM = re.compile(r"^(\*|[A-Z0-9]+)(?:-([A-Z0-9]+))?(?:/(\d+))?$")
+
+
+def _cron_value(token: str, low: int, high: int, names: dict[str, int]) -> int | None:
+    number = names.get(token) if not token.isdigit() else int(token)
+    return number if number is not None and low <= number <= high else None
+
+
+def cron_problem(expression: str) -> str | None:
+    """Why a cron expression is invalid, or None. Five fields; month/day names allowed."""
+    fields = expression.split()
+    if len(fields) == 1 and fields[0].lower() in _CRON_MACROS:
+        return None
+    if len(fields) != 5:
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}"
+    for text, (label, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.upper().split(","):
+            match = _CRON_ITEM.match(item)
+            if not match:
+                return f"{label} field {text!r} is malformed"
+            start, end, step = match.groups()
+            if step is not None and int(step) < 1:
+                return f"{label} field {text!r} has a zero step"
+            if start == "*":
+                if end is not None:
+                    return f"{label} field {text!r} is malformed"
+                continue
+            first = _cron_value(start, low, high, names)
+            last = first if end is None else _cron_value(end, low, high, names)
+            if first is None or last is None:
+                return f"{label} field {text!r} is out of range {low}-{high}"
+            if first > last:
+                return f"{label} field {text!r} has a range that runs backwards"
+    return None
+
+
+def _cron(value: Any) -> str:
+    if isinstance(value, str):
+        problem = cron_problem(value)
+        if problem is None:
+            fields = value.split()
+            return fields[0].lower() if len(fields) == 1 else " ".join(f.upper() for f in fields)
+        raise custom_error("invalid_cron", "invalid cron expression {value}: {problem}", value=repr(value), problem=problem)
+    raise custom_error("invalid_cron", "expected a cron expression such as \"0 9 * * MON\", got {value}", value=repr(value))
+
+
+Cron = Annotated[
+    str,
+    PlainValidator(_cron),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*(@[a-zA-Z]+|\S+(\s+\S+){4})\s*$",
+            "description": "5-field cron (minute hour day-of-month month day-of-week); JAN-DEC and SUN-SAT allowed.",
+        }
+    ),
+]
+
+# ----------------------------------------------------------------------- regex
+
+MAX_REGEX_LENGTH = 1000
+
+
+def _regex(value: Any) -> str:
+    if not isinstance(value, str):
+        raise custom_error("invalid_regex", "expected a regular expression, got {value}", value=repr(value))
+    if len(value) > MAX_REGEX_LENGTH:
+        raise custom_error("invalid_regex", "regular expression is longer than {limit} characters", limit=MAX_REGEX_LENGTH)
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise custom_error("invalid_regex", "invalid regular expression {value}: {reason}", value=repr(value), reason=str(exc)) from None
+    return value
+
+
+Regex = Annotated[
+    str,
+    PlainValidator(_regex),
+    WithJsonSchema({"type": "string", "maxLength": MAX_REGEX_LENGTH, "format": "regex"}),
+]
+
+# ----------------------------------------------------------------------- email
+
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def _email(value: Any) -> str:
+    if isinstance(value, str) and _EMAIL.match(value.strip()):
+        local, _, domain = value.strip().rpartition("@")
+        return f"{local}@{domain.lower()}"
+    raise custom_error("invalid_email", "expected an email address, got {value}", value=repr(value))
+
+
+Email = Annotated[str, PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+
+# ------------------------------------------------------------------- choices
+
+
+def _normal_choice(value: str) -> str:
+    return value.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def _ci_pattern(values: tuple[str, ...]) -> str:
+    def char(c: str) -> str:
+        if c.isalpha():
+            return f"[{c.lower()}{c.upper()}]"
+        if c == "_":
+            return "[_\\- ]"
+        return re.escape(c)
+
+    return "^\\s*(" + "|".join("".join(char(c) for c in v) for v in values) + ")\\s*$"
+
+
+def Choice(*values: str, description: str = "") -> Any:  # noqa: N802 - reads like a type
+    """A case-insensitive enum stored lower-case (``-`` and spaces read as ``_``)."""
+    allowed = frozenset(values)
+    listing = ", ".join(values)
+
+    def check(value: Any) -> str:
+        if isinstance(value, str):
+            normal = _normal_choice(value)
+            if normal in allowed:
+                return normal
+            close = difflib.get_close_matches(normal, values, n=1)
+            suffix = f"; did you mean {close[0]!r}?" if close else ""
+            raise custom_error(
+                "invalid_choice",
+                "{value} is not one of: {choices}" + suffix,
+                value=repr(value),
+                choices=listing,
+            )
+        raise custom_error("invalid_choice", "expected one of: {choices}, got {value}", value=repr(value), choices=listing)
+
+    schema: dict[str, Any] = {"type": "string", "anyOf": [{"enum": list(values)}, {"pattern": _ci_pattern(values)}]}
+    if description:
+        schema["description"] = description
+    return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
+
+
+# ------------------------------------------------------------------ strings
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_NAME_LENGTH = 200
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise custom_error("invalid_name", "expected a name (a string), got {value}", value=repr(value))
+    if not value.strip():
+        raise custom_error("invalid_name", "name must not be empty")
+    if value != value.strip() or _CONTROL.search(value) or len(value) > MAX_NAME_LENGTH:
+        raise custom_error(
+            "invalid_name",
+            "name {value} must have no surrounding spaces or control characters and at most 200 characters",
+            value=repr(value),
+        )
+    return value
+
+
+Name = Annotated[
+    str,
+    PlainValidator(_name),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"}),
+]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*$")
+
+
+def _identifier(value: Any) -> str:
+    if isinstance(value, str) and _IDENTIFIER.match(value.strip()):
+        return value.strip().lower()
+    raise custom_error(
+        "invalid_identifier",
+        "expected an identifier such as cost_trend (letters, digits, _ - .), got {value}",
+        value=repr(value),
+    )
+
+
+Identifier = Annotated[
+    str,
+    PlainValidator(_identifier),
+    WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*\s*$"}),
+]
+
+
+def _one_or_many(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+# A field the seed writes both as ``notification: slack`` and ``notification: [a, b]``.
+IdentifierList = Annotated[
+    list[Identifier],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "array", "items": {"type": "string"}},
+            ],
+            "description": "One name or a list of names.",
+        }
+    ),
+]
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_condition(text: str) -> str:
+    """Collapse whitespace outside string literals, so re-wrapping a condition is no diff."""
+    if "'" not in text and '"' not in text:
+        return _WHITESPACE.sub(" ", text).strip()
+    out: list[str] = []
+    quote = ""
+    pending_space = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            out.append(char)
+            if char == "\\" and index + 1 < len(text):
+                out.append(text[index + 1])
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char.isspace():
+            pending_space = True
+        else:
+            if pending_space and out:
+                out.append(" ")
+            pending_space = False
+            out.append(char)
+            if char in "'\"":
+                quote = char
+        index += 1
+    return "".join(out)
+
+
+def _condition(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return normalise_condition(value)
+    raise custom_error(
+        "missing_one_of", "expected a condition expression (a non-empty string), got {value}", value=repr(value)
+    )
+
+
+# The text is parsed and type-checked by ``conditions/`` (via KindInfo.condition_fields).
+Condition = Annotated[
+    str,
+    PlainValidator(_condition),
+    WithJsonSchema({"type": "string", "minLength": 1, "description": "A condition expression (SPEC section 3)."}),
+]
+
+
+def _tag_map(value: Any) -> Any:
+    """Tag values are strings; YAML scalars such as ``true`` or ``80`` are read as their text."""
+    if isinstance(value, dict):
+        return {
+            k: ("true" if v is True else "false" if v is False else str(v) if isinstance(v, int | float) else v)
+            for k, v in value.items()
+        }
+    return value
+
+
+TagMap = Annotated[
+    dict[str, str],
+    BeforeValidator(_tag_map),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": {"type": ["string", "number", "boolean"]},
+            "description": "Tag key -> value.",
+        }
+    ),
+]
+
+
+def _scalar_map(value: Any) -> Any:
+    return _tag_map(value)
+
+
+FilterMap = Annotated[
+    dict[str, str | list[str]],
+    BeforeValidator(_scalar_map),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number", "boolean"]},
+                    {"type": "array", "items": {"type": "string"}},
+                ]
+            },
+            "description": "Dimension -> value (or list of values): service, environment, team, account, region, tag:KEY ...",
+        }
+    ),
+]
