@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -16,6 +17,8 @@ import pytest
 import requests
 
 from finopsmetrics_cli.errors import LockError, StateError
+from finopsmetrics_cli.state import force_unlock, lock_holder, open_reader, open_writer
+from finopsmetrics_cli.state.api import Write
 from finopsmetrics_cli.state.remote import S3Copy, S3Location, S3Lock, s3_client
 
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
@@ -99,7 +102,7 @@ def test_lock_is_exclusive_and_names_its_holder(s3: MotoS3) -> None:
     first = S3Lock(where)
     info = first.acquire(who="alice@ci", operation="apply")
     body = json.loads(s3_client().get_object(Bucket=s3.bucket, Key=where.lock_key)["Body"].read())
-    assert body["id"] == info.id and body["who"] == "alice@ci" and body["operation"] == "apply"
+    assert (body["ID"], body["Who"], body["Operation"]) == (info.id, "alice@ci", "apply")
     with pytest.raises(LockError) as caught:
         S3Lock(where).acquire(who="bob@ci", operation="apply")
     assert caught.value.message == f"state {where} is locked: {info.describe()}"
@@ -136,7 +139,7 @@ def test_force_unlock_needs_the_right_id_and_release_never_removes_a_newer_lock(
     where = S3Location(s3.bucket, "state.duckdb")
     crashed = S3Lock(where)
     info = crashed.acquire(who="crashed-runner", operation="apply")
-    with pytest.raises(LockError, match=r"^lock ID 'nope' does not match the lock on"):
+    with pytest.raises(LockError, match=r"^lock ID 'nope' does not match the current lock: ID"):
         S3Lock(where).force_unlock("nope")
     assert S3Lock(where).force_unlock(info.id) == info
     newer = S3Lock(where)
@@ -144,7 +147,7 @@ def test_force_unlock_needs_the_right_id_and_release_never_removes_a_newer_lock(
     crashed.release()  # the crashed runner comes back: it must not delete the newer lock
     assert S3Lock(where).holder() == newer_info
     newer.release()
-    with pytest.raises(StateError, match=r"^state s3://.* is not locked$"):
+    with pytest.raises(LockError, match=r"^state s3://\S+ is not locked; nothing to unlock$"):
         S3Lock(where).force_unlock(newer_info.id)
 
 
@@ -198,3 +201,151 @@ def test_missing_bucket_is_a_clear_error(s3: MotoS3) -> None:
             copy.download()
     finally:
         copy.cleanup()
+
+
+# --------------------------------------------------------------------------- the state API on S3
+
+
+def _create(name: str, amount: int = 1) -> Write:
+    return Write("create", "budget", name, {"amount": amount}, "config")
+
+
+def _remote_objects(location: str) -> list[str]:
+    with open_reader(location) as reader:
+        return [o.address for o in reader.list()]
+
+
+def test_writer_uploads_each_commit_and_readers_see_it(s3: MotoS3) -> None:
+    location = f"s3://{s3.bucket}/team/state.duckdb"
+    with open_reader(location) as empty:  # a key that does not exist yet reads as empty
+        assert empty.info().serial == 0 and empty.list() == []
+    with open_writer(location, actor="ci", operation="apply") as writer:
+        assert writer.commit([_create("a")], actor="ci", source="cli", git_commit="abc") == 1
+        assert lock_holder(location) is not None
+    assert lock_holder(location) is None
+    reader = open_reader(location)
+    try:
+        info = reader.info()
+        assert (info.path, info.serial, info.objects) == (location, 1, 1)
+        assert reader.history()[0].git_commit == "abc"
+        copy_dir = reader.copy.dir  # type: ignore[attr-defined]
+    finally:
+        reader.close()
+    assert not copy_dir.exists()
+
+
+def test_two_concurrent_applies_both_land_one_after_the_other(s3: MotoS3) -> None:
+    location = f"s3://{s3.bucket}/state.duckdb"
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def runner(name: str) -> None:
+        try:
+            start.wait()
+            with open_writer(location, actor=name, operation="apply", lock_timeout=20) as writer:
+                time.sleep(0.3)  # hold the lock long enough for the other to wait
+                writer.commit([_create(name)], actor=name, source="cli")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=runner, args=(n,)) for n in ("r1", "r2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with open_reader(location) as reader:
+        assert reader.info().serial == 2
+        assert [o.address for o in reader.list()] == ["budget.r1", "budget.r2"]
+
+
+def test_a_second_apply_without_lock_timeout_fails_naming_the_holder(s3: MotoS3) -> None:
+    location = f"s3://{s3.bucket}/state.duckdb"
+    with open_writer(location, actor="alice@ci", operation="apply") as writer:
+        writer.commit([_create("a")], actor="alice@ci", source="cli")
+        with pytest.raises(LockError) as caught:
+            with open_writer(location, actor="bob@ci", operation="apply"):
+                pass
+        assert caught.value.message.startswith(f"state {location} is locked: ID ")
+        assert "held by alice@ci for 'apply'" in caught.value.message
+    assert _remote_objects(location) == ["budget.a"]
+
+
+CRASHING_RUNNER = """
+import sys, time
+from finopsmetrics_cli.state import open_writer
+from finopsmetrics_cli.state.api import Write
+with open_writer(sys.argv[1], actor="crasher@ci", operation="apply") as writer:
+    writer.commit([Write("create", "budget", "before-crash", {"amount": 1}, "config")],
+                  actor="crasher@ci", source="cli")
+    print("committed", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_crashed_runner_leaves_its_lock_which_force_unlock_removes(s3: MotoS3) -> None:
+    location = f"s3://{s3.bucket}/state.duckdb"
+    runner = subprocess.Popen(
+        [sys.executable, "-c", CRASHING_RUNNER, location], stdout=subprocess.PIPE, text=True
+    )
+    assert runner.stdout is not None and runner.stdout.readline() == "committed\n"
+    runner.kill()  # SIGKILL: no finally, no release
+    runner.wait()
+    holder = lock_holder(location)
+    assert holder is not None and holder.who == "crasher@ci" and holder.pid == runner.pid
+    with pytest.raises(LockError) as caught:
+        with open_writer(location, actor="next@ci", operation="apply", lock_timeout=0.3):
+            pass
+    assert f"process {runner.pid} is no longer running on this host" in caught.value.message
+    assert f"finopsmetrics state force-unlock {holder.id}" in (caught.value.hint or "")
+    with pytest.raises(LockError, match=r"^lock ID 'wrong' does not match"):
+        force_unlock(location, "wrong")
+    assert force_unlock(location, holder.id) == holder
+    with open_writer(location, actor="next@ci", operation="apply") as writer:
+        writer.commit([_create("after-crash")], actor="next@ci", source="cli")
+    assert _remote_objects(location) == ["budget.after-crash", "budget.before-crash"]
+
+
+def test_upload_race_after_a_forced_unlock_loses_nothing(s3: MotoS3) -> None:
+    location = f"s3://{s3.bucket}/state.duckdb"
+    with open_writer(location, actor="seed", operation="apply") as writer:
+        writer.commit([_create("seed")], actor="seed", source="cli")
+    with open_writer(location, actor="slow@ci", operation="apply") as slow:
+        held = lock_holder(location)
+        assert held is not None
+        force_unlock(location, held.id)  # someone decides the slow runner is dead
+        with open_writer(location, actor="fast@ci", operation="apply") as fast:
+            fast.commit([_create("fast")], actor="fast@ci", source="cli")
+        with pytest.raises(StateError) as caught:
+            slow.commit([_create("slow")], actor="slow@ci", source="cli")
+        assert caught.value.message == (
+            f"state {location} was changed by another writer while this run held it; "
+            "this run's changes were NOT uploaded and the remote state is unchanged"
+        )
+    assert _remote_objects(location) == ["budget.fast", "budget.seed"]
+    assert lock_holder(location) is None
+
+
+def test_missing_bucket_fails_clearly_for_readers_and_writers(s3: MotoS3) -> None:
+    location = "s3://no-such-bucket/state.duckdb"
+    expected = f"S3 bucket 'no-such-bucket' does not exist (state {location})"
+    with pytest.raises(StateError) as caught:
+        open_reader(location)
+    assert (caught.value.message, caught.value.hint) == (
+        expected,
+        "create the bucket first, or fix --state / FINOPSMETRICS_STATE",
+    )
+    with pytest.raises(StateError, match=re.escape(expected)):
+        with open_writer(location, actor="x", operation="apply"):
+            pass
+
+
+def test_finopsmetrics_s3_endpoint_overrides_the_endpoint(
+    s3: MotoS3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("FINOPSMETRICS_S3_ENDPOINT", s3.endpoint)
+    location = f"s3://{s3.bucket}/state.duckdb"
+    with open_writer(location, actor="x", operation="apply") as writer:
+        writer.commit([_create("a")], actor="x", source="cli")
+    assert _remote_objects(location) == ["budget.a"]

@@ -23,20 +23,20 @@ S3-compatible stores such as MinIO, or moto in tests).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import tempfile
-import time
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from finopsmetrics_cli.errors import LockError, StateError
-from finopsmetrics_cli.state.api import LockInfo
+from finopsmetrics_cli.state.api import LockInfo, StateInfo, StateWriter
+from finopsmetrics_cli.state.lock import StateLock, lock_from_json, lock_to_json
+from finopsmetrics_cli.state.store import StateStoreReader
 
 LOCK_POLL_SECONDS = 0.25
 ENDPOINT_ENV = "FINOPSMETRICS_S3_ENDPOINT"
@@ -120,19 +120,20 @@ def _is_missing(exc: BaseException) -> bool:
     return _error_code(exc) in ("NoSuchKey", "404", "NotFound")
 
 
-class S3Lock:
-    """The write lock as an S3 object created only if absent.
+class S3Lock(StateLock):
+    """The writer lock as an S3 object created only if absent.
 
-    Implements the state lock interface (``acquire``/``release``/``holder``/
-    ``force_unlock``) so the store and ``state force-unlock`` treat a remote
-    lock exactly like a local one.
+    Implements the three primitives of :class:`StateLock` (polling, timeouts
+    and messages are shared with the local file lock). Deletion is conditional
+    on the lock object's ETag, so removing "our" lock can never remove a newer
+    one that another runner took after a force-unlock.
     """
 
     def __init__(self, where: S3Location, client: Any | None = None) -> None:
+        super().__init__()
         self.where = where
+        self.description = f"state {where}"
         self._client = client
-        self._etag: str | None = None
-        self.info: LockInfo | None = None
 
     @property
     def client(self) -> Any:
@@ -140,56 +141,26 @@ class S3Lock:
             self._client = s3_client()
         return self._client
 
-    def acquire(self, *, who: str, operation: str, timeout: float = 0.0) -> LockInfo:
-        """Create the lock object, polling until ``timeout`` seconds have passed."""
-        info = LockInfo(
-            id=str(uuid.uuid4()),
-            who=who,
-            operation=operation,
-            pid=os.getpid(),
-            host=socket.gethostname(),
-            created_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
-        )
-        deadline = time.monotonic() + max(timeout, 0.0)
-        while True:
-            try:
-                response = self.client.put_object(
-                    Bucket=self.where.bucket,
-                    Key=self.where.lock_key,
-                    Body=_encode_lock(info),
-                    ContentType="application/json",
-                    IfNoneMatch="*",
-                )
-            except Exception as exc:
-                if not _is_precondition_failed(exc):
-                    raise translate(exc, self.where, "lock") from exc
-            else:
-                self._etag = response["ETag"]
-                self.info = info
-                return info
-            if time.monotonic() >= deadline:
-                raise self._held_error(timeout)
-            time.sleep(min(LOCK_POLL_SECONDS, max(deadline - time.monotonic(), 0.01)))
+    def _try_create(self, info: LockInfo) -> bool:
+        try:
+            self.client.put_object(
+                Bucket=self.where.bucket,
+                Key=self.where.lock_key,
+                Body=lock_to_json(info).encode(),
+                ContentType="application/json",
+                IfNoneMatch="*",
+            )
+        except Exception as exc:
+            if _is_precondition_failed(exc):
+                return False
+            raise translate(exc, self.where, "lock") from exc
+        return True
 
-    def _held_error(self, timeout: float) -> LockError:
-        holder = self.holder()
-        who = holder.describe() if holder else "by an unknown holder"
-        waited = f" after waiting {timeout:g}s" if timeout > 0 else ""
-        lock_id = holder.id if holder else "LOCK_ID"
-        return LockError(
-            f"state {self.where} is locked{waited}: {who}",
-            hint=(
-                "wait for that run to finish (--lock-timeout 60s), or if it crashed: "
-                f"finopsmetrics state force-unlock {lock_id} --state {self.where}"
-            ),
-        )
-
-    def holder(self) -> LockInfo | None:
-        """Who holds the lock now, or None when it is free."""
-        found = self._read()
+    def _read(self) -> LockInfo | None:
+        found = self._read_with_etag()
         return found[0] if found else None
 
-    def _read(self) -> tuple[LockInfo, str] | None:
+    def _read_with_etag(self) -> tuple[LockInfo, str] | None:
         try:
             response = self.client.get_object(Bucket=self.where.bucket, Key=self.where.lock_key)
             body = response["Body"].read()
@@ -197,77 +168,32 @@ class S3Lock:
             if _is_missing(exc):
                 return None
             raise translate(exc, self.where, "read the lock of") from exc
-        return _decode_lock(body, self.where), response["ETag"]
+        return lock_from_json(body.decode("utf-8", errors="replace")), response["ETag"]
 
-    def release(self) -> None:
-        """Delete our lock, unless someone force-unlocked it and took a new one."""
-        if self._etag is None:
-            return
-        etag, self._etag, self.info = self._etag, None, None
+    def _delete_if(self, lock_id: str) -> bool:
+        found = self._read_with_etag()
+        if found is None or found[0].id != lock_id:
+            return False
         try:
             self.client.delete_object(
-                Bucket=self.where.bucket, Key=self.where.lock_key, IfMatch=etag
+                Bucket=self.where.bucket, Key=self.where.lock_key, IfMatch=found[1]
             )
         except Exception as exc:
             if _is_precondition_failed(exc) or _is_missing(exc):
-                return
+                return False
             raise translate(exc, self.where, "unlock") from exc
+        return True
 
-    def force_unlock(self, lock_id: str) -> LockInfo:
-        """Remove the lock if ``lock_id`` names it (the ID guards against removing a newer lock)."""
-        found = self._read()
-        if found is None:
-            raise StateError(f"state {self.where} is not locked", hint="nothing to unlock")
-        info, etag = found
-        if info.id != lock_id:
-            raise LockError(
-                f"lock ID {lock_id!r} does not match the lock on {self.where}: {info.describe()}",
-                hint=f"to remove that lock: finopsmetrics state force-unlock {info.id}",
+    def _held_error(self, timeout: float) -> LockError:
+        """The shared message, plus how to clear a lock left by a runner that died elsewhere."""
+        error = super()._held_error(timeout)
+        holder = self._read()
+        if holder is not None and "force-unlock" not in (error.hint or ""):
+            error.hint = (
+                f"{error.hint}; if that run died (a cancelled CI job), remove its lock with "
+                f"`finopsmetrics state force-unlock {holder.id} --state {self.where}`"
             )
-        try:
-            self.client.delete_object(
-                Bucket=self.where.bucket, Key=self.where.lock_key, IfMatch=etag
-            )
-        except Exception as exc:
-            if _is_precondition_failed(exc) or _is_missing(exc):
-                raise LockError(
-                    f"the lock on {self.where} changed while unlocking",
-                    hint="run the command again",
-                ) from exc
-            raise translate(exc, self.where, "unlock") from exc
-        return info
-
-
-def _encode_lock(info: LockInfo) -> bytes:
-    return json.dumps(
-        {
-            "id": info.id,
-            "who": info.who,
-            "operation": info.operation,
-            "pid": info.pid,
-            "host": info.host,
-            "created_at": info.created_at.isoformat(),
-        },
-        sort_keys=True,
-    ).encode()
-
-
-def _decode_lock(body: bytes, where: S3Location) -> LockInfo:
-    try:
-        data = json.loads(body)
-        return LockInfo(
-            id=str(data["id"]),
-            who=str(data["who"]),
-            operation=str(data["operation"]),
-            pid=int(data["pid"]),
-            host=str(data["host"]),
-            created_at=datetime.fromisoformat(data["created_at"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise LockError(
-            f"the lock object s3://{where.bucket}/{where.lock_key} is unreadable",
-            hint="if no run is active, delete that object by hand",
-        ) from exc
+        return error
 
 
 class S3Copy:
@@ -323,3 +249,77 @@ class S3Copy:
 
     def cleanup(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class S3StateReader(StateStoreReader):
+    """A read-only view of a downloaded copy; ``close`` removes the copy.
+
+    No lock is taken (readers never block writers); a key that does not exist
+    yet reads as an empty state, like a missing local file.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = S3Location.parse(location)
+        self.copy = S3Copy(self.location)
+        self._cleanup = weakref.finalize(self, self.copy.cleanup)
+        try:
+            self.copy.download()
+        except BaseException:
+            self.copy.cleanup()
+            raise
+        super().__init__(self.copy.path)
+
+    def info(self) -> StateInfo:
+        return replace(super().info(), path=str(self.location))
+
+    def close(self) -> None:
+        super().close()
+        self._cleanup()
+
+
+def open_s3_reader(location: str) -> S3StateReader:
+    """Download ``s3://bucket/key`` and open it read-only."""
+    return S3StateReader(location)
+
+
+@contextmanager
+def open_s3_writer(
+    location: str,
+    *,
+    actor: str | None = None,
+    operation: str = "apply",
+    lock_timeout: float = 0.0,
+) -> Iterator[StateWriter]:
+    """Lock, download, yield a writer on the local copy that uploads after each commit.
+
+    The local store does the work; the S3 parts are the store's three hooks: the
+    lock object, ``prepare`` (download, remembering the ETag) and
+    ``after_commit`` (conditional upload). If the upload is refused, the commit
+    raises StateError and the remote object is left exactly as it was.
+    """
+    from finopsmetrics_cli.state.store import open_local_writer
+
+    def download(_path: Path) -> None:
+        copy.download()
+
+    where = S3Location.parse(location)
+    client = s3_client()
+    copy = S3Copy(where, client)
+    try:
+        with open_local_writer(
+            copy.path,
+            actor=actor,
+            operation=operation,
+            lock_timeout=lock_timeout,
+            lock=S3Lock(where, client),
+            prepare=download,
+            after_commit=lambda _path: copy.upload(),
+        ) as writer:
+            yield writer
+    finally:
+        copy.cleanup()
+
+
+def s3_lock(location: str) -> S3Lock:
+    """The writer lock of an S3 state (``state force-unlock``, lock holder queries)."""
+    return S3Lock(S3Location.parse(location))
