@@ -209,10 +209,7 @@ class FinopsProvider(ResourceProvider):
         """Deleting what is already gone succeeds: Pulumi's state is then simply right."""
         name = self.name_from_id(id_)
         with _ENGINE_LOCK:
-            engine = self.engine(props)
-            if engine.read(self.address(name)) is None:
-                return
-            engine.delete(self.kind, name, manager="pulumi")
+            self.engine(props).delete(self.kind, name, manager="pulumi")
 
     def _immutable(self) -> tuple[str, ...]:
         from finopsmetrics_cli.models.base import get_kind
