@@ -143,9 +143,12 @@ class KindInfo:
             data.setdefault(key, value)
         return data
 
-    def name_of(self, body: Any) -> str:
-        """The name of an entry that has no name key (SEED_SHAPES)."""
+    def name_of(self, body: Any, section: str | None = None) -> str:
+        """The name of an entry that has no name key (SEED_SHAPES): the kind's
+        natural key if it declares one, else a content hash (see _ContentName)."""
         derive = self.derive_name or default_derive_name(self.kind, self.model)
+        if isinstance(derive, _ContentName):
+            return derive(body, section or self.section)
         return derive(body)
 
 
@@ -205,19 +208,28 @@ def content_hash(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
-def default_derive_name(kind: str, model: type[KindModel]) -> Callable[[dict[str, Any]], str]:
-    """``<kind>-<hash>`` of the entry's canonical spec (of the raw body if it
-    does not validate): the name follows the content, never the list position,
-    so reordering a list is no change, and equivalent spellings get one name."""
+class _ContentName:
+    """The default ``derive_name``: ``<kind>-<hash>`` of the entry's canonical
+    spec (of the raw body if it does not validate) and of the section it is
+    written in. The name follows the content, never the list position, so
+    reordering a list is no change and equivalent spellings get one name; the
+    section is part of it so that the same rule written under two spellings
+    (seed 4.1 ``tagging_rules`` and 8.3 ``tags.auto_tagging_rules``) stays two
+    objects when the snippets are merged."""
 
-    def derive(body: dict[str, Any]) -> str:
+    def __init__(self, kind: str, model: type[KindModel]) -> None:
+        self.kind, self.model = kind, model
+
+    def __call__(self, body: dict[str, Any], section: str | None = None) -> str:
         try:
-            spec: Any = model.model_validate(model.coerce_body(kind, body)).canonical_spec()
+            spec: Any = self.model.model_validate(self.model.coerce_body(self.kind, body)).canonical_spec()
         except (ValidationError, ValueError, TypeError):
             spec = body
-        return f"{kind}-{content_hash(spec)}"
+        return f"{self.kind}-{content_hash([section or '', spec])}"
 
-    return derive
+
+def default_derive_name(kind: str, model: type[KindModel]) -> Callable[..., str]:
+    return _ContentName(kind, model)
 
 
 def _ensure_loaded() -> None:

@@ -1,8 +1,10 @@
 """Stable codes for the validation errors the models raise themselves.
 
 Pydantic's own error types (``missing``, ``extra_forbidden``, ``int_type`` ...)
-are mapped to ``E1xx`` codes by the loader; every custom error type raised in
-``models/`` is listed here with its ``E2xx`` code, so that a code never changes
+are mapped by the loader to its schema codes (``config/codes.py``: E201 unknown
+field, E202 missing, E203 wrong type, E204 invalid value); every custom error
+type raised in ``models/`` is listed here with its own code, E211 and up
+(``secret_literal`` shares the loader's E205), so that a code never changes
 when a message is reworded. ``docs/reference/file-format.md`` renders
 :data:`ERROR_CODES` as a table (generated, see ``tools/generate.py``).
 
@@ -27,34 +29,33 @@ class ErrorCode(NamedTuple):
 
 
 ERROR_CODES: dict[str, ErrorCode] = {
-    "invalid_percent": ErrorCode("E201", "not a number or a percent such as 80%"),
-    "threshold_range": ErrorCode("E202", "threshold outside 0 < t <= 10 (1.0 = 100%)"),
-    "ratio_range": ErrorCode("E203", "ratio outside 0..1 (0% .. 100%)"),
-    "invalid_duration": ErrorCode("E204", "not a duration such as 30m, 24h, 7d"),
-    "invalid_horizon": ErrorCode("E205", "not a horizon such as 90d, 6m (months), 1y"),
-    "invalid_currency": ErrorCode("E206", "not an ISO 4217 currency code"),
-    "invalid_cron": ErrorCode("E207", "not a 5-field cron expression"),
-    "invalid_regex": ErrorCode("E208", "regular expression does not compile or is too long"),
-    "invalid_email": ErrorCode("E209", "not an email address"),
-    "invalid_choice": ErrorCode("E210", "value not among the allowed choices"),
-    "secret_not_reference": ErrorCode("E211", "secret field does not hold ${env:..}/${file:..}"),
-    "secret_literal": ErrorCode("E212", "a literal secret (webhook URL, token, key) in the file"),
-    "invalid_layout": ErrorCode("E213", "dashboard layout is not COLSxROWS_grid"),
-    "widget_outside_grid": ErrorCode("E214", "dashboard widget does not fit the grid"),
-    "widget_overlap": ErrorCode("E215", "dashboard widgets overlap"),
-    "shares_sum": ErrorCode("E216", "allocation shares do not sum to 100%"),
-    "allocated_cost_mismatch": ErrorCode("E217", "allocated_cost differs from share x total"),
-    "empty_stages": ErrorCode("E218", "approval workflow has no stages"),
-    "not_positive": ErrorCode("E219", "value must be greater than zero"),
-    "invalid_name": ErrorCode("E220", "object name is empty or has control characters"),
-    "missing_one_of": ErrorCode("E221", "none of the alternative fields is set"),
-    "duplicate_item": ErrorCode("E222", "the same entry appears twice"),
-    "invalid_version": ErrorCode("E223", "not a version or version range"),
-    "invalid_body": ErrorCode("E224", "section entry has the wrong shape"),
-    "invalid_grid_value": ErrorCode("E225", "position/size is not a pair of integers"),
-    "invalid_identifier": ErrorCode("E226", "not an identifier (letters, digits, _ - .)"),
-    "invalid_change": ErrorCode("E227", "scenario change is not +N%, -N% or a named change"),
-    "invalid_time": ErrorCode("E228", "not a time of day HH:MM or a date YYYY-MM-DD"),
+    "invalid_percent": ErrorCode("E211", "not a number or a percent such as 80%"),
+    "threshold_range": ErrorCode("E212", "threshold outside 0 < t <= 10 (1.0 = 100%)"),
+    "ratio_range": ErrorCode("E213", "ratio outside 0..1 (0% .. 100%)"),
+    "invalid_duration": ErrorCode("E214", "not a duration such as 30m, 24h, 7d"),
+    "invalid_horizon": ErrorCode("E215", "not a horizon such as 90d, 6m (months), 1y"),
+    "invalid_currency": ErrorCode("E216", "not an ISO 4217 currency code"),
+    "invalid_cron": ErrorCode("E217", "not a 5-field cron expression"),
+    "invalid_regex": ErrorCode("E218", "regular expression does not compile or is too long"),
+    "invalid_email": ErrorCode("E219", "not an email address"),
+    "invalid_choice": ErrorCode("E220", "value not among the allowed choices"),
+    "secret_not_reference": ErrorCode("E221", "secret field does not hold ${env:..}/${file:..}"),
+    "secret_literal": ErrorCode("E205", "a literal secret (webhook URL, token, key) in the file"),
+    "invalid_layout": ErrorCode("E222", "dashboard layout is not COLSxROWS_grid"),
+    "widget_outside_grid": ErrorCode("E223", "dashboard widget does not fit the grid"),
+    "widget_overlap": ErrorCode("E224", "dashboard widgets overlap"),
+    "shares_sum": ErrorCode("E225", "allocation shares do not sum to 100%"),
+    "allocated_cost_mismatch": ErrorCode("E226", "allocated_cost differs from share x total"),
+    "empty_stages": ErrorCode("E227", "approval workflow has no stages"),
+    "not_positive": ErrorCode("E228", "value must be greater than zero"),
+    "invalid_name": ErrorCode("E229", "object name is empty or has control characters"),
+    "missing_one_of": ErrorCode("E230", "none of the alternative fields is set"),
+    "duplicate_item": ErrorCode("E231", "the same entry appears twice"),
+    "invalid_version": ErrorCode("E232", "not a version or version range"),
+    "invalid_body": ErrorCode("E233", "section entry has the wrong shape"),
+    "invalid_identifier": ErrorCode("E235", "not an identifier (letters, digits, _ - .)"),
+    "invalid_change": ErrorCode("E236", "scenario change is not +N%, -N% or a named change"),
+    "invalid_time": ErrorCode("E237", "not a time of day HH:MM or a date YYYY-MM-DD"),
 }
 
 
