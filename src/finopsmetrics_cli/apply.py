@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from finopsmetrics_cli.errors import PlanError
 from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlannedChange
 from finopsmetrics_cli.state.api import StateWriter, Write
 
@@ -30,22 +29,6 @@ def _write(change: PlannedChange) -> Write:
     return Write(action, change.kind, change.name, change.after, CONFIG)
 
 
-def check_lineage(plan: Plan, lineage: str, serial: int) -> None:
-    """Refuse a plan made against another state or an older serial, before writing."""
-    if plan.lineage and lineage and plan.lineage != lineage:
-        raise PlanError(
-            f"saved plan is stale: it was made for state lineage {plan.lineage}, "
-            f"but this state has lineage {lineage}",
-            hint="run plan again against this state",
-        )
-    if plan.serial != serial:
-        raise PlanError(
-            f"saved plan is stale: it was made at state serial {plan.serial}, "
-            f"but the state is now at serial {serial}",
-            hint="run plan again and apply the new plan",
-        )
-
-
 def apply_plan(
     writer: StateWriter,
     plan: Plan,
@@ -56,17 +39,14 @@ def apply_plan(
     progress: Progress | None = None,
 ) -> ApplyResult:
     """Commit ``plan`` through ``writer`` (which holds the lock); all or nothing."""
-    info = writer.info()
-    check_lineage(plan, info.lineage, info.serial)
     summary = plan.summary
-    if not plan.changes:
-        return ApplyResult(0, 0, 0, info.serial)
     serial = writer.commit(
         writes_for(plan),
         actor=actor,
         source=source,
         git_commit=git_commit,
         expected_serial=plan.serial,
+        expected_lineage=plan.lineage or None,
         progress=progress,
     )
     return ApplyResult(summary.add, summary.change, summary.destroy, serial)

@@ -178,13 +178,15 @@ class Engine:
         from finopsmetrics_cli.plan.planner import build_plan
 
         info = reader.info()
+        config = config if config is not None else ConfigModel(objects={})
+        live = reader.list()
         return build_plan(
-            config if config is not None else ConfigModel(objects={}),
-            reader.list(),
+            config,
+            live,
             options,
             lineage=info.lineage,
             serial=info.serial,
-            last_change=reader.last_change,
+            last_change=_history_lookup(reader, config.objects, live),
             state=self.location,
         )
 
@@ -230,8 +232,9 @@ class Engine:
         with self._reader() as reader:
             info = reader.info()
             desired = config.objects if config is not None else None
+            live = reader.list()
             return drift_report(
-                desired, reader.list(), reader.last_change,
+                desired, live, _history_lookup(reader, desired or {}, live),
                 lineage=info.lineage, serial=info.serial,
             )
 
@@ -371,6 +374,29 @@ class Engine:
         from finopsmetrics_cli import state as state_pkg
 
         state_pkg.force_unlock(self.location, lock_id)
+
+
+def _history_lookup(
+    reader: StateReader, desired: Mapping[str, Any], live: Sequence[LiveObject]
+) -> Callable[[str], HistoryEntry | None]:
+    """``last_change`` for plan and drift, fetched in one query for every address they may ask
+    about (drifted, taken over, or declared but gone), not one query per object."""
+    bulk = getattr(reader, "last_changes", None)
+    if bulk is None:
+        return reader.last_change
+    live_addresses = {o.address for o in live}
+    wanted = [o.address for o in live if o.manager is not None and o.spec != o.applied_spec]
+    wanted += [o.address for o in live if o.address in desired and o.manager not in (None, CONFIG)]
+    wanted += [a for a in desired if a not in live_addresses]
+    found: dict[str, HistoryEntry] = bulk(wanted) if wanted else {}
+    asked = set(wanted)
+
+    def last_change(address: str) -> HistoryEntry | None:
+        if address in asked:
+            return found.get(address)
+        return reader.last_change(address)
+
+    return last_change
 
 
 def _owner(manager: str | None) -> str:

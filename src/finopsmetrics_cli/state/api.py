@@ -129,6 +129,7 @@ class StateWriter(StateReader, Protocol):
         git_commit: str | None = None,
         expected_serial: int | None = None,
         progress: Any = None,
+        expected_lineage: str | None = None,
     ) -> int:
         """Apply every write in ONE transaction, append history, bump serial; return it.
 
