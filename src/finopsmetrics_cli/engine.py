@@ -26,6 +26,12 @@ and with ``docs/reference/engine-api.md``)::
         # plan / apply / drift / import (whole configuration, manager "config")
         def plan(self, config: Config | None, options: PlanOptions | None = None) -> Plan
         def apply(self, plan: Plan, *, progress: Callable[[int, int], None] | None = None) -> ApplyResult
+            # raises PlanError "saved plan is stale" when lineage/serial moved since the plan
+        def plan_and_apply(self, config: Config | None, options: PlanOptions | None = None, *,
+                           confirm: Callable[[Plan], bool] | None = None,
+                           progress: Callable[[int, int], None] | None = None
+                           ) -> tuple[Plan, ApplyResult | None]
+            # plan and apply under ONE lock (apply PATH); confirm False -> (plan, None)
         def drift(self, config: Config | None = None) -> DriftReport
         def import_yaml(self, addresses: Sequence[str] | None = None) -> str   # None = all unmanaged
         def import_into_file(self, file: Path, addresses: Sequence[str] | None = None) -> list[str]
@@ -33,11 +39,16 @@ and with ``docs/reference/engine-api.md``)::
         # single objects (Terraform, Pulumi, tests): same validation, history, locking
         def read(self, address: str) -> LiveObject | None
         def list_objects(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]
-        def create(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str,
+        def create(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
                    adopt: bool = False) -> LiveObject
-        def update(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str,
+            # manager None makes an unmanaged object (as a console would; import's input).
+            # Existing and unmanaged: claimed (history action "import"); existing with the
+            # same manager: PlanError "already exists".
+        def update(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
                    adopt: bool = False) -> LiveObject
-        def delete(self, kind: str, name: str, *, manager: str) -> None
+            # missing: PlanError "does not exist"; unmanaged: claimed; unchanged: no write.
+        def delete(self, kind: str, name: str, *, manager: str | None) -> None
+            # already gone: no-op
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
             # an out-of-band change: live spec changes, manager and applied_spec do not.
             # This is what drift is; tests use it to simulate a console edit.
@@ -47,8 +58,13 @@ and with ``docs/reference/engine-api.md``)::
         # state
         def info(self) -> StateInfo
         def history(self, address: str | None = None, limit: int | None = None) -> list[HistoryEntry]
-        def forget(self, address: str) -> None        # state rm: forget, do not delete live
+        def forget(self, address: str) -> None        # state rm: drop from state, history kept
         def force_unlock(self, lock_id: str) -> None
+
+Types: ``Plan``, ``PlanOptions`` (targets, replace, destroy, adopt, refresh_only,
+allow_destroy), ``PlannedChange``, ``OutsideChange`` and ``ApplyResult`` live in
+``plan.model`` (``Plan.summary.line()`` is "Plan: N to add, ..." / "No changes.",
+``Plan.has_changes``); ``DriftReport`` (``items``, ``has_drift``) in ``drift``.
 
 A create/update/delete for an object whose manager is another tool raises
 ConflictError naming the manager, unless adopt=True. Errors are only
