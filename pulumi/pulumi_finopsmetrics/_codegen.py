@@ -34,7 +34,7 @@ COMPUTED = {
     "object_version": ("int", "The live object's version (+1 on every change, in or out of code)."),
     "manager": ("str", "Which tool manages the object (``pulumi`` once applied here)."),
 }
-RESERVED = {"resource_name", "opts", "id", "urn", *COMPUTED}
+RESERVED = {"resource_name", "opts", "id", "urn", "get", *COMPUTED}
 
 
 def class_name(kind: str) -> str:
@@ -321,6 +321,18 @@ def render_resource(code: KindCode) -> str:
     values = "".join(f'                "{p.name}": {p.name},\n' for p in [name_prop, *code.props])
     body.append(f"        __self__._register(\n            resource_name,\n            opts,\n")
     body.append(f"            {{\n{values}            }},\n        )\n")
+    body.append(
+        "\n    @staticmethod\n    def get(\n        resource_name: str,\n"
+        "        id: pulumi.Input[str],\n        opts: Optional[pulumi.ResourceOptions] = None,\n"
+        f'    ) -> "{code.cls}":\n'
+    )
+    body.append(_docstring(
+        f"Look up an existing ``{info.kind}`` by its address (``{info.kind}.NAME``), read-only."
+        "\n\n:param resource_name: The Pulumi resource name for the lookup.\n"
+        ":param id: The object's address.\n:param opts: Pulumi resource options.",
+        "        ",
+    ))
+    body.append(f"        return {code.cls}._lookup(resource_name, id, opts)\n")
     return "".join(body)
 
 

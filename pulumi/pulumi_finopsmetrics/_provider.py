@@ -169,8 +169,8 @@ class FinopsProvider(ResourceProvider):
             changed = sorted(
                 k for k in set(old_spec) | set(new_spec) if old_spec.get(k) != new_spec.get(k)
             )
-            immutable = self._immutable()
-            replaces += [k for k in changed if k.split(".")[0] in immutable]
+            roots = {path.split(".")[0] for path in self._immutable()}
+            replaces += [k for k in changed if k in roots]
             return DiffResult(changes=None, replaces=replaces, delete_before_replace=True)
         with _ENGINE_LOCK:
             replaces += self.engine(news).requires_replace(self.kind, old_spec, new_spec)
@@ -198,10 +198,13 @@ class FinopsProvider(ResourceProvider):
         return ReadResult(live.address, self._outputs(live, props), inputs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """An imported object (``__adopt`` in its state) is taken over on its first update,
+        even once ``import_`` has been removed from the program."""
         name, spec = self.split(news)
+        adopt = bool(_plain(news.get(ADOPT_KEY)) or _plain(olds.get(ADOPT_KEY)))
         with _ENGINE_LOCK:
             live = self.engine(news).update(
-                self.kind, name, spec, manager="pulumi", adopt=bool(news.get(ADOPT_KEY))
+                self.kind, name, spec, manager="pulumi", adopt=adopt
             )
         return UpdateResult(self._outputs(live, news))
 

@@ -52,7 +52,7 @@ class FinopsResource(pulumi.dynamic.Resource):
     ) -> None:
         opts = opts or pulumi.ResourceOptions()
         props: dict[str, Any] = dict(inputs)
-        if props.get("name") is None:
+        if props.get("name") is None and opts.id is None:
             props["name"] = resource_name
         for key in COMPUTED_KEYS:  # None inputs become the computed outputs' attributes
             props[key] = None
@@ -60,3 +60,16 @@ class FinopsResource(pulumi.dynamic.Resource):
         if opts.import_:
             props[ADOPT_KEY] = True
         super().__init__(FinopsProvider(self.KIND), resource_name, props, opts)
+
+    @classmethod
+    def _lookup(
+        cls,
+        resource_name: str,
+        id_: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions],
+    ) -> Any:
+        """A read-only reference to an existing object (``Kind.get``); this stack never changes it."""
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))
+        resource = cls.__new__(cls)
+        resource._register(resource_name, opts, {key: None for key in ("name", *cls.PROPERTIES)})
+        return resource

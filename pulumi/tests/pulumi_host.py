@@ -88,10 +88,17 @@ class KindClient:
         response = self.stub.Create(proto.CreateRequest(urn=self.urn, properties=struct(props)))
         return response.id, plain(response.properties)
 
-    def read(self, id_: str, props: dict[str, Any] | None = None) -> tuple[str, dict[str, Any], dict[str, Any]]:
-        request = proto.ReadRequest(id=id_, urn=self.urn, properties=struct(props or {}))
-        if props is None:  # an import: the engine has no state yet, only the program's inputs
-            request = proto.ReadRequest(id=id_, urn=self.urn, inputs=struct(self.hidden))
+    def read(self, id_: str, props: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """A refresh: the engine sends the outputs it has in its state."""
+        request = proto.ReadRequest(id=id_, urn=self.urn, properties=struct(props))
+        return self._read(request)
+
+    def import_(self, id_: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+        """An ``import_``: no state yet, only the program's inputs."""
+        request = proto.ReadRequest(id=id_, urn=self.urn, inputs=struct({**inputs, **self.hidden}))
+        return self._read(request)
+
+    def _read(self, request: Any) -> tuple[str, dict[str, Any], dict[str, Any]]:
         response = self.stub.Read(request)
         return response.id, plain(response.properties), plain(response.inputs)
 

@@ -124,3 +124,17 @@ def test_every_kind_has_a_resource_class_with_the_model_fields() -> None:
 
 def _expect(actual: Any, expected: Any) -> None:
     assert actual == expected
+
+
+@pulumi.runtime.test
+def test_get_reads_an_existing_object_by_address(mocks: RecordingMonitor, tmp_path: Path) -> Any:
+    existing = finopsmetrics.Budget.get("existing", "budget.ml-training-q1")
+
+    def check(id_: str) -> None:
+        assert id_ == "budget.ml-training-q1"
+        args = mocks.mocks.resources["existing"]
+        assert args.resource_id == "budget.ml-training-q1"
+        assert "name" not in args.inputs
+        assert args.inputs["__store"] == str(tmp_path / ".finopsmetrics" / "state.duckdb")
+
+    return existing.id.apply(check)

@@ -155,16 +155,24 @@ def test_import_reads_the_live_spec_and_adopts_on_update(budgets: KindClient, st
     spec = spec_of(budgets.check(SEED_BUDGET)[0])
     Engine(store, source="cli").create("budget", NAME, spec, manager="config")
 
-    id_, outs, inputs = budgets.read(ADDRESS)
+    id_, outs, inputs = budgets.import_(ADDRESS, {**SEED_BUDGET, "__adopt": True})
     assert id_ == ADDRESS and spec_of(inputs) == spec and inputs["name"] == NAME
     assert outs["manager"] == "config"
 
+    assert outs["manager"] == "config"  # reading changes nothing
+
+    program, _ = budgets.check({**SEED_BUDGET, "amount": 1000})  # import_ since removed
+    outs = budgets.update(id_, outs, program)
+    assert outs["manager"] == "pulumi" and "__adopt" not in outs
+    assert [e.action for e in Engine(store).history(ADDRESS)][-1] == "adopt"
+
+
+def test_update_of_an_object_another_tool_took_is_a_conflict(budgets: KindClient, store: str) -> None:
+    id_, inputs, outs = created(budgets)
+    Engine(store, source="cli").update("budget", NAME, spec_of(inputs), manager="config", adopt=True)
     program, _ = budgets.check({**SEED_BUDGET, "amount": 1000})
     with pytest.raises(grpc.RpcError, match="is managed by config"):
         budgets.update(id_, outs, program)
-    outs = budgets.update(id_, outs, {**program, "__adopt": True})
-    assert outs["manager"] == "pulumi"
-    assert Engine(store).history(ADDRESS)[-1].action == "adopt"
 
 
 def test_create_over_an_object_of_another_tool_is_a_conflict(budgets: KindClient, store: str) -> None:

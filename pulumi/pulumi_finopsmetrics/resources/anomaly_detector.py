@@ -192,3 +192,18 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
                 "owner": owner,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "AnomalyDetector":
+        """Look up an existing ``anomaly_detector`` by its address (``anomaly_detector.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return AnomalyDetector._lookup(resource_name, id, opts)

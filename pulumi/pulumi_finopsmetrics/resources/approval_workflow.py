@@ -171,3 +171,18 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
                 "escalation": escalation,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "ApprovalWorkflow":
+        """Look up an existing ``approval_workflow`` by its address (``approval_workflow.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return ApprovalWorkflow._lookup(resource_name, id, opts)

@@ -105,3 +105,18 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
                 "dry_run": dry_run,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "AutomationRule":
+        """Look up an existing ``automation_rule`` by its address (``automation_rule.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return AutomationRule._lookup(resource_name, id, opts)

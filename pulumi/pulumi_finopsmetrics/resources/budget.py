@@ -185,3 +185,17 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
                 "alerts": alerts,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Budget":
+        """Look up an existing ``budget`` by its address (``budget.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Budget._lookup(resource_name, id, opts)

@@ -111,3 +111,18 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
                 "revenue_per_request": revenue_per_request,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "BusinessMapping":
+        """Look up an existing ``business_mapping`` by its address (``business_mapping.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return BusinessMapping._lookup(resource_name, id, opts)

@@ -113,3 +113,18 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
                 "approval_workflow": approval_workflow,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "CommitmentPolicy":
+        """Look up an existing ``commitment_policy`` by its address (``commitment_policy.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return CommitmentPolicy._lookup(resource_name, id, opts)

@@ -144,3 +144,18 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
                 "frequency": frequency,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "ComplianceFramework":
+        """Look up an existing ``compliance_framework`` by its address
+        (``compliance_framework.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return ComplianceFramework._lookup(resource_name, id, opts)

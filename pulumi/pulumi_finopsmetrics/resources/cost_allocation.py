@@ -272,3 +272,18 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
                 "allocations": allocations,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "CostAllocation":
+        """Look up an existing ``cost_allocation`` by its address (``cost_allocation.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return CostAllocation._lookup(resource_name, id, opts)

@@ -155,3 +155,17 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
                 "widgets": widgets,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Dashboard":
+        """Look up an existing ``dashboard`` by its address (``dashboard.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Dashboard._lookup(resource_name, id, opts)

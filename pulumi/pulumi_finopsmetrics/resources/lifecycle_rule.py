@@ -79,3 +79,18 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
                 "action": action,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "LifecycleRule":
+        """Look up an existing ``lifecycle_rule`` by its address (``lifecycle_rule.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return LifecycleRule._lookup(resource_name, id, opts)

@@ -112,3 +112,18 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
                 "project": project,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "NotificationChannel":
+        """Look up an existing ``notification_channel`` by its address
+        (``notification_channel.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return NotificationChannel._lookup(resource_name, id, opts)

@@ -106,3 +106,18 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
                 "message_template": message_template,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "NotificationRule":
+        """Look up an existing ``notification_rule`` by its address (``notification_rule.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return NotificationRule._lookup(resource_name, id, opts)

@@ -96,3 +96,18 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
                 "inherit_to": inherit_to,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "OwnershipRule":
+        """Look up an existing ``ownership_rule`` by its address (``ownership_rule.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return OwnershipRule._lookup(resource_name, id, opts)

@@ -94,3 +94,17 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
                 "secrets": secrets,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Plugin":
+        """Look up an existing ``plugin`` by its address (``plugin.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Plugin._lookup(resource_name, id, opts)

@@ -157,3 +157,17 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
                 "compliance_framework": compliance_framework,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Policy":
+        """Look up an existing ``policy`` by its address (``policy.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Policy._lookup(resource_name, id, opts)

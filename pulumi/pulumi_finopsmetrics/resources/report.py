@@ -112,3 +112,17 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
                 "time_range": time_range,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Report":
+        """Look up an existing ``report`` by its address (``report.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Report._lookup(resource_name, id, opts)

@@ -98,3 +98,18 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
                 "exclude_users": exclude_users,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "SaasLicensePolicy":
+        """Look up an existing ``saas_license_policy`` by its address
+        (``saas_license_policy.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return SaasLicensePolicy._lookup(resource_name, id, opts)

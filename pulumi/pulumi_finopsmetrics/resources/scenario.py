@@ -142,3 +142,17 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
                 "confidence_interval": confidence_interval,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Scenario":
+        """Look up an existing ``scenario`` by its address (``scenario.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Scenario._lookup(resource_name, id, opts)

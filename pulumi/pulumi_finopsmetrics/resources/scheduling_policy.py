@@ -159,3 +159,18 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
                 "max_delay": max_delay,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "SchedulingPolicy":
+        """Look up an existing ``scheduling_policy`` by its address (``scheduling_policy.NAME``),
+        read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return SchedulingPolicy._lookup(resource_name, id, opts)

@@ -228,3 +228,17 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
                 "rules": rules,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "TagRule":
+        """Look up an existing ``tag_rule`` by its address (``tag_rule.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return TagRule._lookup(resource_name, id, opts)

@@ -93,3 +93,17 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
                 "email": email,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "Team":
+        """Look up an existing ``team`` by its address (``team.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return Team._lookup(resource_name, id, opts)

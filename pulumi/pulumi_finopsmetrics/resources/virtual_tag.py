@@ -126,3 +126,17 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
                 "default": default,
             },
         )
+
+    @staticmethod
+    def get(
+        resource_name: str,
+        id: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> "VirtualTag":
+        """Look up an existing ``virtual_tag`` by its address (``virtual_tag.NAME``), read-only.
+
+        :param resource_name: The Pulumi resource name for the lookup.
+        :param id: The object's address.
+        :param opts: Pulumi resource options.
+        """
+        return VirtualTag._lookup(resource_name, id, opts)
