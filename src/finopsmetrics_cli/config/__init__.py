@@ -1,0 +1,47 @@
+"""Loading and validating configuration: files -> :class:`~.model.Config`.
+
+``load_config`` is what the engine calls (raises on error); ``validate_paths``
+is what ``finopsmetrics validate`` calls (returns warnings too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from finopsmetrics_cli.config.source import DEFAULT_MAX_BYTES
+from finopsmetrics_cli.errors import Diagnostic, ValidationFailed
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.config.model import Config
+
+__all__ = ["DEFAULT_MAX_BYTES", "load_config", "validate_paths", "validate_text"]
+
+
+def validate_paths(
+    paths: Sequence[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[Config | None, list[Diagnostic]]:
+    """Load and check files or directories; the Config is None when any error was found."""
+    from finopsmetrics_cli.config.loader import collect
+    from finopsmetrics_cli.config.validate import validate_raw
+
+    return validate_raw(collect(paths, max_bytes=max_bytes))
+
+
+def validate_text(text: str, display: str = "<string>") -> tuple[Config | None, list[Diagnostic]]:
+    """The same checks for YAML held in a string (tests, generated config)."""
+    from finopsmetrics_cli.config.loader import collect_text
+    from finopsmetrics_cli.config.validate import validate_raw
+
+    return validate_raw(collect_text(text, display))
+
+
+def load_config(paths: Sequence[str | Path] | str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Config:
+    """A validated Config, or :class:`ValidationFailed` carrying every diagnostic."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    config, diagnostics = validate_paths(paths, max_bytes=max_bytes)
+    if config is None:
+        raise ValidationFailed(diagnostics)
+    return config

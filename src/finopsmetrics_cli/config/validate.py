@@ -1,0 +1,392 @@
+"""Raw objects -> validated :class:`Config`: schema, conditions, references, names.
+
+Everything is checked and every problem reported (not just the first); the
+happy path stays fast by validating each kind in one pydantic call and only
+computing YAML positions for objects that have errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterator
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticCustomError
+
+from finopsmetrics_cli.config import codes
+from finopsmetrics_cli.config.errors_map import FieldError, map_errors
+from finopsmetrics_cli.config.loader import RawConfig, RawObject, suggest
+from finopsmetrics_cli.config.model import Config, DesiredObject, ObjectLifecycle, Settings
+from finopsmetrics_cli.config.settings import build_settings
+from finopsmetrics_cli.errors import Diagnostic, Location, ValidationFailed
+from finopsmetrics_cli.models.base import KindInfo, KindModel, Ref, get_kind
+
+Known = Callable[[str], bool] | Collection[str] | None
+
+
+def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
+    """Validate everything collected; a Config only when there is no error."""
+    diags = list(raw.diagnostics)
+    settings, settings_diags = build_settings(raw)
+    diags.extend(settings_diags)
+    objects = _unique(raw.objects, diags)
+    models = _validate_models(objects, diags)
+    schema = _condition_schema(settings, raw, diags)
+    for obj, data, _ in models:
+        _check_conditions(obj, data, schema, diags)
+    declared = _declared(objects)
+    desired: dict[str, DesiredObject] = {}
+    for obj, _, model in models:
+        refs = _check_references(obj, model, declared, diags)
+        desired[obj.address] = _desired(obj.info, model, obj.location(), refs)
+    errors = [d for d in diags if d.severity == "error"]
+    if errors:
+        return None, _sorted(diags)
+    files = tuple(s.path for s in raw.files)
+    return Config(desired, settings, files, digest(desired, settings)), _sorted(diags)
+
+
+def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen: set[tuple[Any, ...]] = set()
+    out = []
+    for d in diags:
+        key = (d.code, d.message, d.location)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject]:
+    """Drop the second of two objects with one address, reporting it there."""
+    first: dict[str, RawObject] = {}
+    out = []
+    for obj in objects:
+        prev = first.get(obj.address)
+        if prev is not None and prev.derived and obj.derived:
+            diags.append(codes.diag(
+                "W106", f"{obj.info.kind} {obj.name!r} is the same as the one at {prev.location()}; "
+                "it is declared once", obj.location(), hint="remove one of the two copies"))
+            continue
+        if prev is not None:
+            diags.append(codes.diag(
+                "E106", f"{obj.info.kind} {obj.name!r} is already declared at {prev.location()}",
+                obj.location()))
+            continue
+        first[obj.address] = obj
+        out.append(obj)
+    return out
+
+
+def _validate_models(
+    objects: list[RawObject], diags: list[Diagnostic]
+) -> list[tuple[RawObject, dict[str, Any], KindModel]]:
+    """One pydantic call per kind; on failure, per object, to attribute the errors."""
+    by_kind: dict[str, list[tuple[RawObject, dict[str, Any]]]] = {}
+    for obj in objects:
+        try:
+            data = obj.info.coerce(obj.section, obj.name, obj.body)
+        except (PydanticCustomError, ValueError, TypeError) as exc:
+            _report_coerce(obj, exc, diags)
+            continue
+        by_kind.setdefault(obj.info.kind, []).append((obj, data))
+    results: dict[int, tuple[RawObject, dict[str, Any], KindModel]] = {}
+    for kind, items in by_kind.items():
+        model = get_kind(kind).model
+        try:
+            batch = _adapter(model).validate_python([d for _, d in items])
+        except ValidationError:
+            batch = None
+        if batch is not None:
+            for (obj, data), m in zip(items, batch, strict=True):
+                results[id(obj)] = (obj, data, m)
+            continue
+        for obj, data in items:
+            try:
+                results[id(obj)] = (obj, data, model.model_validate(data))
+            except ValidationError as exc:
+                for fe in map_errors(exc.errors(), data, model):
+                    diags.append(_field_diag(obj, fe))
+    return [results[id(o)] for o in objects if id(o) in results]
+
+
+_ADAPTERS: dict[type[KindModel], TypeAdapter[list[Any]]] = {}
+
+
+def _adapter(model: type[KindModel]) -> TypeAdapter[list[Any]]:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
+    return _ADAPTERS[model]
+
+
+def _report_coerce(obj: RawObject, exc: Exception, diags: list[Diagnostic]) -> None:
+    from finopsmetrics_cli.models.errors import code_for
+
+    if isinstance(exc, PydanticCustomError):
+        code = code_for(exc.type) or "E123"
+        message = exc.message()
+    else:
+        code, message = "E123", str(exc)
+    diags.append(codes.diag(code, f"{obj.info.kind} {obj.name!r}: {message}", obj.source.locate(obj.path)))
+
+
+def _yaml_path(obj: RawObject, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """A path inside the model input -> the path in the file (the name may be the key)."""
+    if path and path[0] == "name":
+        if obj.name_path is not None:
+            return obj.name_path
+        return obj.path
+    if path and path[0] == obj.info.name_key and obj.name_path is not None:
+        return obj.name_path
+    return (*obj.path, *path)
+
+
+def _field_diag(obj: RawObject, fe: FieldError) -> Diagnostic:
+    src = obj.source
+    if fe.path and fe.path[0] == "name" and obj.name_is_key:
+        loc = src.locate(obj.path, key=True)
+    elif fe.at_parent:
+        parent = fe.path[:-1]
+        loc = src.locate(_yaml_path(obj, parent)) if parent else obj.location()
+    else:
+        loc = src.locate(_yaml_path(obj, fe.path), key=fe.at_key)
+    message = f"{obj.info.kind} {obj.name!r}: {fe.message}"
+    return codes.diag(fe.code, message, loc, hint=fe.hint, path=fe.path)
+
+
+# -- conditions -------------------------------------------------------------
+
+
+def _condition_schema(settings: Settings, raw: RawConfig | None, diags: list[Diagnostic]) -> Any:
+    from finopsmetrics_cli.conditions.errors import AttributeSchemaError
+    from finopsmetrics_cli.conditions.schema import AttributeSchema
+
+    try:
+        return AttributeSchema.default().extend(settings.attributes or None)
+    except AttributeSchemaError as exc:
+        loc = None
+        if raw is not None and "attributes" in raw.settings_origin:
+            source, base = raw.settings_origin["attributes"]
+            loc = source.locate((*base, *exc.path))
+        diags.append(codes.diag("E110", exc.message, loc, hint=exc.hint))
+        return AttributeSchema.default()
+
+
+def _values_at(data: Any, pattern: list[str], prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every ``(path, value)`` matching a dotted pattern with ``*`` over lists and mappings."""
+    if not pattern:
+        yield prefix, data
+        return
+    head, rest = pattern[0], pattern[1:]
+    if head == "*":
+        if isinstance(data, list):
+            for i, item in enumerate(data):
+                yield from _values_at(item, rest, (*prefix, i))
+        elif isinstance(data, dict):
+            for k, item in data.items():
+                yield from _values_at(item, rest, (*prefix, k))
+    elif isinstance(data, dict) and head in data:
+        yield from _values_at(data[head], rest, (*prefix, head))
+
+
+def _check_conditions(obj: RawObject | None, data: dict[str, Any], schema: Any, diags: list[Diagnostic], kind: KindInfo | None = None) -> None:
+    try:
+        from finopsmetrics_cli.conditions import compile_condition
+    except ImportError:  # the condition language has not landed yet
+        return
+    from finopsmetrics_cli.conditions.errors import ConditionErrors
+
+    info = obj.info if obj is not None else kind
+    assert info is not None
+    for pattern in info.condition_fields:
+        for path, text in _values_at(data, pattern.split(".")):
+            if not isinstance(text, str):
+                continue
+            try:
+                compile_condition(text, schema)
+            except ConditionErrors as exc:
+                for err in exc.errors:
+                    loc = _condition_location(obj, path, text, err) if obj is not None else None
+                    name = obj.name if obj is not None else ""
+                    diags.append(Diagnostic(
+                        err.code, f"{info.kind} {name!r}: {'.'.join(map(str, path))}: {err.message}",
+                        loc, err.hint, "error", path))
+
+
+def _condition_location(obj: RawObject, path: tuple[str | int, ...], text: str, err: Any) -> Location:
+    from finopsmetrics_cli.config.positions import offset_in_value, scalar_positions
+
+    node = _find_scalar(obj, path, text)
+    if node is None:
+        return obj.source.locate(_yaml_path(obj, path))
+    positions = scalar_positions(obj.source.text, node, text)
+    offset = offset_in_value(text, err.line, err.column)
+    line, column = positions[min(max(offset, 0), len(positions) - 1)]
+    return Location(obj.source.path, line, column)
+
+
+def _find_scalar(obj: RawObject, path: tuple[str | int, ...], text: str) -> Any:
+    """The scalar node holding ``text``: at its path, else anywhere below the object."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    _, node, found = obj.source.node_at(_yaml_path(obj, path))
+    if isinstance(node, ScalarNode) and node.value == text:
+        return node
+    _, top, _ = obj.source.node_at(obj.path)
+    stack = [top]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ScalarNode) and n.value == text:
+            return n
+        if isinstance(n, MappingNode):
+            stack.extend(v for pair in reversed(n.value) for v in reversed(pair))
+        elif isinstance(n, SequenceNode):
+            stack.extend(reversed(n.value))
+    return None
+
+
+# -- references -------------------------------------------------------------
+
+
+def _declared(objects: list[RawObject]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for obj in objects:
+        out.setdefault(obj.info.kind, set()).add(obj.name)
+    return out
+
+
+def _ref_values(spec: dict[str, Any], ref: Ref) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    for path, value in _values_at(spec, ref.path.split(".")):
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, str):
+                    yield (*path, i), item
+
+
+def _check_references(
+    obj: RawObject | None, model: KindModel, declared: dict[str, set[str]] | Callable[[str, str], bool],
+    diags: list[Diagnostic], info: KindInfo | None = None,
+) -> tuple[str, ...]:
+    info = obj.info if obj is not None else info
+    assert info is not None
+    spec = model.model_dump(mode="json", exclude_none=True)
+    found: list[str] = []
+    for ref in info.references:
+        for path, value in _ref_values(spec, ref):
+            if value in ref.builtins:
+                continue
+            if callable(declared):
+                exists, names, any_declared = declared(ref.target, value), [], True
+            else:
+                names = sorted(declared.get(ref.target, ()))
+                exists, any_declared = value in names, bool(names)
+            if exists:
+                address = f"{ref.target}.{value}"
+                if address not in found:
+                    found.append(address)
+                continue
+            if not ref.required and not any_declared:
+                continue
+            code = "W301" if ref.severity == "warning" else "E301"
+            hint = suggest(value, [*names, *ref.builtins])
+            if hint is None and (names or ref.builtins):
+                hint = f"declared {ref.target} names: {', '.join([*names, *sorted(ref.builtins)][:12])}"
+            elif hint is None:
+                hint = f"declare it under {get_kind(ref.target).section}:"
+            loc = _ref_location(obj, path, value) if obj is not None else None
+            name = obj.name if obj is not None else model.name
+            diags.append(codes.diag(
+                code, f"{info.kind} {name!r}: {'.'.join(map(str, path))} names {ref.target} {value!r}, which is not declared",
+                loc, hint=hint, path=path))
+    return tuple(found)
+
+
+def _ref_location(obj: RawObject, path: tuple[str | int, ...], value: str) -> Location:
+    node = _find_scalar(obj, path, value)
+    if node is None:
+        return obj.source.locate(_yaml_path(obj, path))
+    return Location(obj.source.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+# -- results ----------------------------------------------------------------
+
+
+def _desired(info: KindInfo, model: KindModel, location: Location | None, refs: tuple[str, ...]) -> DesiredObject:
+    life = model.lifecycle
+    lifecycle = (
+        ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes)) if life else ObjectLifecycle()
+    )
+    return DesiredObject(info.kind, model.name, model.canonical_spec(), lifecycle, location, refs)
+
+
+def digest(objects: dict[str, DesiredObject], settings: Settings) -> str:
+    """sha256 over the canonical objects and settings: formatting and order never change it."""
+    doc = {
+        "objects": {
+            a: [o.spec, o.lifecycle.prevent_destroy, list(o.lifecycle.ignore_changes)]
+            for a, o in sorted(objects.items())
+        },
+        "settings": settings.raw,
+    }
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def validate_desired(
+    kind: str, name: str, spec_dict: dict[str, Any], *, settings: Settings | None = None,
+    known_addresses: Known = None,
+) -> DesiredObject:
+    """Validate one object given as a spec (Terraform, Pulumi): same checks as a file.
+
+    Diagnostics carry ``path`` inside the spec and no location. ``known_addresses``
+    says which ``KIND.NAME`` exist (a set, or a predicate); without it references
+    are only checked against built-ins... and not reported.
+    """
+    try:
+        info = get_kind(kind)
+    except KeyError:
+        raise ValidationFailed([codes.diag("E102", f"unknown kind {kind!r}", hint=suggest(kind, _kind_names()))]) from None
+    diags: list[Diagnostic] = []
+    try:
+        data = info.model.coerce_body(name, spec_dict)
+    except PydanticCustomError as exc:
+        from finopsmetrics_cli.models.errors import code_for
+
+        raise ValidationFailed([codes.diag(code_for(exc.type) or "E123", exc.message())]) from None
+    try:
+        model = info.model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed([
+            codes.diag(fe.code, f"{kind} {name!r}: {fe.message}", hint=fe.hint, path=fe.path)
+            for fe in map_errors(exc.errors(), data, info.model)
+        ]) from None
+    settings = settings or Settings()
+    _check_conditions(None, data, _condition_schema(settings, None, diags), diags, kind=info)
+    refs: tuple[str, ...] = ()
+    if known_addresses is not None:
+        known = known_addresses
+        exists: Callable[[str, str], bool] = (
+            (lambda k, n: known(f"{k}.{n}")) if callable(known) else (lambda k, n: f"{k}.{n}" in known)  # type: ignore[operator]
+        )
+        refs = _check_references(None, model, exists, diags, info=info)
+    if any(d.severity == "error" for d in diags):
+        raise ValidationFailed(diags)
+    return _desired(info, model, None, refs)
+
+
+def validate_object(
+    kind: str, name: str, spec_dict: dict[str, Any], *, settings: Settings | None = None,
+    known_addresses: Known = None,
+) -> dict[str, Any]:
+    """The canonical spec of one object (what the engine stores), or ``ValidationFailed``."""
+    return validate_desired(kind, name, spec_dict, settings=settings, known_addresses=known_addresses).spec
+
+
+def _kind_names() -> list[str]:
+    from finopsmetrics_cli.models.base import kinds
+
+    return [k.kind for k in kinds()]
