@@ -1,0 +1,66 @@
+"""A checked condition, ready for either back end."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from finopsmetrics_cli.conditions.ast import Expr, Path, walk
+from finopsmetrics_cli.conditions.checker import check
+from finopsmetrics_cli.conditions.errors import ConditionErrors
+from finopsmetrics_cli.conditions.evaluator import Fn, compile_expr, run
+from finopsmetrics_cli.conditions.parser import parse
+from finopsmetrics_cli.conditions.schema import AttributeSchema
+from finopsmetrics_cli.conditions.sql import ColumnMap, Dialect, SqlFragment, to_sql
+
+
+class Condition:
+    """Text that parsed and type-checked against a schema.
+
+    The Python closure is built on first use, so validating thousands of
+    conditions pays only for parse and check.
+    """
+
+    __slots__ = ("text", "expr", "schema", "__dict__")
+
+    def __init__(self, text: str, expr: Expr, schema: AttributeSchema) -> None:
+        self.text = text
+        self.expr = expr
+        self.schema = schema
+
+    def __repr__(self) -> str:
+        return f"Condition({self.text.strip()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Condition) and other.expr == self.expr
+
+    def __hash__(self) -> int:
+        return hash(self.expr)
+
+    @cached_property
+    def _fn(self) -> Fn:
+        return compile_expr(self.expr)
+
+    def evaluate(self, record: Mapping[str, Any]) -> bool | None:
+        """True, False or None (unknown: a null was involved) for one record."""
+        return run(self._fn, self.expr, record)
+
+    def to_sql(self, columns: ColumnMap, dialect: str | Dialect = "duckdb") -> SqlFragment:
+        """A ``WHERE`` fragment with ``?`` parameters; see :func:`.sql.to_sql`."""
+        return to_sql(self.expr, columns, dialect, schema=self.schema)
+
+    @cached_property
+    def attributes(self) -> frozenset[str]:
+        """Dotted paths the condition reads, e.g. ``{"resource.type", "resource.tags.team"}``."""
+        return frozenset(n.dotted for n in walk(self.expr) if isinstance(n, Path))
+
+
+def compile_condition(text: str, schema: AttributeSchema | None = None) -> Condition:
+    """Parse and type-check; raise :class:`ConditionErrors` with every error found."""
+    schema = schema or AttributeSchema.default()
+    expr = parse(text)
+    errors = check(expr, schema)
+    if errors:
+        raise ConditionErrors(errors, text)
+    return Condition(text, expr, schema)
