@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -18,21 +17,10 @@ from typing import IO, Annotated, Any
 
 import typer
 
+from finopsmetrics_cli.cli.output import handle_errors
 from finopsmetrics_cli.errors import FinopsError
 
 DEFAULT_STATE = Path(".finopsmetrics") / "state.duckdb"
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
-_UNITS = {None: 1.0, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def parse_duration(text: str, option: str) -> float:
-    """``60s``, ``5m``, ``1h``, ``500ms`` or plain seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise typer.BadParameter(
-            f"{text!r} is not a duration (e.g. 30s, 5m, 1h)", param_hint=option
-        )
-    return float(match.group(1)) * _UNITS[match.group(2)]
 
 
 def default_work_dir(state: str | None) -> Path:
@@ -41,13 +29,6 @@ def default_work_dir(state: str | None) -> Path:
     if location.startswith("s3://"):
         return Path(".finopsmetrics") / "reconcile"
     return Path(location).expanduser().parent / "reconcile"
-
-
-def _fail(exc: FinopsError) -> typer.Exit:
-    typer.echo(f"error: {exc.message}", err=True)
-    if exc.hint:
-        typer.echo(f"  hint: {exc.hint}", err=True)
-    return typer.Exit(exc.exit_code)
 
 
 class JsonLinesLog:
@@ -123,24 +104,30 @@ def register(app: typer.Typer) -> None:
         """Follow --repo at --ref: apply new commits, report or heal drift between them."""
         if ctx.invoked_subcommand is not None:
             return
-        if not repo:
-            typer.echo("error: --repo is required (a git URL or a local path)", err=True)
-            raise typer.Exit(1)
-        if mode not in ("apply", "drift-only"):
-            raise typer.BadParameter("must be apply or drift-only", param_hint="--mode")
+        with handle_errors():
+            if not repo:
+                raise FinopsError(
+                    "--repo is required", hint="pass a git URL or a local repository path"
+                )
+            if mode not in ("apply", "drift-only"):
+                raise FinopsError(f"unknown --mode {mode!r}", hint="use apply or drift-only")
         from finopsmetrics_cli.gitops.reconciler import ReconcileOptions, Reconciler
+        from finopsmetrics_cli.state.lock import parse_duration
 
+        with handle_errors():
+            every = parse_duration(interval, option="--interval")
+            wait = parse_duration(lock_timeout, option="--lock-timeout")
         options = ReconcileOptions(
             repo=repo,
             ref=ref,
             paths=tuple(p.strip("/") or "." for p in (path or ["finopsmetrics.yaml"])),
-            interval=parse_duration(interval, "--interval"),
+            interval=every,
             mode=mode,  # type: ignore[arg-type]
             self_heal=self_heal,
             max_destroy=max_destroy,
             state=state,
             work_dir=work_dir or default_work_dir(state),
-            lock_timeout=parse_duration(lock_timeout, "--lock-timeout"),
+            lock_timeout=wait,
         )
         stream: IO[str] = log_file.open("a", encoding="utf-8") if log_file else sys.stdout
         log = JsonLinesLog(stream)
@@ -152,9 +139,8 @@ def register(app: typer.Typer) -> None:
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            code = Reconciler(options, log, stop).run(once=once)
-        except FinopsError as exc:
-            raise _fail(exc) from None
+            with handle_errors():
+                code = Reconciler(options, log, stop).run(once=once)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -176,14 +162,13 @@ def register(app: typer.Typer) -> None:
         from finopsmetrics_cli.gitops.status import load_status
 
         path = (work_dir or default_work_dir(state)) / "status.json"
-        try:
+        with handle_errors():
             found = load_status(path)
-        except FinopsError as exc:
-            raise _fail(exc) from None
-        if found is None:
-            typer.echo(f"error: no reconciler has run here ({path} does not exist)", err=True)
-            typer.echo("  hint: pass the same --state or --work-dir the reconciler uses", err=True)
-            raise typer.Exit(1)
+            if found is None:
+                raise FinopsError(
+                    f"no reconciler has run here ({path} does not exist)",
+                    hint="pass the same --state or --work-dir the reconciler uses",
+                )
         if output == "json":
             typer.echo(json.dumps(found.to_json(), indent=2, sort_keys=True))
         else:

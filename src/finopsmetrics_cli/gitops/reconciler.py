@@ -145,8 +145,11 @@ class Reconciler:
         self._cycle += 1
         started = time.monotonic()
         status = load_status(self.options.status_path) or ReconcileStatus()
-        status.repo, status.ref = self.options.repo, self.options.ref
-        status.paths, status.mode = list(self.options.paths), self.options.mode
+        settings = (self.options.repo, self.options.ref, list(self.options.paths))
+        if (status.repo, status.ref, status.paths) != settings:
+            status.last_attempted = None  # new settings: a failed commit deserves a fresh try
+        status.repo, status.ref, status.paths = settings
+        status.mode = self.options.mode
         try:
             outcome = self._converge(status)
         except FinopsError as exc:  # fetch failures and state problems
@@ -205,11 +208,7 @@ class Reconciler:
             with self._checkout(commit) as paths:
                 engine = self._engine(sha)
                 config = engine.load_config(paths)
-                plan = self._plan(engine, config)
-                if self.stop.is_set():
-                    return CycleOutcome("stopped", sha, detail={"reason": "signal before apply"})
-                summary = plan.summary.line()
-                result = engine.apply(plan) if plan.has_changes else None
+                plan, result = engine.plan_and_apply(config, confirm=self._may_apply)
         except FinopsError as exc:
             error = _message(exc)
             delay = backoff_seconds(attempts, self.options.interval, self.options.max_backoff)
@@ -228,14 +227,13 @@ class Reconciler:
                 ok=False,
                 detail={"error": error, "attempts": attempts, "retry_in_s": delay},
             )
-        done = result.line() if result is not None else "No changes."
+        if result is None:
+            return CycleOutcome("stopped", sha, detail={"reason": "signal before apply"})
+        done = result.line() if plan.has_changes else "No changes."
         revision = Revision(sha, now_iso(), "applied", _subject(commit), summary=done)
         status.last_applied = status.last_attempted = revision
-        return CycleOutcome(
-            "applied",
-            sha,
-            detail={"plan": summary, "result": done, "serial": getattr(result, "serial", None)},
-        )
+        detail = {"plan": plan.summary.line(), "result": done, "serial": result.serial}
+        return CycleOutcome("applied", sha, detail=detail)
 
     def _check_drift(self, status: ReconcileStatus, commit: Any) -> CycleOutcome:
         sha = commit.hexsha
@@ -248,12 +246,11 @@ class Reconciler:
             if not self.options.self_heal:
                 action = "drift" if drifted else "unchanged"
                 return CycleOutcome(action, sha, detail={"drifted": drifted} if drifted else {})
-            plan = self._plan(engine, config)
-            if not plan.has_changes:
-                return CycleOutcome("unchanged", sha)
-            if self.stop.is_set():
-                return CycleOutcome("stopped", sha, detail={"reason": "signal before self-heal"})
-            result = engine.apply(plan)
+            plan, result = engine.plan_and_apply(config, confirm=self._may_apply)
+        if not plan.has_changes:
+            return CycleOutcome("unchanged", sha)
+        if result is None:
+            return CycleOutcome("stopped", sha, detail={"reason": "signal before self-heal"})
         return CycleOutcome(
             "healed",
             sha,
@@ -268,7 +265,8 @@ class Reconciler:
                 engine = self._engine(sha)
                 config = engine.load_config(paths)
                 report = engine.drift(config)
-                plan = self._plan(engine, config)
+                plan = engine.plan(config)
+                self._guard(plan)
         except FinopsError as exc:
             error = _message(exc)
             status.last_attempted = Revision(
@@ -296,8 +294,13 @@ class Reconciler:
             git_commit=sha,
         )
 
-    def _plan(self, engine: Any, config: Any) -> Any:
-        plan = engine.plan(config)
+    def _may_apply(self, plan: Any) -> bool:
+        """Called under the state lock with the plan in hand: last chance to refuse."""
+        self._guard(plan)
+        return not self.stop.is_set()
+
+    def _guard(self, plan: Any) -> None:
+        """``--max-destroy``, on top of the engine's own mass-deletion guard."""
         limit = self.options.max_destroy
         if limit is not None and plan.summary.destroy > limit:
             raise PlanError(
@@ -305,7 +308,6 @@ class Reconciler:
                 f"--max-destroy {limit}",
                 hint="if intended, raise --max-destroy or apply this commit by hand",
             )
-        return plan
 
     def _checkout(self, commit: Any) -> _Checkout:
         return _Checkout(commit, self.options.paths, self.options.work_dir)
