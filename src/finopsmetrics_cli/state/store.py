@@ -97,6 +97,14 @@ def _unusable(path: Path, exc: BaseException) -> StateError:
     )
 
 
+def _unreadable(path: Path, exc: BaseException) -> StateError:
+    return StateError(
+        f"state file {path} is damaged and cannot be read ({_first_line(exc)}); "
+        "it was left untouched",
+        hint="restore it from a backup, or point --state at another file",
+    )
+
+
 def check_schema(conn: Any, path: Path) -> int:
     """Return the file's schema version; refuse a non-state file or a newer schema."""
     import duckdb  # noqa: TID251 - state/ is where DuckDB lives
@@ -229,8 +237,8 @@ class StateStoreReader:
         conn = self._connection()
         if conn is None:
             return StateInfo(str(self.path), "", 0, migrations.schema_version(), 0)
-        lineage, serial = conn.execute("SELECT lineage, serial FROM meta").fetchone()
-        (count,) = conn.execute("SELECT count(*) FROM objects").fetchone()
+        lineage, serial = self._query("SELECT lineage, serial FROM meta", [])[0]
+        ((count,),) = self._query("SELECT count(*) FROM objects", [])
         return StateInfo(str(self.path), lineage, int(serial), self._version, int(count))
 
     def get(self, address: str) -> LiveObject | None:
@@ -279,11 +287,20 @@ class StateStoreReader:
         sql += " QUALIFY row_number() OVER (PARTITION BY address ORDER BY id DESC) = 1"
         return {entry.address: entry for entry in self._history(sql, params)}
 
-    def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
+    def _query(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
+        """Run a read; a missing file has no rows; a damaged one is a StateError."""
+        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
         conn = self._connection()
         if conn is None:
             return []
-        rows = conn.execute(sql, params).fetchall()
+        try:
+            return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        except duckdb.Error as exc:
+            raise _unreadable(self.path, exc) from exc
+
+    def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
+        rows = self._query(sql, params)
         parsed = _parse_json_column([t for r in rows for t in (r[3], r[5])], self.path)
         cache: dict[int, datetime] = {}
         return [
@@ -304,10 +321,7 @@ class StateStoreReader:
         ]
 
     def _history(self, sql: str, params: builtins.list[Any]) -> builtins.list[HistoryEntry]:
-        conn = self._connection()
-        if conn is None:
-            return []
-        rows = conn.execute(sql, params).fetchall()
+        rows = self._query(sql, params)
         parsed = _parse_json_column([t for r in rows for t in (r[4], r[5])], self.path)
         cache: dict[int, datetime] = {}
         return [
@@ -328,6 +342,14 @@ class StateStoreReader:
         ]
 
 
+def _rollback(conn: Any) -> None:
+    """Roll back if a transaction is open; a failed rollback must not hide the real error."""
+    try:
+        conn.execute("ROLLBACK")
+    except Exception:  # no transaction (BEGIN failed) or the connection is broken
+        pass
+
+
 def _suspend_readers(path: Path) -> None:
     for reader in list(_READERS.get(str(path.resolve()), ())):
         reader.release_connection()
@@ -345,6 +367,27 @@ def upgrade(conn: Any, current: int) -> None:
         raise
 
 
+def _read_everything(conn: Any, path: Path) -> None:
+    """Read every block once (DuckDB verifies block checksums) before anyone writes.
+
+    A damaged file must fail here, read-only, rather than during a write that
+    could make it worse.
+    """
+    import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
+    try:
+        conn.execute(
+            "SELECT sum(length(address) + length(spec) + coalesce(length(applied_spec), 0)), "
+            "sum(version) FROM objects"
+        ).fetchall()
+        conn.execute(
+            "SELECT sum(id + serial + length(address) + coalesce(length(before), 0) "
+            "+ coalesce(length(after), 0)) FROM history"
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise _unreadable(path, exc) from exc
+
+
 def ensure_state(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
     """Create a new state (atomically) or upgrade an older one; call with the lock held."""
     if not path.exists():
@@ -355,6 +398,7 @@ def ensure_state(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
     conn = connect(path, read_only=True, busy_timeout=busy_timeout)
     try:
         version = check_schema(conn, path)
+        _read_everything(conn, path)
     finally:
         conn.close()
     if version < migrations.schema_version():
@@ -418,16 +462,24 @@ class StateStoreWriter(StateStoreReader):
         No writes and no guard failure: nothing is written and the serial stays.
         ``progress`` is called as ``progress(done, total)`` with counts of writes.
         """
+        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
         _suspend_readers(self.path)
         conn = connect(self.path, read_only=False, busy_timeout=self.busy_timeout)
         try:
-            conn.execute("BEGIN TRANSACTION")
             try:
+                conn.execute("BEGIN TRANSACTION")
                 serial = self._commit_in(conn, writes, actor, source, git_commit,
                                          expected_serial, expected_lineage, progress)  # fmt: skip
                 conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
+            except BaseException as exc:
+                _rollback(conn)
+                if isinstance(exc, duckdb.Error):
+                    raise StateError(
+                        f"state file {self.path}: the commit failed and nothing was written "
+                        f"({_first_line(exc)})",
+                        hint="if the file is damaged, restore it from a backup",
+                    ) from exc
                 raise
             if self.after_commit is not None:
                 conn.execute("CHECKPOINT")
