@@ -272,10 +272,10 @@ class _NodeConverter:
     non-string key and alias bomb, each at its position."""
 
     def __init__(self, display: str) -> None:
-        from ruamel.yaml.constructor import SafeConstructor
+        from ruamel.yaml import YAML
 
         self.display = display
-        self.constructor = SafeConstructor()
+        self.constructor = YAML(typ="safe", pure=True).constructor
         self.diagnostics: list[Diagnostic] = []
         self.sizes: dict[int, int] = {}
 
@@ -310,23 +310,24 @@ class _NodeConverter:
         return size
 
     def _biggest_alias(self, root: Any) -> Any:
-        """The first node in document order reached twice (an alias) with a big expansion."""
+        """The aliased node (reached more than once) with the biggest expansion."""
         from ruamel.yaml.nodes import MappingNode, SequenceNode
 
         seen: set[int] = set()
+        best: Any = None
         stack = [root]
         while stack:
             node = stack.pop()
             if id(node) in seen:
-                if self.sizes.get(id(node), 0) > 1:
-                    return node
+                if best is None or self.sizes.get(id(node), 0) > self.sizes.get(id(best), 0):
+                    best = node
                 continue
             seen.add(id(node))
             if isinstance(node, MappingNode):
                 stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
             elif isinstance(node, SequenceNode):
                 stack.extend(reversed(node.value))
-        return None
+        return best
 
     def convert(self, node: Any) -> Any:
         from ruamel.yaml.nodes import MappingNode, SequenceNode

@@ -49,14 +49,20 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
 
 
 def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """Unique diagnostics, by file (first-seen order), then line and column."""
     seen: set[tuple[Any, ...]] = set()
+    files: dict[str, int] = {}
     out = []
     for d in diags:
         key = (d.code, d.message, d.location)
         if key not in seen:
             seen.add(key)
             out.append(d)
-    return out
+            if d.location:
+                files.setdefault(d.location.file, len(files))
+    return sorted(out, key=lambda d: (
+        files.get(d.location.file, -1), d.location.line, d.location.column
+    ) if d.location else (-1, 0, 0))
 
 
 def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject]:
