@@ -31,7 +31,7 @@ from finopsmetrics_cli.models.errors import custom_error
 class StrictModel(BaseModel):
     """Base of every model in the file format: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True, defer_build=True)
 
 
 class Lifecycle(StrictModel):
@@ -63,6 +63,17 @@ class KindModel(StrictModel):
         fields are left out, defaults are written out, so omitting a default
         and spelling it are the same spec."""
         return self.model_dump(mode="json", exclude_none=True, exclude=set(self.META_FIELDS))
+
+    @classmethod
+    def body_defaults_fields(cls) -> tuple[str, ...]:
+        """Required fields that ``coerce_body`` fills in (optional in the file schema)."""
+        return ()
+
+    @classmethod
+    def body_shorthand_schema(cls) -> dict[str, Any] | None:
+        """JSON Schema of the other body shapes ``coerce_body`` accepts, if any
+        (``$ref`` s point at ``#/$defs/<Model>``)."""
+        return None
 
     @classmethod
     def coerce_body(cls, name: str, body: Any) -> dict[str, Any]:

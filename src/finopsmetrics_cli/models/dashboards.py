@@ -10,6 +10,7 @@ from pydantic import Field, NonNegativeInt, PlainValidator, ValidationInfo, With
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import DocType
 from finopsmetrics_cli.models.types import Identifier, PositiveInt
 
 _LAYOUT = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)(?:[_ -]grid)?\s*$", re.IGNORECASE)
@@ -41,6 +42,7 @@ def _layout(value: Any) -> str:
 
 Layout = Annotated[
     str,
+    DocType("layout (COLSxROWS_grid)"),
     PlainValidator(_layout),
     WithJsonSchema(
         {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated, Self
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
@@ -24,6 +24,7 @@ from finopsmetrics_cli.models.types import (
     Duration,
     Identifier,
     IdentifierList,
+    SHORTHAND,
     PositiveNumber,
     duration_seconds,
 )
@@ -79,7 +80,8 @@ class Policy(KindModel):
     enabled: bool = enabled_field()
     condition: Condition = Field(description="When the policy applies (condition language, SPEC 3).")
     action: Annotated[PolicyAction, BeforeValidator(_action_shorthand)] = Field(
-        description="A type (`require_approval`) or an object `{type, approvers, approval_workflow}`."
+        description="A type (`require_approval`) or an object `{type, approvers, approval_workflow}`.",
+        json_schema_extra={SHORTHAND: {"type": "string"}},
     )
     approvers: list[Identifier] | None = Field(
         None, description="Shorthand for action.approvers (seed 6.1); merged into the action."
@@ -139,6 +141,18 @@ def _escalation_shorthand(value: Any) -> Any:
 
 class Escalation(StrictModel):
     """What happens when a request is pending this long after an SLA breach."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            SHORTHAND: {
+                "type": "object",
+                "patternProperties": {"^sla_breach_": {"type": "string"}},
+                "additionalProperties": False,
+                "minProperties": 1,
+                "maxProperties": 1,
+            }
+        }
+    )
 
     after: Duration = Field(description="Time pending before escalating, e.g. 24h.")
     action: Choice(
@@ -226,7 +240,12 @@ class ComplianceFramework(KindModel):
     frequency: Frequency = Field("daily", description="How often `requirements` are checked.")
 
     @classmethod
+    def body_defaults_fields(cls) -> tuple[str, ...]:
+        return ("framework",)
+
+    @classmethod
     def coerce_body(cls, name: str, body: Any) -> dict[str, Any]:
+        """``framework`` defaults from the name (``soc2:`` -> soc2, else custom)."""
         data = super().coerce_body(name, body)
         if "framework" not in data:
             known = name.strip().lower().replace("-", "_")

@@ -20,6 +20,7 @@ from finopsmetrics_cli.models.common import (
     team_ref,
 )
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import DocType
 from finopsmetrics_cli.models.types import (
     Choice,
     Condition,
@@ -32,6 +33,7 @@ from finopsmetrics_cli.models.types import (
     NonNegativeNumber,
     Percent,
     Ratio,
+    json_schema,
 )
 
 DetectorType = Choice(
@@ -135,9 +137,11 @@ def _term(value: Any) -> str:
 
 Term = Annotated[
     str,
+    DocType("term (1yr or 3yr)"),
     PlainValidator(_term),
-    WithJsonSchema(
-        {"anyOf": [{"type": "string", "pattern": r"^\s*\d+\s*([yY]|[yY][rR]|[yY]ears?|[mM]|[mM][oO]|[mM]onths?)?\s*$"}, {"enum": [1, 3]}]}
+    json_schema(
+        {"type": "string", "enum": ["1yr", "3yr"]},
+        {"anyOf": [{"type": "string", "pattern": r"^\s*\d+\s*[a-zA-Z]*\s*$"}, {"enum": [1, 3]}]},
     ),
 ]
 
@@ -187,6 +191,7 @@ def _time_of_day(value: Any) -> str:
 
 TimeOfDay = Annotated[
     str,
+    DocType("time of day (HH:MM)"),
     PlainValidator(_time_of_day),
     WithJsonSchema({"type": "string", "pattern": r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$"}),
 ]
@@ -253,6 +258,7 @@ def _change(value: Any) -> str:
 
 Change = Annotated[
     str,
+    DocType("change (+50%, -20%, ri_conversion)"),
     PlainValidator(_change),
     WithJsonSchema({"type": "string", "description": "+N%, -N% or a named change such as ri_conversion."}),
 ]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, WithJsonSchema, field_validator
+from pydantic import Field, PlainValidator, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field, team_ref
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import DocType
 from finopsmetrics_cli.models.secrets import SecretRef, scan_for_secrets
-from finopsmetrics_cli.models.types import Choice, Email, Identifier, PositiveNumber
+from finopsmetrics_cli.models.types import Choice, Email, Identifier, PositiveNumber, json_schema
 
 
 @register_kind("team", section="teams", seed="2, 6.3", references=(team_ref("parent"),))
@@ -48,8 +49,9 @@ def _version(value: Any) -> str:
 
 VersionSpec = Annotated[
     str,
+    DocType("version or range"),
     PlainValidator(_version),
-    WithJsonSchema({"type": ["string", "number"], "description": "1.2.0, ~> 1.0, >=1.0,<2, * or latest."}),
+    json_schema({"type": "string", "description": "1.2.0, ~> 1.0, >=1.0,<2, * or latest."}, {"type": "number"}),
 ]
 PluginType = Choice(
     "telemetry", "cost_attribution", "recommendation", "dashboard", "export", "integration",

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from pydantic import PlainValidator, WithJsonSchema
 
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import DocType
 
 SECRET_REFERENCE = re.compile(r"^\$\{(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}$")
 
@@ -90,6 +91,7 @@ def _secret_ref(value: Any) -> str:
 
 SecretRef = Annotated[
     str,
+    DocType("secret reference (${env:NAME} / ${file:PATH})"),
     PlainValidator(_secret_ref),
     WithJsonSchema(
         {

@@ -117,6 +117,21 @@ class VirtualTag(KindModel):
     default: TagMap = Field(default_factory=dict, description="Tags for resources nothing else matches.")
 
     @classmethod
+    def body_shorthand_schema(cls) -> dict[str, Any] | None:
+        tag_map = cls.model_json_schema()["properties"]["default"]
+        tag_map = {k: v for k, v in tag_map.items() if k not in ("title", "description", "default")}
+        return {
+            "anyOf": [
+                {"type": "array", "items": {"$ref": "#/$defs/VirtualTagRule"}, "description": "rules"},
+                {
+                    "type": "object",
+                    "additionalProperties": tag_map,
+                    "description": "mappings: resource id -> tags",
+                },
+            ]
+        }
+
+    @classmethod
     def coerce_body(cls, name: str, body: Any) -> dict[str, Any]:
         """4.2 shorthand: a list body is ``rules``; a mapping whose keys are not
         fields (resource ids) is ``mappings``."""

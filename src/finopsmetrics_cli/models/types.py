@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -18,6 +19,29 @@ from pydantic import AfterValidator, BeforeValidator, PlainValidator, WithJsonSc
 
 from finopsmetrics_cli.models.currencies import ISO_4217
 from finopsmetrics_cli.models.errors import custom_error
+
+# JSON Schema: each type's schema shows its CANONICAL shape (what state stores,
+# and what Terraform/Pulumi schemas are derived from); the other spellings the
+# file format accepts are listed under SHORTHAND and merged in by ``schema.py``
+# for the published whole-file schema (so editors accept what the CLI accepts).
+SHORTHAND = "x-shorthand"
+
+
+@dataclass(frozen=True, slots=True)
+class DocType:
+    """How the generated reference names a field type (pydantic ignores this metadata)."""
+
+    name: str
+
+
+def json_schema(canonical: dict[str, Any], shorthand: dict[str, Any] | None = None) -> WithJsonSchema:
+    schema = dict(canonical)
+    if shorthand is not None:
+        schema[SHORTHAND] = shorthand
+    return WithJsonSchema(schema)
+
+
+_PERCENT_STRING: dict[str, Any] = {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"}
 
 # --------------------------------------------------------------------- numbers
 
@@ -73,12 +97,11 @@ def _check_ratio(value: float) -> float:
 
 
 def _positive_number(value: Any) -> float | int:
-    number = parse_percent(value) if isinstance(value, str) and "%" not in value else value
-    if isinstance(number, bool) or not isinstance(number, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise custom_error("not_positive", "expected a number greater than zero, got {value}", value=repr(value))
-    if not number > 0:
-        raise custom_error("not_positive", "must be greater than zero, got {value}", value=number)
-    return _tidy_number(float(number))
+    if not value > 0:
+        raise custom_error("not_positive", "must be greater than zero, got {value}", value=value)
+    return _tidy_number(float(value))
 
 
 def _non_negative_number(value: Any) -> float | int:
@@ -89,41 +112,37 @@ def _non_negative_number(value: Any) -> float | int:
     return _tidy_number(float(value))
 
 
-_NUMBER_OR_PERCENT_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"type": "number"},
-        {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"},
-    ]
-}
-
 Percent = Annotated[
     float,
+    DocType("number or percent (0.8 or 80%)"),
     PlainValidator(parse_percent),
-    WithJsonSchema({**_NUMBER_OR_PERCENT_SCHEMA, "description": "A number (0.8) or a percent (80%)."}),
+    json_schema({"type": "number"}, _PERCENT_STRING),
 ]
 Threshold = Annotated[
     float,
+    DocType("threshold: 0 < t <= 10, as 0.8 or 80%"),
     PlainValidator(parse_percent),
     AfterValidator(_check_threshold),
-    WithJsonSchema(
-        {**_NUMBER_OR_PERCENT_SCHEMA, "description": "0 < t <= 10, as 0.8 or 80% (1.0 = 100%)."}
-    ),
+    json_schema({"type": "number", "exclusiveMinimum": 0, "maximum": 10}, _PERCENT_STRING),
 ]
 Ratio = Annotated[
     float,
+    DocType("ratio 0..1 (0.95 or 95%)"),
     PlainValidator(parse_percent),
     AfterValidator(_check_ratio),
-    WithJsonSchema({**_NUMBER_OR_PERCENT_SCHEMA, "description": "0..1, as 0.95 or 95%."}),
+    json_schema({"type": "number", "minimum": 0, "maximum": 1}, _PERCENT_STRING),
 ]
 PositiveNumber = Annotated[
     float,
+    DocType("number > 0"),
     PlainValidator(_positive_number),
-    WithJsonSchema({"type": "number", "exclusiveMinimum": 0}),
+    json_schema({"type": "number", "exclusiveMinimum": 0}),
 ]
 NonNegativeNumber = Annotated[
     float,
+    DocType("number >= 0"),
     PlainValidator(_non_negative_number),
-    WithJsonSchema({"type": "number", "minimum": 0}),
+    json_schema({"type": "number", "minimum": 0}),
 ]
 
 
@@ -136,7 +155,7 @@ def _positive_int(value: Any) -> int:
 
 
 PositiveInt = Annotated[
-    int, PlainValidator(_positive_int), WithJsonSchema({"type": "integer", "exclusiveMinimum": 0})
+    int, DocType("integer > 0"), PlainValidator(_positive_int), WithJsonSchema({"type": "integer", "exclusiveMinimum": 0})
 ]
 
 # ------------------------------------------------------------------- durations
@@ -182,6 +201,7 @@ def _duration(value: Any) -> str:
 
 Duration = Annotated[
     str,
+    DocType("duration (30m, 24h, 7d, 2w)"),
     PlainValidator(_duration),
     WithJsonSchema(
         {
@@ -212,6 +232,7 @@ def _horizon(value: Any) -> str:
 
 Horizon = Annotated[
     str,
+    DocType("horizon (90d, 6m = months, 1y)"),
     PlainValidator(_horizon),
     WithJsonSchema(
         {
@@ -240,6 +261,7 @@ def _currency(value: Any) -> str:
 
 CurrencyCode = Annotated[
     str,
+    DocType("ISO 4217 currency code"),
     PlainValidator(_currency),
     WithJsonSchema(
         {
@@ -310,6 +332,7 @@ def _cron(value: Any) -> str:
 
 Cron = Annotated[
     str,
+    DocType("cron (5 fields)"),
     PlainValidator(_cron),
     WithJsonSchema(
         {
@@ -339,6 +362,7 @@ def _regex(value: Any) -> str:
 
 Regex = Annotated[
     str,
+    DocType("regex"),
     PlainValidator(_regex),
     WithJsonSchema({"type": "string", "maxLength": MAX_REGEX_LENGTH, "format": "regex"}),
 ]
@@ -355,7 +379,9 @@ def _email(value: Any) -> str:
     raise custom_error("invalid_email", "expected an email address, got {value}", value=repr(value))
 
 
-Email = Annotated[str, PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+Email = Annotated[
+    str, DocType("email"), PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
+]
 
 # ------------------------------------------------------------------- choices
 
@@ -395,10 +421,15 @@ def Choice(*values: str, description: str = "") -> Any:  # noqa: N802 - reads li
             )
         raise custom_error("invalid_choice", "expected one of: {choices}, got {value}", value=repr(value), choices=listing)
 
-    schema: dict[str, Any] = {"type": "string", "anyOf": [{"enum": list(values)}, {"pattern": _ci_pattern(values)}]}
+    schema: dict[str, Any] = {"type": "string", "enum": list(values)}
     if description:
         schema["description"] = description
-    return Annotated[str, PlainValidator(check), WithJsonSchema(schema)]
+    return Annotated[
+        str,
+        DocType("one of: " + ", ".join(values)),
+        PlainValidator(check),
+        json_schema(schema, {"type": "string", "pattern": _ci_pattern(values)}),
+    ]
 
 
 # ------------------------------------------------------------------ strings
@@ -423,6 +454,7 @@ def _name(value: Any) -> str:
 
 Name = Annotated[
     str,
+    DocType("name"),
     PlainValidator(_name),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"}),
 ]
@@ -442,6 +474,7 @@ def _identifier(value: Any) -> str:
 
 Identifier = Annotated[
     str,
+    DocType("identifier"),
     PlainValidator(_identifier),
     WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*\s*$"}),
 ]
@@ -454,16 +487,9 @@ def _one_or_many(value: Any) -> Any:
 # A field the seed writes both as ``notification: slack`` and ``notification: [a, b]``.
 IdentifierList = Annotated[
     list[Identifier],
+    DocType("identifier or list of identifiers"),
     BeforeValidator(_one_or_many),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string"},
-                {"type": "array", "items": {"type": "string"}},
-            ],
-            "description": "One name or a list of names.",
-        }
-    ),
+    json_schema({"type": "array", "items": {"type": "string"}}, {"type": "string"}),
 ]
 
 _WHITESPACE = re.compile(r"\s+")
@@ -510,6 +536,7 @@ def _condition(value: Any) -> str:
 # The text is parsed and type-checked by ``conditions/`` (via KindInfo.condition_fields).
 Condition = Annotated[
     str,
+    DocType("condition"),
     PlainValidator(_condition),
     WithJsonSchema({"type": "string", "minLength": 1, "description": "A condition expression (SPEC section 3)."}),
 ]
@@ -527,12 +554,12 @@ def _tag_map(value: Any) -> Any:
 
 TagMap = Annotated[
     dict[str, str],
+    DocType("map of tag -> value"),
     BeforeValidator(_tag_map),
-    WithJsonSchema(
+    json_schema(
         {
             "type": "object",
-            "additionalProperties": {"type": ["string", "number", "boolean"]},
-            "description": "Tag key -> value.",
+            "additionalProperties": {"type": "string", SHORTHAND: {"type": ["number", "boolean"]}},
         }
     ),
 ]
@@ -544,17 +571,20 @@ def _scalar_map(value: Any) -> Any:
 
 FilterMap = Annotated[
     dict[str, str | list[str]],
+    DocType("map of dimension -> value(s)"),
     BeforeValidator(_scalar_map),
-    WithJsonSchema(
+    json_schema(
         {
             "type": "object",
             "additionalProperties": {
-                "anyOf": [
-                    {"type": ["string", "number", "boolean"]},
-                    {"type": "array", "items": {"type": "string"}},
-                ]
+                "type": "string",
+                SHORTHAND: {
+                    "anyOf": [
+                        {"type": ["number", "boolean"]},
+                        {"type": "array", "items": {"type": "string"}},
+                    ]
+                },
             },
-            "description": "Dimension -> value (or list of values): service, environment, team, account, region, tag:KEY ...",
         }
     ),
 ]

@@ -1,0 +1,1 @@
+"""Developer tools: regenerate the published schema and the generated docs."""
