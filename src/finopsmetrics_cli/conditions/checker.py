@@ -211,7 +211,7 @@ class _Checker:
     def _mismatch(self, node: Compare, lt: str, rt: str) -> None:
         hint = None
         pair = {base_type(lt), base_type(rt)}
-        if pair == {"number", "duration"}:
+        if pair == {"number", "duration"} and "percent" not in (lt, rt):
             num, dur = node.left, node.right
             if base_type(lt) != "number":
                 num, dur = dur, num

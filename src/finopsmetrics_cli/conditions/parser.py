@@ -51,9 +51,9 @@ _TOKEN_RE = re.compile(
 _KEYWORDS = frozenset(
     "or and not in contains matches starts ends with is null true false".split()
 )
-# Keywords that may start an operand; any other keyword there is read as a name,
-# as lark's contextual lexer does.
-_OPERAND_KEYWORDS = frozenset({"not", "null", "true", "false"})
+# Keywords that are values; any other keyword where a value is expected is read as
+# a name, as lark's contextual lexer does (a NOT there was already taken as NOT).
+_VALUE_KEYWORDS = frozenset({"null", "true", "false"})
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _TEXT_OPS = {"contains": "contains", "matches": "matches", "starts": "starts_with",
              "ends": "ends_with"}
@@ -262,13 +262,11 @@ class _Parser:
             return Const(seconds, "duration", _span(tok))
         if kind == "KW":
             word = tok.value.lower()
-            if word in ("true", "false", "null"):
+            if word in _VALUE_KEYWORDS:
                 self.i += 1
                 value = None if word == "null" else word == "true"
                 return Const(value, "", _span(tok))
-            if word not in _OPERAND_KEYWORDS:
-                return self.path()
-            raise _Reject
+            return self.path()
         if kind == "NAME":
             return self.path()
         if kind == "OP" and tok.value == "(":
