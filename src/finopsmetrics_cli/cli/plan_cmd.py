@@ -70,19 +70,38 @@ def check_format(fmt: str, allowed: Sequence[str]) -> str:
     return fmt
 
 
-def print_plan(console: Console, plan: Plan, fmt: str) -> None:
-    """The plan in ``fmt``; machine formats go to stdout unstyled."""
+def print_plan(console: Console, plan: Plan, fmt: str, config_diff: Any = None) -> None:
+    """The plan in ``fmt``; machine formats go to stdout unstyled.
+
+    ``config_diff`` (``plan --base-ref``, a ``gitops.base_ref.ConfigDiff``) is
+    shown after the live plan, or as ``config_changes`` in JSON.
+    """
     from finopsmetrics_cli.plan.render import plan_json, plan_lines, to_rich
 
     if fmt == "json":
-        sys.stdout.write(plan_json(plan))
+        if config_diff is None:
+            sys.stdout.write(plan_json(plan))
+        else:
+            import json
+
+            data = json.loads(plan_json(plan))
+            data["config_changes"] = config_diff.to_json()
+            sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif fmt == "markdown":
         from finopsmetrics_cli.plan.markdown import plan_markdown
 
         sys.stdout.write(plan_markdown(plan))
+        if config_diff is not None:
+            from finopsmetrics_cli.gitops.base_ref import render_markdown
+
+            sys.stdout.write("\n" + render_markdown(config_diff) + "\n")
     else:
         for line in to_rich(plan_lines(plan)):
             console.print(line)
+        if config_diff is not None:
+            from finopsmetrics_cli.gitops.base_ref import render_text
+
+            console.print("\n" + render_text(config_diff), markup=False)
 
 
 def plan_options(**kwargs: Any) -> Any:
@@ -120,6 +139,10 @@ def register(app: typer.Typer) -> None:
         allow_destroy: bool = typer.Option(
             False, "--allow-destroy", help="Pass the mass-deletion guard."
         ),
+        base_ref: str = typer.Option(
+            None, "--base-ref", show_default=False,
+            help="Also show what the config changes against git REF (the PR review view).",
+        ),
         state: str = StateOpt,
         fmt: str = typer.Option("text", "--format", help="text, json or markdown."),
         no_color: bool = NoColorOpt,
@@ -136,10 +159,17 @@ def register(app: typer.Typer) -> None:
             options = plan_options(target=target, replace=replace, destroy=destroy, adopt=adopt,
                                    refresh_only=refresh_only, allow_destroy=allow_destroy)
             plan = engine.plan(config, options)
+            config_diff = None
+            if base_ref:
+                from finopsmetrics_cli.gitops.base_ref import base_ref_diff
+
+                config_diff = base_ref_diff(config_paths(paths), base_ref, head=config)
             if not (quiet and fmt == "text"):
-                print_plan(console, plan, fmt)
+                print_plan(console, plan, fmt, config_diff)
             elif fmt == "text":
                 console.print(plan.summary.line())
+                if config_diff is not None:
+                    console.print(config_diff.summary, markup=False)
             if out is not None:
                 from finopsmetrics_cli.plan.planfile import write_plan_file
 
