@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -349,3 +350,60 @@ def test_finopsmetrics_s3_endpoint_overrides_the_endpoint(
     with open_writer(location, actor="x", operation="apply") as writer:
         writer.commit([_create("a")], actor="x", source="cli")
     assert _remote_objects(location) == ["budget.a"]
+
+
+# ---------------------------------------------------------------------------- the CLI on S3 state
+
+
+def test_cli_apply_plan_and_force_unlock_on_s3_state(
+    s3: MotoS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from finopsmetrics_cli.cli.app import app
+
+    location = f"s3://{s3.bucket}/ci/state.duckdb"
+    monkeypatch.setenv("FINOPSMETRICS_STATE", location)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "finopsmetrics.yaml").write_text("budgets:\n  - name: ci\n    amount: 10\n")
+    runner = CliRunner()
+    stuck = S3Lock(S3Location.parse(location))
+    held = stuck.acquire(who="cancelled-job", operation="apply")
+
+    refused = runner.invoke(app, ["apply", "--auto-approve", "--no-color"])
+    assert refused.exit_code == 1
+    assert f"error: state {location} is locked: ID {held.id}, held by cancelled-job" in (
+        refused.output
+    )
+    unlocked = runner.invoke(app, ["state", "force-unlock", held.id, "--no-color"])
+    assert unlocked.exit_code == 0, unlocked.output
+    assert unlocked.output.startswith(f"Removed lock ID {held.id}")
+
+    applied = runner.invoke(app, ["apply", "--auto-approve", "--no-color"])
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete! Resources: 1 added, 0 changed, 0 destroyed." in applied.output
+    again = runner.invoke(app, ["plan", "--detailed-exitcode", "--no-color"])
+    assert (again.exit_code, again.output.strip().splitlines()[-1]) == (0, "No changes.")
+    assert lock_holder(location) is None
+
+
+def test_the_reconciler_runs_on_s3_state(
+    s3: MotoS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finopsmetrics_cli.gitops.reconciler import ReconcileOptions, Reconciler
+
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    env = {**os.environ, "GIT_AUTHOR_NAME": "d", "GIT_AUTHOR_EMAIL": "d@e.com",
+           "GIT_COMMITTER_NAME": "d", "GIT_COMMITTER_EMAIL": "d@e.com"}  # fmt: skip
+    (origin / "finopsmetrics.yaml").write_text("budgets:\n  - name: gitops\n    amount: 3\n")
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "one"]):
+        subprocess.run(["git", *args], cwd=origin, env=env, check=True)
+    location = f"s3://{s3.bucket}/gitops/state.duckdb"
+    logs: list[dict[str, object]] = []
+    options = ReconcileOptions(repo=str(origin), work_dir=tmp_path / "work", state=location)
+    assert Reconciler(options, logs.append).run(once=True) == 0
+    assert [r.get("action") for r in logs if r["event"] == "cycle"] == ["applied"]
+    with open_reader(location) as reader:
+        assert [o.address for o in reader.list()] == ["budget.gitops"]
+        assert reader.history()[0].source == "reconcile"
