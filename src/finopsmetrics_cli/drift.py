@@ -64,11 +64,14 @@ def detect_outside_changes(
     found: list[OutsideChange] = []
     for address in sorted(live):
         obj = live[address]
-        if obj.manager is None or (wanted is not None and obj.manager not in wanted):
-            if address in desired and obj.manager is not None:
-                item = _taken_over(obj, last_change)
-                if item is not None:
-                    found.append(item)
+        if obj.manager is None:
+            continue
+        if address in desired and obj.manager != "config":
+            item = _taken_over(obj, last_change)
+            if item is not None:
+                found.append(item)
+            continue
+        if wanted is not None and obj.manager not in wanted:
             continue
         if obj.applied_spec == obj.spec:
             continue

@@ -103,7 +103,7 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
         raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from exc
     try:
         data, indent, block_seq_indent = load_yaml_guess_indent(text) if text.strip() else (
-            None, 2, 0
+            None, None, None
         )
     except YAMLError as exc:
         raise PlanError(f"cannot import into {path}: it is not valid YAML ({exc})") from exc
@@ -136,9 +136,10 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096
-    yaml.indent(
-        mapping=_mapping_indent(text), sequence=indent or 2, offset=block_seq_indent or 0
-    )
+    mapping = _mapping_indent(text)
+    if block_seq_indent is None:  # no block sequence in the file yet: the common "  - " style
+        indent, block_seq_indent = mapping + 2, mapping
+    yaml.indent(mapping=mapping, sequence=indent, offset=block_seq_indent or 0)
     out = io.StringIO()
     yaml.dump(data, out)
     try:
