@@ -117,12 +117,42 @@ def _primitive(node: dict[str, Any]) -> TfType | None:
     return None
 
 
+def _union_type(res: _Resolver, options: list[dict[str, Any]]) -> TfType:
+    """One Terraform type for a union, where one exists.
+
+    All spellings of a string (an enum, or a pattern that also accepts other
+    casing) -> string; ``X`` or a list of ``X`` -> ``list(X)`` (HCL writes
+    lists); anything else (``0.8`` or ``"80%"``) -> dynamic, so the user's
+    value reaches the engine with its own type.
+    """
+    types = []
+    for option in options:
+        if "pattern" in option and "type" not in option:
+            types.append(b'"string"')
+            continue
+        if option.get("type") == "null":
+            continue
+        types.append(_value_type(res, option).tf_type())
+    distinct = set(types)
+    if len(distinct) == 1:
+        first = next(o for o in options if o.get("type") != "null")
+        return String() if distinct == {b'"string"'} else _value_type(res, first)
+    lists = [t for t in distinct if t.startswith(b'["list",')]
+    if len(distinct) == 2 and len(lists) == 1 and lists[0][len(b'["list",'):-1] in distinct:
+        first_list = next(o for o in options if o.get("type") == "array")
+        return _value_type(res, first_list)
+    return Dynamic()
+
+
 def _value_type(res: _Resolver, node: dict[str, Any]) -> TfType:
     """The Terraform type of a value that is not a nested model."""
     node = res.strip_null(node)
     prim = _primitive(node)
     if prim is not None:
         return prim
+    options = node.get("anyOf") or node.get("oneOf")
+    if options:
+        return _union_type(res, [res.strip_null(o) for o in options])
     kind = node.get("type")
     if kind == "array":
         items = node.get("items")
@@ -208,8 +238,20 @@ def kind_schema(kind: str, mode: Mode = "resource") -> KindSchema:
     root = info.model.model_json_schema(by_alias=False)
     res = _Resolver(root)
     fields = _fields(kind, res, res.deref(root), "", mode, skip=frozenset({"name", "lifecycle"}))
+    for secret in info.secret_fields:
+        _mark_sensitive(fields, [p for p in secret.split(".") if p != "*"])
     return KindSchema(kind=kind, description=info.description, fields=fields,
                       immutable=tuple(info.immutable))
+
+
+def _mark_sensitive(fields: list[TfField], path: list[str]) -> None:
+    """Secret fields (``${env:..}`` references) are sensitive: Terraform masks them."""
+    for f in fields:
+        if path and f.spec_name == path[0]:
+            if len(path) == 1 or f.style == "attr":
+                f.sensitive = True
+            else:
+                _mark_sensitive(f.children, path[1:])
 
 
 # --------------------------------------------------------------- tf objects
@@ -221,6 +263,7 @@ def _attribute(f: TfField) -> Attribute:
         return NestedAttribute(
             f.tf_name, f.nesting, [_attribute(c) for c in f.children],
             description=desc, required=f.required, optional=f.optional, computed=f.computed,
+            sensitive=f.sensitive,
         )
     assert f.tf_type is not None
     return Attribute(f.tf_name, f.tf_type, description=desc, required=f.required,

@@ -19,7 +19,7 @@ from tf.schema import Attribute, Block, NestedBlock, NestMode
 from tf.types import TfType, Unknown
 
 
-def _type_json(value: Any) -> Any:
+def type_json(value: Any) -> Any:
     """The cty type (as JSON) of a plain Python value, for dynamic values."""
     if isinstance(value, bool):
         return "bool"
@@ -28,9 +28,9 @@ def _type_json(value: Any) -> Any:
     if isinstance(value, str):
         return "string"
     if isinstance(value, dict):
-        return ["object", {k: _type_json(v) for k, v in value.items()}]
+        return ["object", {k: type_json(v) for k, v in value.items()}]
     if isinstance(value, (list, tuple)):
-        return ["tuple", [_type_json(v) for v in value]]
+        return ["tuple", [type_json(v) for v in value]]
     return "dynamic"  # None inside a structure
 
 
@@ -43,7 +43,7 @@ class Dynamic(TfType):
     def encode(self, value: Any) -> Any:
         if value is None or value is Unknown:
             return value
-        return [json.dumps(_type_json(value)).encode(), value]
+        return [json.dumps(type_json(value)).encode(), value]
 
     def decode(self, value: Any) -> Any:
         if value is None or value is Unknown:
