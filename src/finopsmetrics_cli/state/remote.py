@@ -71,7 +71,7 @@ class S3Location:
 def s3_client() -> Any:
     """A boto3 S3 client from the standard credential chain."""
     try:
-        import boto3  # noqa: TID251 - the one lazy import site
+        import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the one lazy import
     except ImportError as exc:  # pragma: no cover - boto3 is a core dependency
         raise StateError(
             "S3 state needs boto3", hint="pip install boto3 (or reinstall finopsmetrics)"
