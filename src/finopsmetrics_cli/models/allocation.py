@@ -3,7 +3,7 @@ technical resources to business products and features."""
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
+from pydantic import StrictBool, AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
@@ -65,6 +65,10 @@ class Allocation(StrictModel):
 
     def target(self) -> str:
         return str(self.service or self.team or self.project)
+
+
+def _money(value: float) -> str:
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
 def _shares(allocations: list[Allocation], method: str, split_by: str | None) -> list[float]:
@@ -166,7 +170,10 @@ class CostAllocation(KindModel):
                     "allocated_cost_mismatch",
                     "allocated_cost {given} should be {expected} ({share} of {total})",
                     at=(index, "allocated_cost"),
-                    given=item.allocated_cost, expected=expected, share=f"{share * 100:g}%", total=cost,
+                    given=_money(item.allocated_cost),
+                    expected=_money(expected),
+                    share=f"{share * 100:g}%",
+                    total=_money(cost),
                 )
         return allocations
 
@@ -201,7 +208,7 @@ class BusinessMapping(KindModel):
     cost_allocation: Method | None = Field(None, description="How shared costs of the entity are split.")
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
     owner: Identifier | None = Field(None, description="Owning team (a declared team).")
-    revenue_attribution: bool = Field(False, description="Attribute revenue to this entity.")
+    revenue_attribution: StrictBool = Field(False, description="Attribute revenue to this entity.")
     revenue_per_request: NonNegativeNumber | None = Field(
         None, description="Revenue per request, for unit economics (needs revenue_attribution)."
     )

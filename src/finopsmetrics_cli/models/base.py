@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import StrictBool, BaseModel, ConfigDict, Field, ValidationError
 
 from finopsmetrics_cli.models.errors import custom_error
 
@@ -37,7 +37,7 @@ class StrictModel(BaseModel):
 class Lifecycle(StrictModel):
     """Meta-arguments understood by plan, as in Terraform."""
 
-    prevent_destroy: bool = Field(
+    prevent_destroy: StrictBool = Field(
         False, description="Fail any plan that would destroy or replace this object."
     )
     ignore_changes: list[str] = Field(
@@ -147,6 +147,13 @@ class KindInfo:
     def coerce(self, section: str, name: str, body: Any) -> dict[str, Any]:
         """Model input for one entry of ``section``: the kind's ``coerce_body``,
         the name key renamed to ``name``, and the section's defaults filled in."""
+        if self.name_key != "name" and isinstance(body, Mapping) and "name" in body:
+            raise custom_error(
+                "invalid_body",
+                "{kind} objects are named with `{key}:`, not `name:`",
+                kind=self.kind,
+                key=self.name_key,
+            )
         data = self.model.coerce_body(name, body)
         if self.name_key != "name":
             data.pop(self.name_key, None)

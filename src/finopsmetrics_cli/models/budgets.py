@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import StrictBool, Field, ValidationInfo, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.errors import custom_error
@@ -58,7 +58,7 @@ class Budget(KindModel):
     """A spending limit over a period (monthly, quarterly ...) with threshold alerts."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     amount: PositiveNumber = Field(description="The limit per period, in `currency`.")
     period: Period = Field("monthly", description="daily, weekly, monthly, quarterly or yearly.")
     currency: CurrencyCode = Field(

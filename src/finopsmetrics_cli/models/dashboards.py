@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, NonNegativeInt, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
+from annotated_types import Ge
+
+from pydantic import Field, Strict, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
@@ -54,12 +56,15 @@ Layout = Annotated[
 ]
 
 
+GridIndex = Annotated[int, Strict(), Ge(0)]
+
+
 class Widget(StrictModel):
     """One widget; `position` [x, y] and `size` [w, h] are in grid cells from the top left."""
 
     type: Identifier = Field(description="Widget type: cost_trend, budget_status, recommendations ...")
     title: str | None = Field(None, description="Title shown above the widget.")
-    position: tuple[NonNegativeInt, NonNegativeInt] | None = Field(
+    position: tuple[GridIndex, GridIndex] | None = Field(
         None, description="[x, y] of the top-left cell; omitted = placed automatically."
     )
     size: tuple[PositiveInt, PositiveInt] = Field((1, 1), description="[width, height] in cells.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import StrictBool, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from typing_extensions import Annotated, Self
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
@@ -66,7 +66,6 @@ class PolicyAction(StrictModel):
     references=(
         Ref("action.approval_workflow", "approval_workflow"),
         persona_ref("action.approvers.*"),
-        persona_ref("approvers.*"),
         persona_ref("notification.*"),
         Ref("exception_process", "approval_workflow", required=False, severity="warning"),
         Ref("compliance_framework", "compliance_framework", required=False, severity="warning"),
@@ -77,7 +76,7 @@ class Policy(KindModel):
     """A guardrail: a condition over resources/requests and the action taken when it holds."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     condition: Condition = Field(description="When the policy applies (condition language, SPEC 3).")
     action: Annotated[PolicyAction, BeforeValidator(_action_shorthand)] = Field(
         description="A type (`require_approval`) or an object `{type, approvers, approval_workflow}`.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import StrictBool, Field, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, content_hash, register_kind
@@ -103,7 +103,7 @@ class NotificationRule(KindModel):
     `slack_approvals`, named `slack-approval-<action>`)."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     persona: Identifier | None = Field(None, description="Who receives: cfo, engineer, finance ...")
     channels: list[Identifier] = Field(
         default_factory=list, description="Declared notification_channel names or built-in types."

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
+from pydantic import StrictBool, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
@@ -74,7 +74,7 @@ class AnomalyDetector(KindModel):
     """Watches a cost series (filtered) with a model and alerts on anomalies."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     filters: FilterMap = Field(default_factory=dict, description="Which costs: dimension -> value(s).")
     model: DetectorModel = Field(default_factory=DetectorModel, description="Model type, sensitivity and window.")
     alerts: DetectorAlerts = Field(default_factory=DetectorAlerts, description="Channels and recipients.")
@@ -97,11 +97,11 @@ class AutomationRule(KindModel):
     instances, recommend downsizing ...), optionally after approval."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     condition: Condition = Field(description="Which resources (condition language, SPEC 3).")
     action: Identifier = Field(description="shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ...")
     parameters: dict[str, Any] = Field(default_factory=dict, description="Action parameters.")
-    require_approval: bool = Field(False, description="Ask for approval before acting.")
+    require_approval: StrictBool = Field(False, description="Ask for approval before acting.")
     approval_workflow: Identifier | None = Field(
         None, description="A declared approval_workflow used when require_approval is true."
     )
@@ -109,7 +109,7 @@ class AutomationRule(KindModel):
         default_factory=list, description="Personas or channel types notified: [engineer, slack]."
     )
     schedule: Cron | None = Field(None, description="When the rule is evaluated (default: continuously).")
-    dry_run: bool = Field(False, description="Report what would be done, do nothing.")
+    dry_run: StrictBool = Field(False, description="Report what would be done, do nothing.")
 
     @model_validator(mode="after")
     def _approval(self) -> Self:
@@ -156,7 +156,7 @@ class CommitmentPolicy(KindModel):
     """How Reserved Instance / Savings Plan recommendations are made and bought."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     service: Identifier | None = Field(None, description="Service covered, e.g. ec2 (default: all).")
     commitment_types: list[Choice("reserved_instance", "savings_plan", description="Commitment type.")] = Field(
         default_factory=lambda: ["reserved_instance", "savings_plan"],
@@ -172,7 +172,7 @@ class CommitmentPolicy(KindModel):
     coverage_target: Ratio | None = Field(None, description="Target share of usage covered, e.g. 70%.")
     lookback: Duration = Field("90d", description="Usage history analysed, e.g. 90d.")
     max_upfront: NonNegativeNumber | None = Field(None, description="Cap on upfront cost per purchase.")
-    auto_purchase: bool = Field(False, description="Buy without a human (needs approval_workflow otherwise).")
+    auto_purchase: StrictBool = Field(False, description="Buy without a human (needs approval_workflow otherwise).")
     approval_workflow: Identifier | None = Field(None, description="Approval workflow for purchases.")
 
 
@@ -220,7 +220,7 @@ class SchedulingPolicy(KindModel):
     """When flexible workloads run to be cheap ("training jobs 11pm-6am on Spot")."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     workload_type: Identifier = Field(description="Workload class, e.g. batch_training.")
     selectors: FilterMap = Field(default_factory=dict, description="Which workloads: dimension -> value(s).")
     team: Identifier | None = Field(None, description="Owning team (a declared team).")
@@ -232,7 +232,7 @@ class SchedulingPolicy(KindModel):
     )
     windows: list[TimeWindow] = Field(default_factory=list, description="Allowed run windows (empty = any time).")
     timezone: str = Field("UTC", description="IANA time zone of the windows.")
-    use_spot: bool = Field(False, description="Prefer Spot/preemptible capacity.")
+    use_spot: StrictBool = Field(False, description="Prefer Spot/preemptible capacity.")
     max_delay: Duration | None = Field(None, description="Longest a job may wait for a window.")
 
 
@@ -302,13 +302,13 @@ class SaasLicensePolicy(KindModel):
     """Finds unused or oversized SaaS licenses (GitHub, Jira, Slack ...) and acts on them."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     service: Identifier = Field(description="SaaS service, e.g. github, jira, slack.")
     inactive_threshold: Duration = Field("90d", description="A seat inactive this long is unused, e.g. 90d.")
     usage_window: Duration | None = Field(None, description="Window for tier right-sizing, e.g. 90d.")
     action: Choice("notify", "report", "downgrade", "reclaim", description="Action.") = Field(
         "notify", description="notify, report, downgrade or reclaim."
     )
-    require_approval: bool = Field(True, description="Ask before downgrading or reclaiming seats.")
+    require_approval: StrictBool = Field(True, description="Ask before downgrading or reclaiming seats.")
     recipients: list[Identifier] = Field(default_factory=list, description="Who is told: personas or emails.")
     exclude_users: list[str] = Field(default_factory=list, description="Users never touched (emails/logins).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, field_validator
+from pydantic import StrictBool, Field, PlainValidator, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field, team_ref
@@ -76,7 +76,7 @@ class Plugin(KindModel):
     version, hooks and configuration. The object name is the plugin name."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     type: PluginType = Field(
         description="telemetry, cost_attribution, recommendation, dashboard, export or integration."
     )

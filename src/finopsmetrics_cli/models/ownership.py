@@ -3,7 +3,7 @@ for resources that lack one."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import StrictBool, Field, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
@@ -23,7 +23,7 @@ class OwnershipRule(KindModel):
     Seed entries have no name: it is derived from the content (ownership_rule-<hash>)."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     source: OwnershipSource = Field(
         description="tag, creator, kubernetes_namespace, account, resource_group, project or label."
     )
@@ -31,7 +31,7 @@ class OwnershipRule(KindModel):
     namespace_pattern: str | None = Field(
         None, description="Glob on namespace names, e.g. team-* (source: kubernetes_namespace)."
     )
-    extract_team: bool = Field(False, description="Take the team name from the part matched by `*`.")
+    extract_team: StrictBool = Field(False, description="Take the team name from the part matched by `*`.")
     map_to: Identifier = Field("owner", description="Attribute that receives the value (owner).")
     inherit_to: list[Identifier] = Field(
         default_factory=list, description="Related resources that inherit it, e.g. child_resources."
@@ -58,7 +58,7 @@ class LifecycleRule(KindModel):
     enforcement, orphan clean-up). The name is written as `rule:`."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     scope: Identifier = Field(description="Resources covered: all_resources, unowned_resources ...")
     age_threshold: Duration = Field(description="Age after which the action runs, e.g. 24h, 7d.")
     action: Identifier = Field(description="tag_with_creator_team, notify_creator_and_manager ...")

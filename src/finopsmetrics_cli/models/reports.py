@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import StrictBool, Field, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
@@ -26,7 +26,7 @@ class Report(KindModel):
     """A report rendered from a template on a cron schedule and/or on an event."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     template: Identifier = Field(description="Report template: executive_summary, team_chargeback ...")
     schedule: Cron | None = Field(None, description='5-field cron, e.g. "0 9 * * MON" (9am every Monday).')
     timezone: str = Field("UTC", description="IANA time zone the schedule is read in.")

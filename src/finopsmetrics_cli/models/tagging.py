@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import StrictBool, Field, model_validator
 from typing_extensions import Self
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
@@ -49,7 +49,7 @@ class TagRule(KindModel):
     inference from related resources, or ML prediction."""
 
     description: str | None = description_field()
-    enabled: bool = enabled_field()
+    enabled: StrictBool = enabled_field()
     pattern: Regex | None = Field(None, description="Regex on the resource name/id, e.g. ^prod-.*")
     resource_type: Identifier | None = Field(None, description="Resource type, e.g. ec2_instance, s3_bucket.")
     condition: Condition | None = Field(None, description="Condition selecting the resources.")

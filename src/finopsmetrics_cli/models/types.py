@@ -246,12 +246,17 @@ Horizon = Annotated[
 # -------------------------------------------------------------------- currency
 
 
+_COMMON_CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "CNY", "INR", "SEK", "BRL")
+
+
 def _currency(value: Any) -> str:
     if isinstance(value, str):
         code = value.strip().upper()
         if code in ISO_4217:
             return code
-        hint = difflib.get_close_matches(code, sorted(ISO_4217), n=1)
+        hint = difflib.get_close_matches(code, _COMMON_CURRENCIES, n=1) or difflib.get_close_matches(
+            code, sorted(ISO_4217), n=1
+        )
         suffix = f"; did you mean {hint[0]}?" if hint else ""
         raise custom_error(
             "invalid_currency", "unknown currency code {value}" + suffix, value=repr(value)
