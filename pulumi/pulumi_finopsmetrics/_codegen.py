@@ -127,7 +127,7 @@ class _Walker:
                     self.types(o, path_name + (self._title(o) if len(objects) > 1 else ""))
                     for o in options
                 ]
-                return _union(p[0] for p in pairs), _union(p[1] for p in pairs)
+                return _union(p[0] for p in pairs), _output_union(p[1] for p in pairs)
         if "const" in node:
             return _scalar(type(node["const"]).__name__)
         if "enum" in node:
@@ -137,7 +137,7 @@ class _Walker:
         if isinstance(kind, list):
             kinds = [k for k in kind if k != "null"]
             pairs = [self.types({**node, "type": k}, path_name) for k in kinds]
-            return _union(p[0] for p in pairs), _union(p[1] for p in pairs)
+            return _union(p[0] for p in pairs), _output_union(p[1] for p in pairs)
         if kind == "array":
             item_in, item_out = self.types(node.get("items", {}), path_name)
             return f"Sequence[pulumi.Input[{item_in}]]", f"Sequence[{item_out}]"
@@ -183,6 +183,13 @@ def _union(types: Iterable[str]) -> str:
     return unique[0] if len(unique) == 1 else f"Union[{', '.join(unique)}]"
 
 
+def _output_union(types: Iterable[str]) -> str:
+    """Outputs are typed loosely where the value may take several shapes: Pulumi converts
+    outputs by their annotation and cannot pick a member of a union by itself."""
+    hint = _union(types)
+    return "Any" if hint.startswith("Union[") else hint
+
+
 def _split_union(hint: str) -> list[str]:
     """``Union[str, Sequence[str]]`` -> ``["str", "Sequence[str]"]``; other hints unchanged."""
     if not (hint.startswith("Union[") and hint.endswith("]")):
@@ -218,6 +225,12 @@ def analyse(info: KindInfo) -> KindCode:
     walker = _Walker(schema)
     cls = class_name(info.kind)
     props = walker.props(schema, cls, skip=KindModel.META_FIELDS)
+    # Outputs hold the canonical spec, whose shapes are the serialization schema's
+    # (``channels: slack`` is read, ``[slack]`` is stored).
+    dumped = info.model.model_json_schema(mode="serialization")
+    outputs = {p.name: p.output_type for p in _Walker(dumped).props(dumped, cls)}
+    for prop in props:
+        prop.output_type = outputs.get(prop.name, "Any")
     from pulumi_finopsmetrics._resource import FinopsResource
 
     clash = (RESERVED | set(dir(FinopsResource))) & {p.name for p in props}

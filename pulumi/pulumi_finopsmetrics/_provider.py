@@ -50,13 +50,17 @@ def _is_secret(value: Any) -> bool:
 
 
 def _plain(value: Any) -> Any:
-    """Unwrap Pulumi's secret markers at any depth: the engine stores references, not secrets."""
+    """Plain JSON as the engine reads it: Pulumi's secret markers unwrapped at any depth
+    (the engine stores references, not secrets), and whole numbers as ints (protobuf
+    carries every number as a double, so ``position=[0, 1]`` arrives as ``[0.0, 1.0]``)."""
     if _is_secret(value):
         return _plain(value["value"])
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
     return value
 
 

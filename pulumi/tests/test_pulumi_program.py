@@ -16,7 +16,8 @@ from pulumi_finopsmetrics._codegen import class_name
 from pulumi_finopsmetrics._provider import FinopsProvider
 from finopsmetrics_cli.models.base import KindModel, kinds
 
-from pulumi_mocks import PROGRAMS, RecordingMonitor
+from finopsmetrics_cli.engine import Engine
+from pulumi_mocks import PROGRAMS, EngineMocks, RecordingMonitor
 
 pytestmark = pytest.mark.pulumi
 
@@ -138,3 +139,29 @@ def test_get_reads_an_existing_object_by_address(mocks: RecordingMonitor, tmp_pa
         assert args.inputs["__store"] == str(tmp_path / ".finopsmetrics" / "state.duckdb")
 
     return existing.id.apply(check)
+
+
+def test_seed_program_creates_live_objects_through_the_engine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "finops.duckdb"
+    monkeypatch.setenv("FINOPSMETRICS_STATE", str(store))
+    pulumi.runtime.set_mocks(EngineMocks(), project="finops", stack="dev", preview=False)
+    pulumi.runtime.set_all_config({})
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        program = runpy.run_path(str(PROGRAMS / "seed_8_2.py"))
+        return pulumi.Output.all(program["budget"].id, program["budget"].alerts)
+
+    run()
+    engine = Engine(store)
+    budget = engine.read("budget.ML Training Q1 2025")
+    assert budget is not None and budget.manager == "pulumi"
+    assert budget.spec["amount"] == 50000
+    assert budget.spec["alerts"][0]["threshold"] == 0.8
+    assert budget.spec["alerts"][0]["channels"] == ["slack", "email"]
+    policy = engine.read("policy.GPU Instance Approval")
+    assert policy is not None and policy.spec["action"]["type"] == "require_approval"
+    assert {e.source for e in engine.history()} == {"pulumi"}

@@ -26,7 +26,8 @@ class AnomalyDetectorAlertArgs:
     ) -> None:
         """:param channels: Declared notification_channel names or built-in types.
         :param recipients: Emails, personas or #chat-channels.
-        :param min_severity: Only anomalies at or above this severity.
+        :param min_severity: Only anomalies at or above this severity. One of ``low``,
+            ``medium``, ``high``, ``critical``.
         """
         if channels is not None:
             pulumi.set(__self__, "channels", channels)
@@ -58,7 +59,9 @@ class AnomalyDetectorAlertArgs:
     @property
     @pulumi.getter
     def min_severity(self) -> Optional[pulumi.Input[str]]:
-        """Only anomalies at or above this severity."""
+        """Only anomalies at or above this severity. One of ``low``, ``medium``, ``high``,
+        ``critical``.
+        """
         return pulumi.get(self, "min_severity")
 
     @min_severity.setter
@@ -74,11 +77,12 @@ class AnomalyDetectorModelArgs:
         __self__,
         *,
         type: Optional[pulumi.Input[str]] = None,
-        sensitivity: Optional[pulumi.Input[Union[float, str]]] = None,
+        sensitivity: Optional[pulumi.Input[float]] = None,
         window: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """:param type: isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces
-            the detector.
+            the detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
+            ``ewma``.
         :param sensitivity: 0..1; higher flags smaller deviations (0.95 or 95%).
         :param window: Look-back window, e.g. 7d.
         """
@@ -93,7 +97,8 @@ class AnomalyDetectorModelArgs:
     @pulumi.getter
     def type(self) -> Optional[pulumi.Input[str]]:
         """isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces the
-        detector.
+        detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
+        ``ewma``.
         """
         return pulumi.get(self, "type")
 
@@ -103,12 +108,12 @@ class AnomalyDetectorModelArgs:
 
     @property
     @pulumi.getter
-    def sensitivity(self) -> Optional[pulumi.Input[Union[float, str]]]:
+    def sensitivity(self) -> Optional[pulumi.Input[float]]:
         """0..1; higher flags smaller deviations (0.95 or 95%)."""
         return pulumi.get(self, "sensitivity")
 
     @sensitivity.setter
-    def sensitivity(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
+    def sensitivity(self, value: Optional[pulumi.Input[float]]) -> None:
         pulumi.set(self, "sensitivity", value)
 
     @property
@@ -138,7 +143,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """Free text shown in plans, docs and dashboards."""
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
-    filters: pulumi.Output[Optional[Mapping[str, Union[str, float, bool, Sequence[str]]]]]
+    filters: pulumi.Output[Optional[Mapping[str, str]]]
     """Which costs: dimension -> value(s)."""
     model: pulumi.Output[Optional[Mapping[str, Any]]]
     """Model type, sensitivity and window."""
@@ -161,7 +166,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         name: Optional[pulumi.Input[str]] = None,
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
-        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
+        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         model: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorModelArgs]]] = None,
         alerts: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorAlertArgs]]] = None,
         owner: Optional[pulumi.Input[str]] = None,

@@ -24,7 +24,8 @@ class ApprovalWorkflowEscalationArgs:
         action: pulumi.Input[str],
     ) -> None:
         """:param after: Time pending before escalating, e.g. 24h.
-        :param action: The escalation action.
+        :param action: The escalation action. One of ``notify_manager``, ``notify``,
+            ``escalate``, ``auto_approve``, ``auto_reject``.
         """
         pulumi.set(__self__, "after", after)
         pulumi.set(__self__, "action", action)
@@ -42,7 +43,9 @@ class ApprovalWorkflowEscalationArgs:
     @property
     @pulumi.getter
     def action(self) -> pulumi.Input[str]:
-        """The escalation action."""
+        """The escalation action. One of ``notify_manager``, ``notify``, ``escalate``,
+        ``auto_approve``, ``auto_reject``.
+        """
         return pulumi.get(self, "action")
 
     @action.setter
@@ -65,7 +68,8 @@ class ApprovalWorkflowStageArgs:
         """:param stage: Stage name, unique within the workflow.
         :param approvers: Roles or emails; at least one.
         :param sla_hours: Hours before the stage breaches its SLA (> 0).
-        :param require: Whether any approver suffices or all must approve.
+        :param require: Whether any approver suffices or all must approve. One of ``any``,
+            ``all``.
         """
         pulumi.set(__self__, "stage", stage)
         pulumi.set(__self__, "approvers", approvers)
@@ -107,7 +111,7 @@ class ApprovalWorkflowStageArgs:
     @property
     @pulumi.getter
     def require(self) -> Optional[pulumi.Input[str]]:
-        """Whether any approver suffices or all must approve."""
+        """Whether any approver suffices or all must approve. One of ``any``, ``all``."""
         return pulumi.get(self, "require")
 
     @require.setter

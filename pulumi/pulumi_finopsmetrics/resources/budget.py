@@ -20,7 +20,7 @@ class BudgetAlertArgs:
     def __init__(
         __self__,
         *,
-        threshold: pulumi.Input[Union[float, str]],
+        threshold: pulumi.Input[float],
         type: Optional[pulumi.Input[str]] = None,
         channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
@@ -28,11 +28,13 @@ class BudgetAlertArgs:
     ) -> None:
         """:param threshold: Fraction of the amount that fires the alert: 0.8 or 80%; up to 10
             (1000%).
-        :param type: actual (spend so far) or forecasted (end of period).
+        :param type: actual (spend so far) or forecasted (end of period). One of ``actual``,
+            ``forecasted``.
         :param channels: Declared notification_channel names or built-in channel types (slack,
             email ...).
         :param recipients: Emails, personas or chat channels (#ml-team) to notify.
-        :param priority: low, medium, high or critical.
+        :param priority: low, medium, high or critical. One of ``low``, ``medium``, ``high``,
+            ``critical``.
         """
         pulumi.set(__self__, "threshold", threshold)
         if type is not None:
@@ -46,18 +48,19 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def threshold(self) -> pulumi.Input[Union[float, str]]:
+    def threshold(self) -> pulumi.Input[float]:
         """Fraction of the amount that fires the alert: 0.8 or 80%; up to 10 (1000%)."""
         return pulumi.get(self, "threshold")
 
     @threshold.setter
-    def threshold(self, value: pulumi.Input[Union[float, str]]) -> None:
+    def threshold(self, value: pulumi.Input[float]) -> None:
         pulumi.set(self, "threshold", value)
 
     @property
     @pulumi.getter
     def type(self) -> Optional[pulumi.Input[str]]:
-        """actual (spend so far) or forecasted (end of period)."""
+        """actual (spend so far) or forecasted (end of period). One of ``actual``, ``forecasted``.
+        """
         return pulumi.get(self, "type")
 
     @type.setter
@@ -87,7 +90,7 @@ class BudgetAlertArgs:
     @property
     @pulumi.getter
     def priority(self) -> Optional[pulumi.Input[str]]:
-        """low, medium, high or critical."""
+        """low, medium, high or critical. One of ``low``, ``medium``, ``high``, ``critical``."""
         return pulumi.get(self, "priority")
 
     @priority.setter
@@ -114,10 +117,12 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
     amount: pulumi.Output[float]
     """The limit per period, in `currency`."""
     period: pulumi.Output[Optional[str]]
-    """daily, weekly, monthly, quarterly or yearly."""
+    """daily, weekly, monthly, quarterly or yearly. One of ``daily``, ``weekly``, ``monthly``,
+    ``quarterly``, ``yearly``.
+    """
     currency: pulumi.Output[Optional[str]]
     """ISO 4217 code. Changing it replaces the budget (history is per currency)."""
-    filters: pulumi.Output[Optional[Mapping[str, Union[str, float, bool, Sequence[str]]]]]
+    filters: pulumi.Output[Optional[Mapping[str, str]]]
     """Which costs count: dimension -> value(s), e.g. service: ml-training."""
     owner: pulumi.Output[Optional[str]]
     """The team that owns the budget (a declared team)."""
@@ -145,7 +150,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         enabled: Optional[pulumi.Input[bool]] = None,
         period: Optional[pulumi.Input[str]] = None,
         currency: Optional[pulumi.Input[str]] = None,
-        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
+        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         owner: Optional[pulumi.Input[str]] = None,
         start_date: Optional[pulumi.Input[str]] = None,
         end_date: Optional[pulumi.Input[str]] = None,
@@ -159,7 +164,8 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         :param amount: The limit per period, in `currency`.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
-        :param period: daily, weekly, monthly, quarterly or yearly.
+        :param period: daily, weekly, monthly, quarterly or yearly. One of ``daily``,
+            ``weekly``, ``monthly``, ``quarterly``, ``yearly``.
         :param currency: ISO 4217 code. Changing it replaces the budget (history is per
             currency).
         :param filters: Which costs count: dimension -> value(s), e.g. service: ml-training.

@@ -27,7 +27,9 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
     name: pulumi.Output[str]
     """The object name (address ``business_mapping.NAME``); defaults to the resource name."""
     entity_type: pulumi.Output[str]
-    """product or feature; defaulted from business_mapping.products / .features."""
+    """product or feature; defaulted from business_mapping.products / .features. One of
+    ``product``, ``feature``.
+    """
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
     clusters: pulumi.Output[Optional[Sequence[str]]]
@@ -36,10 +38,12 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
     """Database name globs."""
     services: pulumi.Output[Optional[Sequence[str]]]
     """Service/resource name globs."""
-    selectors: pulumi.Output[Optional[Mapping[str, Union[str, float, bool, Sequence[str]]]]]
+    selectors: pulumi.Output[Optional[Mapping[str, str]]]
     """Extra selectors: dimension -> value(s)."""
     cost_allocation: pulumi.Output[Optional[str]]
-    """How shared costs of the entity are split."""
+    """How shared costs of the entity are split. One of ``proportional``, ``even``, ``fixed``,
+    ``direct``, ``activity_based``, ``hierarchical``.
+    """
     cost_center: pulumi.Output[Optional[str]]
     """Cost center, e.g. r&d."""
     owner: pulumi.Output[Optional[str]]
@@ -66,7 +70,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         clusters: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         databases: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         services: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
+        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         cost_allocation: Optional[pulumi.Input[str]] = None,
         cost_center: Optional[pulumi.Input[str]] = None,
         owner: Optional[pulumi.Input[str]] = None,
@@ -80,13 +84,14 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         :param name: The object name (address ``business_mapping.NAME``); defaults to the
             resource name.
         :param entity_type: product or feature; defaulted from business_mapping.products /
-            .features.
+            .features. One of ``product``, ``feature``.
         :param description: Free text shown in plans, docs and dashboards.
         :param clusters: Cluster name globs, e.g. prod-mobile-*.
         :param databases: Database name globs.
         :param services: Service/resource name globs.
         :param selectors: Extra selectors: dimension -> value(s).
-        :param cost_allocation: How shared costs of the entity are split.
+        :param cost_allocation: How shared costs of the entity are split. One of
+            ``proportional``, ``even``, ``fixed``, ``direct``, ``activity_based``, ``hierarchical``.
         :param cost_center: Cost center, e.g. r&d.
         :param owner: Owning team (a declared team).
         :param revenue_attribution: Attribute revenue to this entity.

@@ -34,12 +34,15 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
     commitment_types: pulumi.Output[Optional[Sequence[str]]]
     """reserved_instance and/or savings_plan."""
     risk_tolerance: pulumi.Output[Optional[str]]
-    """conservative, moderate or aggressive."""
-    term: pulumi.Output[Optional[Union[str, int]]]
-    """1yr or 3yr (1, 1y, 12m accepted)."""
+    """conservative, moderate or aggressive. One of ``conservative``, ``moderate``, ``aggressive``.
+    """
+    term: pulumi.Output[Optional[str]]
+    """1yr or 3yr (1, 1y, 12m accepted). One of ``1yr``, ``3yr``."""
     payment_option: pulumi.Output[Optional[str]]
-    """no_upfront, partial_upfront or all_upfront."""
-    coverage_target: pulumi.Output[Optional[Union[float, str]]]
+    """no_upfront, partial_upfront or all_upfront. One of ``no_upfront``, ``partial_upfront``,
+    ``all_upfront``.
+    """
+    coverage_target: pulumi.Output[Optional[float]]
     """Target share of usage covered, e.g. 70%."""
     lookback: pulumi.Output[Optional[str]]
     """Usage history analysed, e.g. 90d."""
@@ -67,9 +70,9 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         service: Optional[pulumi.Input[str]] = None,
         commitment_types: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         risk_tolerance: Optional[pulumi.Input[str]] = None,
-        term: Optional[pulumi.Input[Union[str, int]]] = None,
+        term: Optional[pulumi.Input[str]] = None,
         payment_option: Optional[pulumi.Input[str]] = None,
-        coverage_target: Optional[pulumi.Input[Union[float, str]]] = None,
+        coverage_target: Optional[pulumi.Input[float]] = None,
         lookback: Optional[pulumi.Input[str]] = None,
         max_upfront: Optional[pulumi.Input[float]] = None,
         auto_purchase: Optional[pulumi.Input[bool]] = None,
@@ -85,9 +88,11 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         :param enabled: false keeps the object declared but inactive.
         :param service: Service covered, e.g. ec2 (default: all).
         :param commitment_types: reserved_instance and/or savings_plan.
-        :param risk_tolerance: conservative, moderate or aggressive.
-        :param term: 1yr or 3yr (1, 1y, 12m accepted).
-        :param payment_option: no_upfront, partial_upfront or all_upfront.
+        :param risk_tolerance: conservative, moderate or aggressive. One of ``conservative``,
+            ``moderate``, ``aggressive``.
+        :param term: 1yr or 3yr (1, 1y, 12m accepted). One of ``1yr``, ``3yr``.
+        :param payment_option: no_upfront, partial_upfront or all_upfront. One of
+            ``no_upfront``, ``partial_upfront``, ``all_upfront``.
         :param coverage_target: Target share of usage covered, e.g. 70%.
         :param lookback: Usage history analysed, e.g. 90d.
         :param max_upfront: Cap on upfront cost per purchase.

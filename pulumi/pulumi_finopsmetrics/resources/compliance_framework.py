@@ -28,7 +28,8 @@ class ComplianceFrameworkControlArgs:
         """:param id: Control identifier, e.g. CC6.1.
         :param checks: Check names, e.g. iam_mfa_enabled.
         :param description: Free text shown in plans, docs and dashboards.
-        :param frequency: continuous, hourly, daily, weekly or monthly.
+        :param frequency: continuous, hourly, daily, weekly or monthly. One of ``continuous``,
+            ``hourly``, ``daily``, ``weekly``, ``monthly``.
         """
         pulumi.set(__self__, "id", id)
         pulumi.set(__self__, "checks", checks)
@@ -70,7 +71,9 @@ class ComplianceFrameworkControlArgs:
     @property
     @pulumi.getter
     def frequency(self) -> Optional[pulumi.Input[str]]:
-        """continuous, hourly, daily, weekly or monthly."""
+        """continuous, hourly, daily, weekly or monthly. One of ``continuous``, ``hourly``,
+        ``daily``, ``weekly``, ``monthly``.
+        """
         return pulumi.get(self, "frequency")
 
     @frequency.setter
@@ -91,7 +94,9 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
     name: pulumi.Output[str]
     """The object name (address ``compliance_framework.NAME``); defaults to the resource name."""
     framework: pulumi.Output[str]
-    """soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the name."""
+    """soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the name. One of ``soc2``,
+    ``gdpr``, ``hipaa``, ``pci_dss``, ``iso27001``, ``custom``.
+    """
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
     controls: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
@@ -99,7 +104,9 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
     requirements: pulumi.Output[Optional[Sequence[str]]]
     """Check names that must pass (frameworks without controls)."""
     frequency: pulumi.Output[Optional[str]]
-    """How often `requirements` are checked."""
+    """How often `requirements` are checked. One of ``continuous``, ``hourly``, ``daily``,
+    ``weekly``, ``monthly``.
+    """
     address: pulumi.Output[str]
     """The object's address, ``KIND.NAME``."""
     object_version: pulumi.Output[int]
@@ -126,11 +133,12 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
         :param name: The object name (address ``compliance_framework.NAME``); defaults to the
             resource name.
         :param framework: soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the
-            name.
+            name. One of ``soc2``, ``gdpr``, ``hipaa``, ``pci_dss``, ``iso27001``, ``custom``.
         :param description: Free text shown in plans, docs and dashboards.
         :param controls: Controls with their checks.
         :param requirements: Check names that must pass (frameworks without controls).
-        :param frequency: How often `requirements` are checked.
+        :param frequency: How often `requirements` are checked. One of ``continuous``,
+            ``hourly``, ``daily``, ``weekly``, ``monthly``.
         """
         __self__._register(
             resource_name,

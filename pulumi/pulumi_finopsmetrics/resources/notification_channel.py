@@ -28,7 +28,8 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     """The object name (address ``notification_channel.NAME``); defaults to the resource name."""
     type: pulumi.Output[str]
     """slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing it replaces the
-    channel.
+    channel. One of ``slack``, ``teams``, ``email``, ``pagerduty``, ``webhook``, ``sms``,
+    ``jira``, ``servicenow``.
     """
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
@@ -82,7 +83,8 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         :param name: The object name (address ``notification_channel.NAME``); defaults to the
             resource name.
         :param type: slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing
-            it replaces the channel.
+            it replaces the channel. One of ``slack``, ``teams``, ``email``, ``pagerduty``,
+            ``webhook``, ``sms``, ``jira``, ``servicenow``.
         :param description: Free text shown in plans, docs and dashboards.
         :param webhook_url: Incoming webhook URL, as a secret reference.
         :param token: API token, as a secret reference.

@@ -36,7 +36,9 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
     channels: pulumi.Output[Optional[Sequence[str]]]
     """Declared notification_channel names or built-in types."""
     frequency: pulumi.Output[Optional[str]]
-    """real_time, hourly or a daily/weekly/monthly digest."""
+    """real_time, hourly or a daily/weekly/monthly digest. One of ``real_time``, ``hourly``,
+    ``daily_digest``, ``weekly_digest``, ``monthly_digest``.
+    """
     alerts: pulumi.Output[Optional[Sequence[str]]]
     """Alert types routed, e.g. budget_exceeded, cost_spike."""
     format: pulumi.Output[Optional[str]]
@@ -81,7 +83,8 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         :param enabled: false keeps the object declared but inactive.
         :param persona: Who receives: cfo, engineer, finance ...
         :param channels: Declared notification_channel names or built-in types.
-        :param frequency: real_time, hourly or a daily/weekly/monthly digest.
+        :param frequency: real_time, hourly or a daily/weekly/monthly digest. One of
+            ``real_time``, ``hourly``, ``daily_digest``, ``weekly_digest``, ``monthly_digest``.
         :param alerts: Alert types routed, e.g. budget_exceeded, cost_spike.
         :param format: Message format, e.g. executive_summary, technical_details.
         :param action: Chat approval route: the action approved, e.g. ri_purchase.

@@ -31,7 +31,10 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
     source: pulumi.Output[str]
-    """tag, creator, kubernetes_namespace, account, resource_group, project or label."""
+    """tag, creator, kubernetes_namespace, account, resource_group, project or label. One of
+    ``tag``, ``creator``, ``kubernetes_namespace``, ``account``, ``resource_group``,
+    ``project``, ``label``.
+    """
     tag_key: pulumi.Output[Optional[str]]
     """Tag (or label) key holding the owner (source: tag/label)."""
     namespace_pattern: pulumi.Output[Optional[str]]
@@ -71,7 +74,8 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         :param name: The object name (address ``ownership_rule.NAME``); defaults to the resource
             name.
         :param source: tag, creator, kubernetes_namespace, account, resource_group, project or
-            label.
+            label. One of ``tag``, ``creator``, ``kubernetes_namespace``, ``account``,
+            ``resource_group``, ``project``, ``label``.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param tag_key: Tag (or label) key holding the owner (source: tag/label).

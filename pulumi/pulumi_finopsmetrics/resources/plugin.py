@@ -31,10 +31,13 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
     type: pulumi.Output[str]
-    """telemetry, cost_attribution, recommendation, dashboard, export or integration."""
+    """telemetry, cost_attribution, recommendation, dashboard, export or integration. One of
+    ``telemetry``, ``cost_attribution``, ``recommendation``, ``dashboard``, ``export``,
+    ``integration``.
+    """
     source: pulumi.Output[Optional[str]]
     """Package or URL it is installed from (default: the name)."""
-    version: pulumi.Output[Optional[Union[str, float]]]
+    version: pulumi.Output[Optional[str]]
     """Version or range: 1.2.0, ~> 1.0, >=1.0,<2."""
     hooks: pulumi.Output[Optional[Sequence[str]]]
     """Event hooks the plugin subscribes to."""
@@ -59,7 +62,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         source: Optional[pulumi.Input[str]] = None,
-        version: Optional[pulumi.Input[Union[str, float]]] = None,
+        version: Optional[pulumi.Input[str]] = None,
         hooks: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         config: Optional[pulumi.Input[Mapping[str, Any]]] = None,
         secrets: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
@@ -70,7 +73,8 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         :param opts: Pulumi resource options (``protect``, ``import_``, ...).
         :param name: The object name (address ``plugin.NAME``); defaults to the resource name.
         :param type: telemetry, cost_attribution, recommendation, dashboard, export or
-            integration.
+            integration. One of ``telemetry``, ``cost_attribution``, ``recommendation``,
+            ``dashboard``, ``export``, ``integration``.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param source: Package or URL it is installed from (default: the name).

@@ -24,7 +24,8 @@ class PolicyActionArgs:
         approvers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         approval_workflow: Optional[pulumi.Input[str]] = None,
     ) -> None:
-        """:param type: alert, notify, require_approval, prevent, remediate or log.
+        """:param type: alert, notify, require_approval, prevent, remediate or log. One of
+            ``alert``, ``notify``, ``require_approval``, ``prevent``, ``remediate``, ``log``.
         :param approvers: Roles or emails that can approve (require_approval).
         :param approval_workflow: A declared approval_workflow that handles the approval.
         """
@@ -37,7 +38,9 @@ class PolicyActionArgs:
     @property
     @pulumi.getter
     def type(self) -> pulumi.Input[str]:
-        """alert, notify, require_approval, prevent, remediate or log."""
+        """alert, notify, require_approval, prevent, remediate or log. One of ``alert``,
+        ``notify``, ``require_approval``, ``prevent``, ``remediate``, ``log``.
+        """
         return pulumi.get(self, "type")
 
     @type.setter
@@ -87,10 +90,10 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
     """A type (`require_approval`) or an object `{type, approvers, approval_workflow}`."""
     approvers: pulumi.Output[Optional[Sequence[str]]]
     """Shorthand for action.approvers (seed 6.1); merged into the action."""
-    notification: pulumi.Output[Optional[Union[str, Sequence[str]]]]
+    notification: pulumi.Output[Optional[Sequence[str]]]
     """Channel types, channels or personas to notify."""
     severity: pulumi.Output[Optional[str]]
-    """low, medium, high or critical."""
+    """low, medium, high or critical. One of ``low``, ``medium``, ``high``, ``critical``."""
     remediation: pulumi.Output[Optional[str]]
     """Automatic remediation to run, e.g. auto_enable_encryption."""
     exception_process: pulumi.Output[Optional[str]]
@@ -115,7 +118,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         approvers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        notification: Optional[pulumi.Input[Union[str, Sequence[pulumi.Input[str]]]]] = None,
+        notification: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         severity: Optional[pulumi.Input[str]] = None,
         remediation: Optional[pulumi.Input[str]] = None,
         exception_process: Optional[pulumi.Input[str]] = None,
@@ -133,7 +136,8 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         :param enabled: false keeps the object declared but inactive.
         :param approvers: Shorthand for action.approvers (seed 6.1); merged into the action.
         :param notification: Channel types, channels or personas to notify.
-        :param severity: low, medium, high or critical.
+        :param severity: low, medium, high or critical. One of ``low``, ``medium``, ``high``,
+            ``critical``.
         :param remediation: Automatic remediation to run, e.g. auto_enable_encryption.
         :param exception_process: How to request an exception (usually an approval workflow
             name).

@@ -42,7 +42,9 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
     channels: pulumi.Output[Optional[Sequence[str]]]
     """Channels the report is delivered through (default: email)."""
     format: pulumi.Output[Optional[str]]
-    """pdf, excel, csv, json, html, markdown, slack_message or email."""
+    """pdf, excel, csv, json, html, markdown, slack_message or email. One of ``pdf``, ``excel``,
+    ``csv``, ``json``, ``html``, ``markdown``, ``slack_message``, ``email``.
+    """
     sections: pulumi.Output[Optional[Sequence[str]]]
     """Sections, in order."""
     breakdown: pulumi.Output[Optional[Sequence[str]]]
@@ -88,7 +90,9 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
         :param trigger: Event that also produces the report, e.g. anomaly_detected.
         :param recipients: Personas, teams or emails receiving the report.
         :param channels: Channels the report is delivered through (default: email).
-        :param format: pdf, excel, csv, json, html, markdown, slack_message or email.
+        :param format: pdf, excel, csv, json, html, markdown, slack_message or email. One of
+            ``pdf``, ``excel``, ``csv``, ``json``, ``html``, ``markdown``, ``slack_message``,
+            ``email``.
         :param sections: Sections, in order.
         :param breakdown: Dimensions to break costs down by: team, project ...
         :param time_range: Period covered, e.g. 30d (default: since last run).

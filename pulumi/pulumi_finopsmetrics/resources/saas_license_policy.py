@@ -36,7 +36,9 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
     usage_window: pulumi.Output[Optional[str]]
     """Window for tier right-sizing, e.g. 90d."""
     action: pulumi.Output[Optional[str]]
-    """notify, report, downgrade or reclaim."""
+    """notify, report, downgrade or reclaim. One of ``notify``, ``report``, ``downgrade``,
+    ``reclaim``.
+    """
     require_approval: pulumi.Output[Optional[bool]]
     """Ask before downgrading or reclaiming seats."""
     recipients: pulumi.Output[Optional[Sequence[str]]]
@@ -77,7 +79,8 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
         :param enabled: false keeps the object declared but inactive.
         :param inactive_threshold: A seat inactive this long is unused, e.g. 90d.
         :param usage_window: Window for tier right-sizing, e.g. 90d.
-        :param action: notify, report, downgrade or reclaim.
+        :param action: notify, report, downgrade or reclaim. One of ``notify``, ``report``,
+            ``downgrade``, ``reclaim``.
         :param require_approval: Ask before downgrading or reclaiming seats.
         :param recipients: Who is told: personas or emails.
         :param exclude_users: Users never touched (emails/logins).

@@ -82,14 +82,15 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
     """false keeps the object declared but inactive."""
     workload_type: pulumi.Output[str]
     """Workload class, e.g. batch_training."""
-    selectors: pulumi.Output[Optional[Mapping[str, Union[str, float, bool, Sequence[str]]]]]
+    selectors: pulumi.Output[Optional[Mapping[str, str]]]
     """Which workloads: dimension -> value(s)."""
     team: pulumi.Output[Optional[str]]
     """Owning team (a declared team)."""
     flexibility: pulumi.Output[Optional[str]]
-    """How freely the workload may move: low, medium or high."""
+    """How freely the workload may move: low, medium or high. One of ``low``, ``medium``, ``high``.
+    """
     priority: pulumi.Output[Optional[str]]
-    """Optimise for cost, speed or balanced."""
+    """Optimise for cost, speed or balanced. One of ``cost``, ``speed``, ``balanced``."""
     windows: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
     """Allowed run windows (empty = any time)."""
     timezone: pulumi.Output[Optional[str]]
@@ -114,7 +115,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         workload_type: pulumi.Input[str],
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
-        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
+        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         team: Optional[pulumi.Input[str]] = None,
         flexibility: Optional[pulumi.Input[str]] = None,
         priority: Optional[pulumi.Input[str]] = None,
@@ -134,8 +135,10 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         :param enabled: false keeps the object declared but inactive.
         :param selectors: Which workloads: dimension -> value(s).
         :param team: Owning team (a declared team).
-        :param flexibility: How freely the workload may move: low, medium or high.
-        :param priority: Optimise for cost, speed or balanced.
+        :param flexibility: How freely the workload may move: low, medium or high. One of
+            ``low``, ``medium``, ``high``.
+        :param priority: Optimise for cost, speed or balanced. One of ``cost``, ``speed``,
+            ``balanced``.
         :param windows: Allowed run windows (empty = any time).
         :param timezone: IANA time zone of the windows.
         :param use_spot: Prefer Spot/preemptible capacity.
