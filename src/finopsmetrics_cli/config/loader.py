@@ -41,9 +41,7 @@ class RawObject:
         return f"{self.info.kind}.{self.name}"
 
     def location(self) -> Location:
-        if self.name_is_key:
-            return self.source.locate(self.path, key=True)
-        return self.source.locate(self.path)
+        return self.source.entry_location(self.path, key=self.name_is_key)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from finopsmetrics_cli.config import codes
+from finopsmetrics_cli.config.fastloc import EntryIndex
 from finopsmetrics_cli.errors import Diagnostic, Location
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
@@ -28,7 +29,19 @@ MAX_ALIAS_REPLAY = 200_000
 
 # Constructs the fast path leaves to ruamel: tags (``!x``/``!!x``), merge keys,
 # document markers and directives. A false positive only costs speed.
-_SLOW_CONSTRUCTS = re.compile(r"(?:^|[\s\[{,])!!?[A-Za-z<]|<<|^---|^\.\.\.|^%", re.MULTILINE)
+_TAG = re.compile(r"!!?[A-Za-z<]")
+_DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+
+
+def needs_ruamel(text: str) -> bool:
+    """True when the text may use a construct only ruamel interprets our way."""
+    if "<<" in text or _DOCUMENT_MARKERS.search(text):
+        return True
+    for match in _TAG.finditer(text):
+        start = match.start()
+        if start == 0 or text[start - 1] in " \t\n[{,":
+            return True
+    return False
 
 Path_ = tuple[str | int, ...]
 
@@ -42,6 +55,23 @@ class SourceFile:
     data: Any
     _root: Any = field(default=None, repr=False)
     _composed: bool = field(default=False, repr=False)
+    _index: Any = field(default=None, repr=False)
+
+    def entry_location(self, path: Path_, *, key: bool = False) -> Location:
+        """Where a section entry is declared; a line scan on the happy path, ruamel otherwise."""
+        if not self._composed and 1 <= len(path) <= 3:
+            if self._index is None:
+                self._index = EntryIndex(self.text)
+            if key or isinstance(path[-1], int):
+                parent = path[:-1]
+                found = self._index.entries(parent, self.data, _value_at(self.data, parent))
+                pos = found.get(path[-1]) if found else None
+            else:
+                found = self._index.entries(path, self.data, _value_at(self.data, path))
+                pos = next(iter(found.values())) if found else None
+            if pos is not None:
+                return Location(self.path, pos[0], pos[1])
+        return self.locate(path, key=key)
 
     def root(self) -> Any:
         """The ruamel node tree, composed on first use (errors need positions)."""
@@ -76,6 +106,12 @@ class SourceFile:
             target = node
         mark = target.start_mark
         return Location(self.path, mark.line + 1, mark.column + 1)
+
+
+def _value_at(data: Any, path: Path_) -> Any:
+    for step in path:
+        data = data[step]
+    return data
 
 
 def _child(node: Any, step: str | int) -> tuple[Any, Any] | None:
@@ -164,7 +200,7 @@ def _byte_loc(raw: bytes, offset: int, display: str) -> Location:
 
 def parse_text(text: str, display: str) -> tuple[SourceFile | None, list[Diagnostic]]:
     """Parse YAML text: fast path when safe, ruamel otherwise or on any doubt."""
-    if not _SLOW_CONSTRUCTS.search(text):
+    if not needs_ruamel(text):
         data = _fast_load(text)
         if data is not _FAILED and _plain_and_shallow(data):
             return SourceFile(display, text, data), []

