@@ -89,3 +89,15 @@ def migrate(conn: Any, current: int) -> int:
         for statement in migration.statements:
             conn.execute(statement)
     return target
+
+
+def upgrade(conn: Any, current: int) -> None:
+    """Migrate ``conn`` from ``current`` to our schema in one transaction."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        version = migrate(conn, current)
+        conn.execute("UPDATE meta SET schema_version = ?", [version])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

@@ -1,0 +1,250 @@
+"""Read-only access to a local state file; a missing file reads as an empty state.
+
+Readers (validate, plan, drift) open the file read-only, so many can run at
+once; they retry briefly while a commit holds the file. A state with an older
+schema is read through a migrated temporary copy: reading never writes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import shutil
+import tempfile
+import weakref
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from finopsmetrics_cli.errors import StateError
+from finopsmetrics_cli.state import migrations
+from finopsmetrics_cli.state.api import HistoryEntry, LiveObject, StateInfo
+from finopsmetrics_cli.state.connection import (
+    BUSY_TIMEOUT,
+    check_schema,
+    connect,
+    ensure_not_empty,
+    unreadable,
+)
+
+_OBJECT_SELECT = (
+    "SELECT address, kind, name, spec, manager, applied_spec, version, epoch_us(created_at), "
+    "created_by, epoch_us(updated_at), updated_by, updated_source FROM objects"
+)
+_HISTORY_SELECT = (
+    "SELECT id, serial, address, action, before, after, manager, actor, source, "
+    'epoch_us("at"), git_commit FROM history'
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: readers open in this process, per state file: a commit closes their
+#: connections first (DuckDB refuses a read-write and a read-only connection to
+#: one file in one process); they reopen on their next call.
+_READERS: dict[str, weakref.WeakSet[StateStoreReader]] = {}
+
+
+def _ts(micros: int, cache: dict[int, datetime]) -> datetime:
+    value = cache.get(micros)
+    if value is None:
+        value = cache[micros] = _EPOCH + timedelta(microseconds=micros)
+    return value
+
+
+def _parse_json_column(texts: list[str | None], path: Path) -> list[Any]:
+    """Parse many JSON documents in one call (one array) — far faster than one by one."""
+    from pydantic_core import from_json
+
+    try:
+        return list(from_json("[" + ",".join(t if t is not None else "null" for t in texts) + "]"))
+    except ValueError as exc:
+        raise StateError(f"state file {path} holds an invalid spec ({exc})") from exc
+
+
+class StateStoreReader:
+    """A read-only view of one local state file; missing file = empty state.
+
+    Holds one read-only connection from its first query until :meth:`close`
+    (so ``info()`` and ``list()`` see the same snapshot); use it as a context
+    manager and close it promptly, because writers wait for readers.
+    """
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._conn: Any = None
+        self._copy_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._version = migrations.schema_version()
+        _READERS.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
+
+    # -- connection -------------------------------------------------------------------
+    def _connection(self) -> Any:
+        """The open connection, or None when the file does not exist (empty state)."""
+        if self._conn is not None:
+            return self._conn
+        if not self.path.exists():
+            return None
+        ensure_not_empty(self.path)
+        conn = connect(self.path, read_only=True, busy_timeout=self.busy_timeout)
+        try:
+            self._version = check_schema(conn, self.path)
+            if self._version < migrations.schema_version():
+                conn = self._upgraded_copy(conn)
+        except BaseException:
+            conn.close()
+            raise
+        self._conn = conn
+        return conn
+
+    def _upgraded_copy(self, conn: Any) -> Any:
+        """Read an older schema through a migrated temporary copy; the file is not touched."""
+        self._copy_dir = tempfile.TemporaryDirectory(prefix="finopsmetrics-state-")
+        copy = Path(self._copy_dir.name) / "state.duckdb"
+        shutil.copyfile(self.path, copy)  # our read-only connection keeps writers out
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        conn.close()
+        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
+        with duckdb.connect(str(copy)) as rw:
+            migrations.upgrade(rw, self._version)
+        return duckdb.connect(str(copy), read_only=True)
+
+    def release_connection(self) -> None:
+        """Close the connection (a writer needs the file); the next call reopens it."""
+        if self._conn is not None and self._copy_dir is None:
+            self._conn.close()
+            self._conn = None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._copy_dir is not None:
+            self._copy_dir.cleanup()
+            self._copy_dir = None
+
+    def __enter__(self) -> StateStoreReader:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reads ------------------------------------------------------------------------
+    def info(self) -> StateInfo:
+        conn = self._connection()
+        if conn is None:
+            return StateInfo(str(self.path), "", 0, migrations.schema_version(), 0)
+        lineage, serial = self._query("SELECT lineage, serial FROM meta", [])[0]
+        ((count,),) = self._query("SELECT count(*) FROM objects", [])
+        return StateInfo(str(self.path), lineage, int(serial), self._version, int(count))
+
+    def get(self, address: str) -> LiveObject | None:
+        found = self._objects(f"{_OBJECT_SELECT} WHERE address = ?", [address])
+        return found[0] if found else None
+
+    def list(
+        self, kind: str | None = None, manager: str | None = None
+    ) -> builtins.list[LiveObject]:
+        """Every object (optionally of one kind / one manager), ordered by address."""
+        where: builtins.list[str] = []
+        params: builtins.list[Any] = []
+        if kind is not None:
+            where.append("kind = ?")
+            params.append(kind)
+        if manager is not None:
+            where.append("manager = ?")
+            params.append(manager)
+        sql = _OBJECT_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        return self._objects(sql + " ORDER BY address", params)
+
+    def history(
+        self, address: str | None = None, limit: int | None = None
+    ) -> builtins.list[HistoryEntry]:
+        """History rows, newest first (``limit`` keeps the newest N)."""
+        sql, params = _HISTORY_SELECT, builtins.list[Any]()
+        if address is not None:
+            sql += " WHERE address = ?"
+            params.append(address)
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(max(int(limit), 0))
+        return self._history(sql, params)
+
+    def last_change(self, address: str) -> HistoryEntry | None:
+        found = self.history(address, limit=1)
+        return found[0] if found else None
+
+    def last_changes(self, addresses: Iterable[str] | None = None) -> dict[str, HistoryEntry]:
+        """The newest history row of each address, in one query (drift needs many)."""
+        sql, params = _HISTORY_SELECT, builtins.list[Any]()
+        if addresses is not None:
+            sql += " WHERE address IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(addresses))
+        sql += " QUALIFY row_number() OVER (PARTITION BY address ORDER BY id DESC) = 1"
+        return {entry.address: entry for entry in self._history(sql, params)}
+
+    def _query(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
+        """Run a read; a missing file has no rows; a damaged one is a StateError."""
+        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
+        conn = self._connection()
+        if conn is None:
+            return []
+        try:
+            return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+        except duckdb.Error as exc:
+            raise unreadable(self.path, exc) from exc
+
+    def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
+        rows = self._query(sql, params)
+        parsed = _parse_json_column([t for r in rows for t in (r[3], r[5])], self.path)
+        cache: dict[int, datetime] = {}
+        return [
+            LiveObject(
+                kind=r[1],
+                name=r[2],
+                spec=parsed[2 * i],
+                manager=r[4],
+                applied_spec=parsed[2 * i + 1],
+                version=r[6],
+                created_at=_ts(r[7], cache),
+                created_by=r[8],
+                updated_at=_ts(r[9], cache),
+                updated_by=r[10],
+                updated_source=r[11],
+            )  # fmt: skip
+            for i, r in enumerate(rows)
+        ]
+
+    def _history(self, sql: str, params: builtins.list[Any]) -> builtins.list[HistoryEntry]:
+        rows = self._query(sql, params)
+        parsed = _parse_json_column([t for r in rows for t in (r[4], r[5])], self.path)
+        cache: dict[int, datetime] = {}
+        return [
+            HistoryEntry(
+                id=r[0],
+                serial=r[1],
+                address=r[2],
+                action=r[3],
+                before=parsed[2 * i],
+                after=parsed[2 * i + 1],
+                manager=r[6],
+                actor=r[7],
+                source=r[8],
+                at=_ts(r[9], cache),
+                git_commit=r[10],
+            )  # fmt: skip
+            for i, r in enumerate(rows)
+        ]
+
+
+def suspend_readers(path: Path) -> None:
+    for reader in list(_READERS.get(str(path.resolve()), ())):
+        reader.release_connection()
