@@ -9,6 +9,7 @@ The DuckDB implementation lives in ``state.store``; the S3 wrapper in
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,7 +117,7 @@ class StateReader(Protocol):
     def list(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]: ...
     def history(
         self, address: str | None = None, limit: int | None = None
-    ) -> list[HistoryEntry]: ...
+    ) -> builtins.list[HistoryEntry]: ...
     def last_change(self, address: str) -> HistoryEntry | None: ...
     def last_changes(self, addresses: Iterable[str] | None = None) -> dict[str, HistoryEntry]:
         """The newest history row of each address (all when None), in one query."""
