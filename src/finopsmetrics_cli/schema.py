@@ -54,9 +54,11 @@ def _model_defs() -> tuple[dict[str, Any], dict[str, str]]:
     return top.get("$defs", {}), names
 
 
-def _body(defs: dict[str, Any], info: KindInfo, def_name: str, *, optional: tuple[str, ...]) -> dict[str, Any]:
+def _body(
+    defs: dict[str, Any], info: KindInfo, def_name: str, *, optional: tuple[str, ...]
+) -> dict[str, Any]:
     """The kind's object without its name (the name comes from the key or is derived)."""
-    schema = copy.deepcopy(defs[def_name])
+    schema: dict[str, Any] = copy.deepcopy(defs[def_name])
     schema["properties"].pop("name", None)
     required = [f for f in schema.get("required", []) if f != "name" and f not in optional]
     if required:
@@ -71,7 +73,11 @@ def _item(body: dict[str, Any], info: KindInfo) -> dict[str, Any]:
     """A list entry: the body plus the name key (``rule`` for lifecycle_rule)."""
     item = copy.deepcopy(body)
     item["properties"] = {
-        info.name_key: {"type": "string", "minLength": 1, "description": "Unique name within the kind."},
+        info.name_key: {
+            "type": "string",
+            "minLength": 1,
+            "description": "Unique name within the kind.",
+        },
         **item["properties"],
     }
     return item
@@ -112,8 +118,11 @@ def _settings_schema() -> dict[str, Any]:
             },
             "attributes": {
                 "type": "object",
-                "description": "Extra condition attributes per context: context -> attribute -> type.",
-                "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+                "description": "Extra condition attributes: context -> attribute -> type.",
+                "additionalProperties": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                },
             },
         },
     }
@@ -129,33 +138,40 @@ def file_schema() -> dict[str, Any]:
     nested: dict[str, dict[str, Any]] = {}
     for info in kinds():
         for section in info.sections:
-            schema = _section_schema(defs, info, names[info.kind], section)
+            section_schema = _section_schema(defs, info, names[info.kind], section)
             parent, dot, child = section.partition(".")
             if dot:
-                nested.setdefault(parent, {})[child] = schema
+                nested.setdefault(parent, {})[child] = section_schema
             else:
-                properties[section] = schema
+                properties[section] = section_schema
     for parent, children in nested.items():
-        properties[parent] = {"type": "object", "properties": children, "additionalProperties": False}
+        properties[parent] = {
+            "type": "object",
+            "properties": children,
+            "additionalProperties": False,
+        }
     for def_name in names.values():
         defs.pop(def_name, None)  # only its Body/Entry variants are referenced
-    return widen_shorthands(
+    schema: dict[str, Any] = widen_shorthands(
         {
             "$schema": SCHEMA_DIALECT,
             "$id": SCHEMA_ID,
             "title": "finopsmetrics.yaml",
-            "description": "FinOps-as-Code configuration (generated from the finopsmetrics models).",
+            "description": "FinOps-as-Code configuration (generated from the models).",
             "type": "object",
             "properties": properties,
             "additionalProperties": False,
             "$defs": defs,
         }
     )
+    return schema
 
 
 def kind_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of one object of ``kind`` (as a list entry, with its name)."""
     info = get_kind(kind)
     schema = info.model.model_json_schema(mode="validation", ref_template=_DEFS + "{model}")
-    schema = {"$schema": SCHEMA_DIALECT, **schema, "title": info.kind}
-    return widen_shorthands(schema)
+    widened: dict[str, Any] = widen_shorthands(
+        {"$schema": SCHEMA_DIALECT, **schema, "title": info.kind}
+    )
+    return widened

@@ -9,7 +9,10 @@ def register(app: typer.Typer) -> None:
     @app.command("schema")
     def schema_command(
         kind: str = typer.Option(
-            None, "--kind", "-k", help="Print the schema of one kind (e.g. budget) instead of the whole file.",
+            None,
+            "--kind",
+            "-k",
+            help="Print the schema of one kind (e.g. budget) instead of the whole file.",
             show_default=False,
         ),
     ) -> None:
@@ -31,7 +34,8 @@ def register(app: typer.Typer) -> None:
                 if kind not in known:
                     close = difflib.get_close_matches(kind, known, n=1)
                     raise FinopsError(
-                        f"unknown kind {kind!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+                        f"unknown kind {kind!r}"
+                        + (f"; did you mean {close[0]!r}?" if close else ""),
                         hint="kinds: " + ", ".join(known),
                     )
                 schema = kind_schema(kind)

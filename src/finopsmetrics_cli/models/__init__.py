@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 # Import order is registration order, which follows SPEC section 2's table.
+# isort: off
 from finopsmetrics_cli.models import (  # noqa: F401  (importing registers the kinds)
     budgets,
     governance,
@@ -16,6 +17,8 @@ from finopsmetrics_cli.models import (  # noqa: F401  (importing registers the k
     allocation,
     org,
 )
+
+# isort: on
 from finopsmetrics_cli.models.base import (
     KindInfo,
     KindModel,

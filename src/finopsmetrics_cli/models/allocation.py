@@ -3,14 +3,22 @@ technical resources to business products and features."""
 
 from __future__ import annotations
 
-from pydantic import StrictBool, AliasChoices, Field, ValidationInfo, field_validator, model_validator
-from typing_extensions import Self
+from typing import Annotated, Self
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, team_ref
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.types import (
-    Choice,
+    ChoiceOf,
     CurrencyCode,
     FilterMap,
     Identifier,
@@ -18,10 +26,18 @@ from finopsmetrics_cli.models.types import (
     Ratio,
 )
 
-Method = Choice(
-    "proportional", "even", "fixed", "direct", "activity_based", "hierarchical",
-    description="How the cost is split.",
-)
+Method = Annotated[
+    str,
+    ChoiceOf(
+        "proportional",
+        "even",
+        "fixed",
+        "direct",
+        "activity_based",
+        "hierarchical",
+        description="How the cost is split.",
+    ),
+]
 
 # split_by -> the allocation field holding each target's usage.
 USAGE_FIELDS: dict[str, str] = {
@@ -47,9 +63,13 @@ class Allocation(StrictModel):
     project: Identifier | None = Field(None, description="Target project.")
     share: Ratio | None = Field(None, description="Explicit share, 0..1 or percent (method fixed).")
     queries: NonNegativeNumber | None = Field(None, description="Usage for split_by query_count.")
-    requests: NonNegativeNumber | None = Field(None, description="Usage for split_by request_count.")
+    requests: NonNegativeNumber | None = Field(
+        None, description="Usage for split_by request_count."
+    )
     cpu_hours: NonNegativeNumber | None = Field(None, description="Usage for split_by cpu_hours.")
-    memory_gb_hours: NonNegativeNumber | None = Field(None, description="Usage for split_by memory_gb_hours.")
+    memory_gb_hours: NonNegativeNumber | None = Field(
+        None, description="Usage for split_by memory_gb_hours."
+    )
     storage_gb: NonNegativeNumber | None = Field(None, description="Usage for split_by storage_gb.")
     users: NonNegativeNumber | None = Field(None, description="Usage for split_by users.")
     weight: NonNegativeNumber | None = Field(None, description="Usage for split_by weight.")
@@ -60,7 +80,9 @@ class Allocation(StrictModel):
     @model_validator(mode="after")
     def _one_target(self) -> Self:
         if sum(t is not None for t in (self.service, self.team, self.project)) != 1:
-            raise custom_error("missing_one_of", "an allocation names exactly one of service, team or project")
+            raise custom_error(
+                "missing_one_of", "an allocation names exactly one of service, team or project"
+            )
         return self
 
     def target(self) -> str:
@@ -84,12 +106,19 @@ def _shares(allocations: list[Allocation], method: str, split_by: str | None) ->
                 raise custom_error(
                     "missing_one_of",
                     "allocation {index} needs {field} (split_by {split_by})",
-                    at=(index,), index=index, field=field, split_by=split_by,
+                    at=(index,),
+                    index=index,
+                    field=field,
+                    split_by=split_by,
                 )
             usage.append(float(value))
         total = sum(usage)
         if total <= 0:
-            raise custom_error("not_positive", "total {field} of the allocations must be greater than zero", field=field)
+            raise custom_error(
+                "not_positive",
+                "total {field} of the allocations must be greater than zero",
+                field=field,
+            )
         return [u / total for u in usage]
     shares: list[float] = []
     for index, item in enumerate(allocations):
@@ -97,7 +126,9 @@ def _shares(allocations: list[Allocation], method: str, split_by: str | None) ->
             raise custom_error(
                 "missing_one_of",
                 "allocation {index} needs a share (method {method} without split_by)",
-                at=(index,), index=index, method=method,
+                at=(index,),
+                index=index,
+                method=method,
             )
         shares.append(float(item.share))
     return shares
@@ -117,7 +148,9 @@ class CostAllocation(KindModel):
     Shares (explicit, or usage / total usage) must sum to 100%."""
 
     description: str | None = description_field()
-    resource_id: str = Field(min_length=1, description="The shared resource, e.g. rds-shared-db-prod.")
+    resource_id: str = Field(
+        min_length=1, description="The shared resource, e.g. rds-shared-db-prod."
+    )
     total_cost: NonNegativeNumber | None = Field(
         None, description="Cost to split per period; needed to check `allocated_cost`."
     )
@@ -125,12 +158,18 @@ class CostAllocation(KindModel):
     attribution_method: Method = Field(
         "proportional",
         validation_alias=AliasChoices("attribution_method", "method"),
-        description="proportional (by split_by usage), even, fixed (explicit shares), direct, activity_based, hierarchical.",
+        description=(
+            "proportional (by split_by usage), even, fixed (explicit shares), direct, "
+            "activity_based, hierarchical."
+        ),
     )
-    split_by: Choice(*USAGE_FIELDS, description="Usage measure.") | None = Field(
-        None, description="Usage measure for proportional splits: query_count, request_count, cpu_hours ..."
+    split_by: Annotated[str, ChoiceOf(*USAGE_FIELDS)] | None = Field(
+        None,
+        description="Usage measure of proportional splits: query_count, request_count ...",
     )
-    allocations: list[Allocation] = Field(min_length=1, description="The targets and their usage or share.")
+    allocations: list[Allocation] = Field(
+        min_length=1, description="The targets and their usage or share."
+    )
 
     @field_validator("allocations")
     @classmethod
@@ -151,7 +190,10 @@ class CostAllocation(KindModel):
         for index, item in enumerate(allocations):
             if item.target() in seen:
                 raise custom_error(
-                    "duplicate_item", "{target} is allocated twice", at=(index,), target=item.target()
+                    "duplicate_item",
+                    "{target} is allocated twice",
+                    at=(index,),
+                    target=item.target(),
                 )
             seen[item.target()] = index
         cost = info.data.get("total_cost")
@@ -178,7 +220,7 @@ class CostAllocation(KindModel):
         return allocations
 
 
-EntityType = Choice("product", "feature", description="product or feature.")
+EntityType = Annotated[str, ChoiceOf("product", "feature")]
 
 
 @register_kind(
@@ -201,11 +243,17 @@ class BusinessMapping(KindModel):
         description="product or feature; defaulted from business_mapping.products / .features."
     )
     description: str | None = description_field()
-    clusters: list[str] = Field(default_factory=list, description="Cluster name globs, e.g. prod-mobile-*.")
+    clusters: list[str] = Field(
+        default_factory=list, description="Cluster name globs, e.g. prod-mobile-*."
+    )
     databases: list[str] = Field(default_factory=list, description="Database name globs.")
     services: list[str] = Field(default_factory=list, description="Service/resource name globs.")
-    selectors: FilterMap = Field(default_factory=dict, description="Extra selectors: dimension -> value(s).")
-    cost_allocation: Method | None = Field(None, description="How shared costs of the entity are split.")
+    selectors: FilterMap = Field(
+        default_factory=dict, description="Extra selectors: dimension -> value(s)."
+    )
+    cost_allocation: Method | None = Field(
+        None, description="How shared costs of the entity are split."
+    )
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
     owner: Identifier | None = Field(None, description="Owning team (a declared team).")
     revenue_attribution: StrictBool = Field(False, description="Attribute revenue to this entity.")
@@ -217,10 +265,13 @@ class BusinessMapping(KindModel):
     def _selects(self) -> Self:
         if not (self.clusters or self.databases or self.services or self.selectors):
             raise custom_error(
-                "missing_one_of", "a business mapping needs clusters, databases, services or selectors"
+                "missing_one_of",
+                "a business mapping needs clusters, databases, services or selectors",
             )
         if self.revenue_per_request is not None and not self.revenue_attribution:
             raise custom_error(
-                "missing_one_of", "revenue_per_request needs revenue_attribution: true", at=("revenue_per_request",)
+                "missing_one_of",
+                "revenue_per_request needs revenue_attribution: true",
+                at=("revenue_per_request",),
             )
         return self

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import StrictBool, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from finopsmetrics_cli.models.errors import custom_error
 
@@ -240,7 +240,9 @@ class _ContentName:
 
     def __call__(self, body: dict[str, Any], section: str | None = None) -> str:
         try:
-            spec: Any = self.model.model_validate(self.model.coerce_body(self.kind, body)).canonical_spec()
+            spec: Any = self.model.model_validate(
+                self.model.coerce_body(self.kind, body)
+            ).canonical_spec()
         except (ValidationError, ValueError, TypeError):
             spec = body
         return f"{self.kind}-{content_hash([section or '', spec])}"
@@ -283,7 +285,9 @@ def split_address(address: str) -> tuple[str, str]:
     """``"budget.ml-training"`` -> ``("budget", "ml-training")``; names may contain dots."""
     kind, sep, name = address.partition(".")
     if not sep or not kind or not name:
-        raise ValueError(f"invalid address {address!r}: expected KIND.NAME, e.g. budget.ml-training")
+        raise ValueError(
+            f"invalid address {address!r}: expected KIND.NAME, e.g. budget.ml-training"
+        )
     return kind, name
 
 

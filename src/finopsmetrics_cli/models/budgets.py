@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import StrictBool, Field, ValidationInfo, field_validator
+from pydantic import Field, StrictBool, ValidationInfo, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
-from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.common import (
     Priority,
     channel_ref,
@@ -15,8 +15,9 @@ from finopsmetrics_cli.models.common import (
     enabled_field,
     team_ref,
 )
+from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.types import (
-    Choice,
+    ChoiceOf,
     CurrencyCode,
     FilterMap,
     Identifier,
@@ -24,10 +25,15 @@ from finopsmetrics_cli.models.types import (
     Threshold,
 )
 
-Period = Choice("daily", "weekly", "monthly", "quarterly", "yearly", description="Budget period.")
-AlertBasis = Choice(
-    "actual", "forecasted", description="Alert on actual spend or on the forecast for the period."
-)
+Period = Annotated[str, ChoiceOf("daily", "weekly", "monthly", "quarterly", "yearly")]
+AlertBasis = Annotated[
+    str,
+    ChoiceOf(
+        "actual",
+        "forecasted",
+        description="Alert on actual spend or on the forecast for the period.",
+    ),
+]
 
 
 class BudgetAlert(StrictModel):
@@ -36,10 +42,12 @@ class BudgetAlert(StrictModel):
     threshold: Threshold = Field(
         description="Fraction of the amount that fires the alert: 0.8 or 80%; up to 10 (1000%)."
     )
-    type: AlertBasis = Field("actual", description="actual (spend so far) or forecasted (end of period).")
+    type: AlertBasis = Field(
+        "actual", description="actual (spend so far) or forecasted (end of period)."
+    )
     channels: list[Identifier] = Field(
         default_factory=list,
-        description="Declared notification_channel names or built-in channel types (slack, email ...).",
+        description="Declared notification_channel names or built-in types (slack, email ...).",
     )
     recipients: list[Identifier] = Field(
         default_factory=list, description="Emails, personas or chat channels (#ml-team) to notify."
@@ -62,13 +70,16 @@ class Budget(KindModel):
     amount: PositiveNumber = Field(description="The limit per period, in `currency`.")
     period: Period = Field("monthly", description="daily, weekly, monthly, quarterly or yearly.")
     currency: CurrencyCode = Field(
-        "USD", description="ISO 4217 code. Changing it replaces the budget (history is per currency)."
+        "USD",
+        description="ISO 4217 code. Changing it replaces the budget (history is per currency).",
     )
     filters: FilterMap = Field(
         default_factory=dict,
         description="Which costs count: dimension -> value(s), e.g. service: ml-training.",
     )
-    owner: Identifier | None = Field(None, description="The team that owns the budget (a declared team).")
+    owner: Identifier | None = Field(
+        None, description="The team that owns the budget (a declared team)."
+    )
     start_date: date | None = Field(None, description="First day the budget applies (YYYY-MM-DD).")
     end_date: date | None = Field(None, description="Last day the budget applies (YYYY-MM-DD).")
     alerts: list[BudgetAlert] = Field(
@@ -98,8 +109,9 @@ class Budget(KindModel):
         start = info.data.get("start_date")
         if end is not None and start is not None and end < start:
             raise custom_error(
-                "not_positive", "end_date {end} is before start_date {start}", end=str(end), start=str(start)
+                "not_positive",
+                "end_date {end} is before start_date {start}",
+                end=str(end),
+                start=str(start),
             )
         return end
-
-

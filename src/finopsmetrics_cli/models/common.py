@@ -4,21 +4,21 @@ reference declarations that more than one kind uses."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from finopsmetrics_cli.models.base import Ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Choice
+from finopsmetrics_cli.models.types import ChoiceOf
 
 # Channel types usable by name without declaring a notification_channel.
 CHANNEL_TYPES: frozenset[str] = frozenset(
     {"slack", "teams", "email", "pagerduty", "webhook", "sms", "jira", "servicenow"}
 )
 
-Severity = Choice("low", "medium", "high", "critical", description="low, medium, high or critical.")
-Priority = Choice("low", "medium", "high", "critical", description="low, medium, high or critical.")
+Severity = Annotated[str, ChoiceOf("low", "medium", "high", "critical")]
+Priority = Annotated[str, ChoiceOf("low", "medium", "high", "critical")]
 
 
 def channel_ref(path: str) -> Ref:
@@ -53,6 +53,10 @@ def reject_duplicates(items: Sequence[Any], key: str, what: str) -> None:
         marker = tuple(value) if isinstance(value, list) else value
         if marker in seen:
             raise custom_error(
-                "duplicate_item", "{what} {value} appears twice", at=(index, key), what=what, value=repr(value)
+                "duplicate_item",
+                "{what} {value} appears twice",
+                at=(index, key),
+                what=what,
+                value=repr(value),
             )
         seen.add(marker)

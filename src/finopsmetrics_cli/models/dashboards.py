@@ -6,14 +6,12 @@ import re
 from typing import Annotated, Any
 
 from annotated_types import Ge
-
-from pydantic import Field, Strict, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import Field, PlainValidator, Strict, ValidationInfo, WithJsonSchema, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import DocType
-from finopsmetrics_cli.models.types import Identifier, PositiveInt
+from finopsmetrics_cli.models.types import DocType, Identifier, PositiveInt
 
 _LAYOUT = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)(?:[_ -]grid)?\s*$", re.IGNORECASE)
 MAX_GRID = 24
@@ -62,14 +60,17 @@ GridIndex = Annotated[int, Strict(), Ge(0)]
 class Widget(StrictModel):
     """One widget; `position` [x, y] and `size` [w, h] are in grid cells from the top left."""
 
-    type: Identifier = Field(description="Widget type: cost_trend, budget_status, recommendations ...")
+    type: Identifier = Field(
+        description="Widget type: cost_trend, budget_status, recommendations ..."
+    )
     title: str | None = Field(None, description="Title shown above the widget.")
     position: tuple[GridIndex, GridIndex] | None = Field(
         None, description="[x, y] of the top-left cell; omitted = placed automatically."
     )
     size: tuple[PositiveInt, PositiveInt] = Field((1, 1), description="[width, height] in cells.")
     config: dict[str, Any] = Field(
-        default_factory=dict, description="Widget settings, e.g. time_range: 30d, group_by: service."
+        default_factory=dict,
+        description="Widget settings, e.g. time_range: 30d, group_by: service.",
     )
 
 
@@ -93,11 +94,16 @@ class Dashboard(KindModel):
     and must not overlap; widgets without a position are placed automatically."""
 
     description: str | None = description_field()
-    role: Identifier | None = Field(None, description="Persona the dashboard is for (cfo, engineer ...).")
-    layout: Layout | None = Field(
-        None, description="Grid COLSxROWS_grid (3x3_grid); omitted = default layout, widgets auto-placed."
+    role: Identifier | None = Field(
+        None, description="Persona the dashboard is for (cfo, engineer ...)."
     )
-    widgets: list[Widget] = Field(default_factory=list, description="The widgets, in display order.")
+    layout: Layout | None = Field(
+        None,
+        description="Grid COLSxROWS_grid (3x3_grid); omitted: default layout, auto-placed.",
+    )
+    widgets: list[Widget] = Field(
+        default_factory=list, description="The widgets, in display order."
+    )
 
     @field_validator("widgets")
     @classmethod
@@ -114,9 +120,16 @@ class Dashboard(KindModel):
                     field = "position" if x >= cols or y >= rows else "size"
                     raise custom_error(
                         "widget_outside_grid",
-                        "widget {index} at [{x}, {y}] with size [{w}, {h}] does not fit the {cols}x{rows} grid",
+                        "widget {index} at [{x}, {y}] with size [{w}, {h}] "
+                        "does not fit the {cols}x{rows} grid",
                         at=(index, field),
-                        index=index, x=x, y=y, w=w, h=h, cols=cols, rows=rows,
+                        index=index,
+                        x=x,
+                        y=y,
+                        w=w,
+                        h=h,
+                        cols=cols,
+                        rows=rows,
                     )
             for other in placed:
                 cell = _overlap(widgets[other], widget)
@@ -125,7 +138,10 @@ class Dashboard(KindModel):
                         "widget_overlap",
                         "widget {index} overlaps widget {other} at cell [{x}, {y}]",
                         at=(index, "position"),
-                        index=index, other=other, x=cell[0], y=cell[1],
+                        index=index,
+                        other=other,
+                        x=cell[0],
+                        y=cell[1],
                     )
             placed.append(index)
         return widgets

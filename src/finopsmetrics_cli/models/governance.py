@@ -4,10 +4,16 @@ compliance frameworks."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any, Self
 
-from pydantic import StrictBool, BeforeValidator, ConfigDict, Field, field_validator, model_validator
-from typing_extensions import Annotated, Self
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
@@ -19,25 +25,28 @@ from finopsmetrics_cli.models.common import (
 )
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.types import (
-    Choice,
+    SHORTHAND,
+    ChoiceOf,
     Condition,
     Duration,
     Identifier,
     IdentifierList,
-    SHORTHAND,
     PositiveNumber,
     duration_seconds,
 )
 
-PolicyActionType = Choice(
-    "alert",
-    "notify",
-    "require_approval",
-    "prevent",
-    "remediate",
-    "log",
-    description="What happens when the condition holds.",
-)
+PolicyActionType = Annotated[
+    str,
+    ChoiceOf(
+        "alert",
+        "notify",
+        "require_approval",
+        "prevent",
+        "remediate",
+        "log",
+        description="What happens when the condition holds.",
+    ),
+]
 
 
 def _action_shorthand(value: Any) -> Any:
@@ -77,9 +86,11 @@ class Policy(KindModel):
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
-    condition: Condition = Field(description="When the policy applies (condition language, SPEC 3).")
+    condition: Condition = Field(
+        description="When the policy applies (condition language, SPEC 3)."
+    )
     action: Annotated[PolicyAction, BeforeValidator(_action_shorthand)] = Field(
-        description="A type (`require_approval`) or an object `{type, approvers, approval_workflow}`.",
+        description="A type (`require_approval`) or `{type, approvers, approval_workflow}`.",
         json_schema_extra={SHORTHAND: {"type": "string"}},
     )
     approvers: list[Identifier] | None = Field(
@@ -89,7 +100,9 @@ class Policy(KindModel):
         default_factory=list, description="Channel types, channels or personas to notify."
     )
     severity: Severity = Field("medium", description="low, medium, high or critical.")
-    remediation: Identifier | None = Field(None, description="Automatic remediation to run, e.g. auto_enable_encryption.")
+    remediation: Identifier | None = Field(
+        None, description="Automatic remediation to run, e.g. auto_enable_encryption."
+    )
     exception_process: Identifier | None = Field(
         None, description="How to request an exception (usually an approval workflow name)."
     )
@@ -119,8 +132,10 @@ class ApprovalStage(StrictModel):
 
     stage: Identifier = Field(description="Stage name, unique within the workflow.")
     approvers: list[Identifier] = Field(min_length=1, description="Roles or emails; at least one.")
-    sla_hours: PositiveNumber = Field(24, description="Hours before the stage breaches its SLA (> 0).")
-    require: Choice("any", "all", description="any or all approvers.") = Field(
+    sla_hours: PositiveNumber = Field(
+        24, description="Hours before the stage breaches its SLA (> 0)."
+    )
+    require: Annotated[str, ChoiceOf("any", "all")] = Field(
         "any", description="Whether any approver suffices or all must approve."
     )
 
@@ -131,7 +146,7 @@ _BREACH_KEY = re.compile(r"^sla_breach_(.+)$")
 def _escalation_shorthand(value: Any) -> Any:
     """``- sla_breach_24h: notify_manager`` (6.2) means ``{after: 24h, action: notify_manager}``."""
     if isinstance(value, dict) and len(value) == 1:
-        (key, action), = value.items()
+        ((key, action),) = value.items()
         match = _BREACH_KEY.match(str(key))
         if match:
             return {"after": match[1], "action": action}
@@ -154,14 +169,17 @@ class Escalation(StrictModel):
     )
 
     after: Duration = Field(description="Time pending before escalating, e.g. 24h.")
-    action: Choice(
-        "notify_manager",
-        "notify",
-        "escalate",
-        "auto_approve",
-        "auto_reject",
-        description="notify_manager, notify, escalate, auto_approve or auto_reject.",
-    ) = Field(description="The escalation action.")
+    action: Annotated[
+        str,
+        ChoiceOf(
+            "notify_manager",
+            "notify",
+            "escalate",
+            "auto_approve",
+            "auto_reject",
+            description="notify_manager, notify, escalate, auto_approve or auto_reject.",
+        ),
+    ] = Field(description="The escalation action.")
 
 
 @register_kind(
@@ -177,7 +195,7 @@ class ApprovalWorkflow(KindModel):
     stages: list[ApprovalStage] = Field(description="Ordered stages; at least one.")
     escalation: list[Annotated[Escalation, BeforeValidator(_escalation_shorthand)]] = Field(
         default_factory=list,
-        description="`- sla_breach_24h: notify_manager` or `- {after: 24h, action: notify_manager}`.",
+        description="`- sla_breach_24h: notify_manager` or `- {after: 24h, action: ...}`.",
     )
 
     @field_validator("stages")
@@ -195,7 +213,8 @@ class ApprovalWorkflow(KindModel):
             if duration_seconds(steps[index].after) <= duration_seconds(steps[index - 1].after):
                 raise custom_error(
                     "duplicate_item",
-                    "escalation steps must be in increasing order of time; {after} follows {before}",
+                    "escalation steps must be in increasing order of time; "
+                    "{after} follows {before}",
                     at=(index, "after"),
                     after=steps[index].after,
                     before=steps[index - 1].after,
@@ -203,9 +222,10 @@ class ApprovalWorkflow(KindModel):
         return steps
 
 
-Frequency = Choice(
-    "continuous", "hourly", "daily", "weekly", "monthly", description="How often checks run."
-)
+Frequency = Annotated[
+    str,
+    ChoiceOf("continuous", "hourly", "daily", "weekly", "monthly"),
+]
 FRAMEWORKS = ("soc2", "gdpr", "hipaa", "pci_dss", "iso27001", "custom")
 
 
@@ -215,7 +235,9 @@ class Control(StrictModel):
     id: str = Field(min_length=1, description="Control identifier, e.g. CC6.1.")
     description: str | None = description_field()
     checks: list[Identifier] = Field(min_length=1, description="Check names, e.g. iam_mfa_enabled.")
-    frequency: Frequency = Field("daily", description="continuous, hourly, daily, weekly or monthly.")
+    frequency: Frequency = Field(
+        "daily", description="continuous, hourly, daily, weekly or monthly."
+    )
 
 
 @register_kind(
@@ -228,13 +250,14 @@ class Control(StrictModel):
 class ComplianceFramework(KindModel):
     """Automated compliance checks for a framework (soc2 controls, gdpr requirements)."""
 
-    framework: Choice(*FRAMEWORKS, description="The framework.") = Field(
+    framework: Annotated[str, ChoiceOf(*FRAMEWORKS)] = Field(
         description="soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the name."
     )
     description: str | None = description_field()
     controls: list[Control] = Field(default_factory=list, description="Controls with their checks.")
     requirements: list[Identifier] = Field(
-        default_factory=list, description="Check names that must pass (frameworks without controls)."
+        default_factory=list,
+        description="Check names that must pass (frameworks without controls).",
     )
     frequency: Frequency = Field("daily", description="How often `requirements` are checked.")
 
@@ -260,5 +283,7 @@ class ComplianceFramework(KindModel):
     @model_validator(mode="after")
     def _has_checks(self) -> Self:
         if not self.controls and not self.requirements:
-            raise custom_error("missing_one_of", "a compliance framework needs controls or requirements")
+            raise custom_error(
+                "missing_one_of", "a compliance framework needs controls or requirements"
+            )
         return self

@@ -3,21 +3,30 @@ per-persona routing rules, including chat approval routes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Self
 
-from pydantic import StrictBool, Field, model_validator
-from typing_extensions import Self
+from pydantic import Field, StrictBool, model_validator
 
 from finopsmetrics_cli.models.base import KindModel, content_hash, register_kind
 from finopsmetrics_cli.models.common import channel_ref, description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.secrets import SecretRef
-from finopsmetrics_cli.models.types import Choice, Email, Identifier
+from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier
 
-ChannelType = Choice(
-    "slack", "teams", "email", "pagerduty", "webhook", "sms", "jira", "servicenow",
-    description="The channel type.",
-)
+ChannelType = Annotated[
+    str,
+    ChoiceOf(
+        "slack",
+        "teams",
+        "email",
+        "pagerduty",
+        "webhook",
+        "sms",
+        "jira",
+        "servicenow",
+        description="The channel type.",
+    ),
+]
 
 # Which fields each channel type needs (any one of them).
 _CHANNEL_NEEDS: dict[str, tuple[str, ...]] = {
@@ -44,20 +53,32 @@ class NotificationChannel(KindModel):
     references, never values."""
 
     type: ChannelType = Field(
-        description="slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing it replaces the channel."
+        description=(
+            "slack, teams, email, pagerduty, webhook, sms, jira or servicenow. "
+            "Changing it replaces the channel."
+        )
     )
     description: str | None = description_field()
-    webhook_url: SecretRef | None = Field(None, description="Incoming webhook URL, as a secret reference.")
+    webhook_url: SecretRef | None = Field(
+        None, description="Incoming webhook URL, as a secret reference."
+    )
     token: SecretRef | None = Field(None, description="API token, as a secret reference.")
-    integration_key: SecretRef | None = Field(None, description="PagerDuty integration key, as a secret reference.")
+    integration_key: SecretRef | None = Field(
+        None, description="PagerDuty integration key, as a secret reference."
+    )
     headers: dict[str, SecretRef] = Field(
-        default_factory=dict, description="Extra HTTP headers for webhooks; values are secret references."
+        default_factory=dict,
+        description="Extra HTTP headers for webhooks; values are secret references.",
     )
     channel: str | None = Field(None, description="Chat channel, e.g. #finops-alerts.")
     addresses: list[Email] = Field(default_factory=list, description="Email recipients.")
     phone_numbers: list[str] = Field(default_factory=list, description="SMS recipients (E.164).")
-    url: str | None = Field(None, description="Base URL of a Jira or ServiceNow instance (not secret).")
-    project: str | None = Field(None, description="Jira project key or ServiceNow assignment group.")
+    url: str | None = Field(
+        None, description="Base URL of a Jira or ServiceNow instance (not secret)."
+    )
+    project: str | None = Field(
+        None, description="Jira project key or ServiceNow assignment group."
+    )
 
     @model_validator(mode="after")
     def _has_destination(self) -> Self:
@@ -72,17 +93,24 @@ class NotificationChannel(KindModel):
         return self
 
 
-Frequency = Choice(
-    "real_time", "hourly", "daily_digest", "weekly_digest", "monthly_digest",
-    description="How often notifications are sent.",
-)
+Frequency = Annotated[
+    str,
+    ChoiceOf(
+        "real_time",
+        "hourly",
+        "daily_digest",
+        "weekly_digest",
+        "monthly_digest",
+        description="How often notifications are sent.",
+    ),
+]
 
 
 def _notification_rule_name(body: dict[str, Any]) -> str:
     """Natural keys: the persona (2.1), or ``slack-approval-<action>`` (6.2)."""
     if isinstance(body, dict):
         if isinstance(body.get("persona"), str):
-            return body["persona"].strip().lower()
+            return str(body["persona"]).strip().lower()
         if isinstance(body.get("action"), str):
             return f"slack-approval-{body['action'].strip().lower()}"
     return f"notification_rule-{content_hash(body)}"
@@ -108,15 +136,24 @@ class NotificationRule(KindModel):
     channels: list[Identifier] = Field(
         default_factory=list, description="Declared notification_channel names or built-in types."
     )
-    frequency: Frequency = Field("real_time", description="real_time, hourly or a daily/weekly/monthly digest.")
+    frequency: Frequency = Field(
+        "real_time", description="real_time, hourly or a daily/weekly/monthly digest."
+    )
     alerts: list[Identifier] = Field(
         default_factory=list, description="Alert types routed, e.g. budget_exceeded, cost_spike."
     )
-    format: Identifier | None = Field(None, description="Message format, e.g. executive_summary, technical_details.")
-    action: Identifier | None = Field(None, description="Chat approval route: the action approved, e.g. ri_purchase.")
-    channel: str | None = Field(None, description="Chat approval route: the chat channel, e.g. #finops-approvals.")
+    format: Identifier | None = Field(
+        None, description="Message format, e.g. executive_summary, technical_details."
+    )
+    action: Identifier | None = Field(
+        None, description="Chat approval route: the action approved, e.g. ri_purchase."
+    )
+    channel: str | None = Field(
+        None, description="Chat approval route: the chat channel, e.g. #finops-approvals."
+    )
     message_template: str | None = Field(
-        None, description="Chat approval route: message with {placeholders} filled from the request."
+        None,
+        description="Chat approval route: message with {placeholders} filled from the request.",
     )
 
     @model_validator(mode="after")

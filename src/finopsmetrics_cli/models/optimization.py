@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
-from pydantic import StrictBool, Field, PlainValidator, WithJsonSchema, field_validator, model_validator
-from typing_extensions import Self
+from pydantic import (
+    Field,
+    PlainValidator,
+    StrictBool,
+    WithJsonSchema,
+    model_validator,
+)
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
@@ -20,11 +25,11 @@ from finopsmetrics_cli.models.common import (
     team_ref,
 )
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import DocType
 from finopsmetrics_cli.models.types import (
-    Choice,
+    ChoiceOf,
     Condition,
     Cron,
+    DocType,
     Duration,
     FilterMap,
     Horizon,
@@ -36,10 +41,18 @@ from finopsmetrics_cli.models.types import (
     json_schema,
 )
 
-DetectorType = Choice(
-    "isolation_forest", "prophet", "arima", "zscore", "mad", "ewma",
-    description="Detection model.",
-)
+DetectorType = Annotated[
+    str,
+    ChoiceOf(
+        "isolation_forest",
+        "prophet",
+        "arima",
+        "zscore",
+        "mad",
+        "ewma",
+        description="Detection model.",
+    ),
+]
 
 
 class DetectorModel(StrictModel):
@@ -47,9 +60,14 @@ class DetectorModel(StrictModel):
 
     type: DetectorType = Field(
         "isolation_forest",
-        description="isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces the detector.",
+        description=(
+            "isolation_forest, prophet, arima, zscore, mad or ewma. "
+            "Changing it replaces the detector."
+        ),
     )
-    sensitivity: Ratio = Field(0.95, description="0..1; higher flags smaller deviations (0.95 or 95%).")
+    sensitivity: Ratio = Field(
+        0.95, description="0..1; higher flags smaller deviations (0.95 or 95%)."
+    )
     window: Duration = Field("7d", description="Look-back window, e.g. 7d.")
 
 
@@ -59,7 +77,9 @@ class DetectorAlerts(StrictModel):
     channels: list[Identifier] = Field(
         default_factory=list, description="Declared notification_channel names or built-in types."
     )
-    recipients: list[Identifier] = Field(default_factory=list, description="Emails, personas or #chat-channels.")
+    recipients: list[Identifier] = Field(
+        default_factory=list, description="Emails, personas or #chat-channels."
+    )
     min_severity: Severity = Field("low", description="Only anomalies at or above this severity.")
 
 
@@ -75,9 +95,15 @@ class AnomalyDetector(KindModel):
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
-    filters: FilterMap = Field(default_factory=dict, description="Which costs: dimension -> value(s).")
-    model: DetectorModel = Field(default_factory=DetectorModel, description="Model type, sensitivity and window.")
-    alerts: DetectorAlerts = Field(default_factory=DetectorAlerts, description="Channels and recipients.")
+    filters: FilterMap = Field(
+        default_factory=dict, description="Which costs: dimension -> value(s)."
+    )
+    model: DetectorModel = Field(
+        default_factory=lambda: DetectorModel.model_validate({}), description="Model type, sensitivity and window."
+    )
+    alerts: DetectorAlerts = Field(
+        default_factory=lambda: DetectorAlerts.model_validate({}), description="Channels and recipients."
+    )
     owner: Identifier | None = Field(None, description="Owning team (a declared team).")
 
 
@@ -99,7 +125,9 @@ class AutomationRule(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     condition: Condition = Field(description="Which resources (condition language, SPEC 3).")
-    action: Identifier = Field(description="shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ...")
+    action: Identifier = Field(
+        description="shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ..."
+    )
     parameters: dict[str, Any] = Field(default_factory=dict, description="Action parameters.")
     require_approval: StrictBool = Field(False, description="Ask for approval before acting.")
     approval_workflow: Identifier | None = Field(
@@ -108,14 +136,18 @@ class AutomationRule(KindModel):
     notification: IdentifierList = Field(
         default_factory=list, description="Personas or channel types notified: [engineer, slack]."
     )
-    schedule: Cron | None = Field(None, description="When the rule is evaluated (default: continuously).")
+    schedule: Cron | None = Field(
+        None, description="When the rule is evaluated (default: continuously)."
+    )
     dry_run: StrictBool = Field(False, description="Report what would be done, do nothing.")
 
     @model_validator(mode="after")
     def _approval(self) -> Self:
         if self.approval_workflow is not None and not self.require_approval:
             raise custom_error(
-                "missing_one_of", "approval_workflow needs require_approval: true", at=("approval_workflow",)
+                "missing_one_of",
+                "approval_workflow needs require_approval: true",
+                at=("approval_workflow",),
             )
         return self
 
@@ -157,23 +189,33 @@ class CommitmentPolicy(KindModel):
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
-    service: Identifier | None = Field(None, description="Service covered, e.g. ec2 (default: all).")
-    commitment_types: list[Choice("reserved_instance", "savings_plan", description="Commitment type.")] = Field(
+    service: Identifier | None = Field(
+        None, description="Service covered, e.g. ec2 (default: all)."
+    )
+    commitment_types: list[Annotated[str, ChoiceOf("reserved_instance", "savings_plan")]] = Field(
         default_factory=lambda: ["reserved_instance", "savings_plan"],
         description="reserved_instance and/or savings_plan.",
     )
-    risk_tolerance: Choice("conservative", "moderate", "aggressive", description="Risk.") = Field(
+    risk_tolerance: Annotated[str, ChoiceOf("conservative", "moderate", "aggressive")] = Field(
         "moderate", description="conservative, moderate or aggressive."
     )
     term: Term = Field("1yr", description="1yr or 3yr (1, 1y, 12m accepted).")
-    payment_option: Choice("no_upfront", "partial_upfront", "all_upfront", description="Payment.") = Field(
-        "no_upfront", description="no_upfront, partial_upfront or all_upfront."
+    payment_option: Annotated[str, ChoiceOf("no_upfront", "partial_upfront", "all_upfront")] = (
+        Field("no_upfront", description="no_upfront, partial_upfront or all_upfront.")
     )
-    coverage_target: Ratio | None = Field(None, description="Target share of usage covered, e.g. 70%.")
+    coverage_target: Ratio | None = Field(
+        None, description="Target share of usage covered, e.g. 70%."
+    )
     lookback: Duration = Field("90d", description="Usage history analysed, e.g. 90d.")
-    max_upfront: NonNegativeNumber | None = Field(None, description="Cap on upfront cost per purchase.")
-    auto_purchase: StrictBool = Field(False, description="Buy without a human (needs approval_workflow otherwise).")
-    approval_workflow: Identifier | None = Field(None, description="Approval workflow for purchases.")
+    max_upfront: NonNegativeNumber | None = Field(
+        None, description="Cap on upfront cost per purchase."
+    )
+    auto_purchase: StrictBool = Field(
+        False, description="Buy without a human (needs approval_workflow otherwise)."
+    )
+    approval_workflow: Identifier | None = Field(
+        None, description="Approval workflow for purchases."
+    )
 
 
 _TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
@@ -185,7 +227,9 @@ def _time_of_day(value: Any) -> str:
         # YAML 1.1 readers turn 23:00 into a sexagesimal int; accept it back.
         return f"{value // 60:02d}:{value % 60:02d}"
     if not match:
-        raise custom_error("invalid_time", "expected a time of day HH:MM, got {value}", value=repr(value))
+        raise custom_error(
+            "invalid_time", "expected a time of day HH:MM, got {value}", value=repr(value)
+        )
     return f"{int(match[1]):02d}:{match[2]}"
 
 
@@ -195,7 +239,7 @@ TimeOfDay = Annotated[
     PlainValidator(_time_of_day),
     WithJsonSchema({"type": "string", "pattern": r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$"}),
 ]
-Weekday = Choice("mon", "tue", "wed", "thu", "fri", "sat", "sun", description="Day of week.")
+Weekday = Annotated[str, ChoiceOf("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 
 
 class TimeWindow(StrictModel):
@@ -211,26 +255,34 @@ class TimeWindow(StrictModel):
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
         if self.start == self.end:
-            raise custom_error("invalid_time", "window start and end are both {time}", at=("end",), time=self.start)
+            raise custom_error(
+                "invalid_time", "window start and end are both {time}", at=("end",), time=self.start
+            )
         return self
 
 
-@register_kind("scheduling_policy", section="scheduling_policies", seed="3.5", references=(team_ref("team"),))
+@register_kind(
+    "scheduling_policy", section="scheduling_policies", seed="3.5", references=(team_ref("team"),)
+)
 class SchedulingPolicy(KindModel):
     """When flexible workloads run to be cheap ("training jobs 11pm-6am on Spot")."""
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     workload_type: Identifier = Field(description="Workload class, e.g. batch_training.")
-    selectors: FilterMap = Field(default_factory=dict, description="Which workloads: dimension -> value(s).")
+    selectors: FilterMap = Field(
+        default_factory=dict, description="Which workloads: dimension -> value(s)."
+    )
     team: Identifier | None = Field(None, description="Owning team (a declared team).")
-    flexibility: Choice("low", "medium", "high", description="Flexibility.") = Field(
+    flexibility: Annotated[str, ChoiceOf("low", "medium", "high")] = Field(
         "medium", description="How freely the workload may move: low, medium or high."
     )
-    priority: Choice("cost", "speed", "balanced", description="Priority.") = Field(
+    priority: Annotated[str, ChoiceOf("cost", "speed", "balanced")] = Field(
         "cost", description="Optimise for cost, speed or balanced."
     )
-    windows: list[TimeWindow] = Field(default_factory=list, description="Allowed run windows (empty = any time).")
+    windows: list[TimeWindow] = Field(
+        default_factory=list, description="Allowed run windows (empty = any time)."
+    )
     timezone: str = Field("UTC", description="IANA time zone of the windows.")
     use_spot: StrictBool = Field(False, description="Prefer Spot/preemptible capacity.")
     max_delay: Duration | None = Field(None, description="Longest a job may wait for a window.")
@@ -260,7 +312,9 @@ Change = Annotated[
     str,
     DocType("change (+50%, -20%, ri_conversion)"),
     PlainValidator(_change),
-    WithJsonSchema({"type": "string", "description": "+N%, -N% or a named change such as ri_conversion."}),
+    WithJsonSchema(
+        {"type": "string", "description": "+N%, -N% or a named change such as ri_conversion."}
+    ),
 ]
 
 
@@ -269,7 +323,9 @@ class ScenarioChange(StrictModel):
 
     service: Identifier = Field(description="Service changed, e.g. ml-training, ec2.")
     change: Change = Field(description="+50%, -20%, or a named change such as ri_conversion.")
-    start_date: date | None = Field(None, description="When the change starts (YYYY-MM-DD); default: now.")
+    start_date: date | None = Field(
+        None, description="When the change starts (YYYY-MM-DD); default: now."
+    )
     coverage: Ratio | None = Field(None, description="Coverage for commitment changes, e.g. 0.7.")
 
 
@@ -278,12 +334,18 @@ class Scenario(KindModel):
     """A what-if forecast: changes and variables applied to the baseline over a horizon."""
 
     description: str | None = description_field()
-    changes: list[ScenarioChange] = Field(default_factory=list, description="Changes to the baseline.")
-    horizon: Horizon = Field("12m", description="Forecast horizon: 90d, 6m (months), 1y; 12m is stored as 1y.")
+    changes: list[ScenarioChange] = Field(
+        default_factory=list, description="Changes to the baseline."
+    )
+    horizon: Horizon = Field(
+        "12m", description="Forecast horizon: 90d, 6m (months), 1y; 12m is stored as 1y."
+    )
     variables: dict[str, Percent] = Field(
         default_factory=dict, description="Forecast variables, e.g. user_growth: 0.15 (or 15%)."
     )
-    confidence_interval: Ratio = Field(0.95, description="Confidence of the forecast band, e.g. 0.95.")
+    confidence_interval: Ratio = Field(
+        0.95, description="Confidence of the forecast band, e.g. 0.95."
+    )
 
     @model_validator(mode="after")
     def _changes_something(self) -> Self:
@@ -304,11 +366,21 @@ class SaasLicensePolicy(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     service: Identifier = Field(description="SaaS service, e.g. github, jira, slack.")
-    inactive_threshold: Duration = Field("90d", description="A seat inactive this long is unused, e.g. 90d.")
-    usage_window: Duration | None = Field(None, description="Window for tier right-sizing, e.g. 90d.")
-    action: Choice("notify", "report", "downgrade", "reclaim", description="Action.") = Field(
+    inactive_threshold: Duration = Field(
+        "90d", description="A seat inactive this long is unused, e.g. 90d."
+    )
+    usage_window: Duration | None = Field(
+        None, description="Window for tier right-sizing, e.g. 90d."
+    )
+    action: Annotated[str, ChoiceOf("notify", "report", "downgrade", "reclaim")] = Field(
         "notify", description="notify, report, downgrade or reclaim."
     )
-    require_approval: StrictBool = Field(True, description="Ask before downgrading or reclaiming seats.")
-    recipients: list[Identifier] = Field(default_factory=list, description="Who is told: personas or emails.")
-    exclude_users: list[str] = Field(default_factory=list, description="Users never touched (emails/logins).")
+    require_approval: StrictBool = Field(
+        True, description="Ask before downgrading or reclaiming seats."
+    )
+    recipients: list[Identifier] = Field(
+        default_factory=list, description="Who is told: personas or emails."
+    )
+    exclude_users: list[str] = Field(
+        default_factory=list, description="Users never touched (emails/logins)."
+    )

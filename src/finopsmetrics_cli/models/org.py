@@ -5,14 +5,20 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import StrictBool, Field, PlainValidator, field_validator
+from pydantic import Field, PlainValidator, StrictBool, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field, team_ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import DocType
 from finopsmetrics_cli.models.secrets import SecretRef, scan_for_secrets
-from finopsmetrics_cli.models.types import Choice, Email, Identifier, PositiveNumber, json_schema
+from finopsmetrics_cli.models.types import (
+    ChoiceOf,
+    DocType,
+    Email,
+    Identifier,
+    PositiveNumber,
+    json_schema,
+)
 
 
 @register_kind("team", section="teams", seed="2, 6.3", references=(team_ref("parent"),))
@@ -25,7 +31,9 @@ class Team(KindModel):
     members: list[Email] = Field(default_factory=list, description="Members' emails.")
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
     parent: Identifier | None = Field(None, description="Parent team (a declared team).")
-    budget_monthly: PositiveNumber | None = Field(None, description="Monthly budget (team.budget_monthly in conditions).")
+    budget_monthly: PositiveNumber | None = Field(
+        None, description="Monthly budget (team.budget_monthly in conditions)."
+    )
     slack_channel: str | None = Field(None, description="Team chat channel, e.g. #ml-team.")
     email: Email | None = Field(None, description="Team mailing list.")
 
@@ -51,17 +59,35 @@ VersionSpec = Annotated[
     str,
     DocType("version or range"),
     PlainValidator(_version),
-    json_schema({"type": "string", "description": "1.2.0, ~> 1.0, >=1.0,<2, * or latest."}, {"type": "number"}),
+    json_schema(
+        {"type": "string", "description": "1.2.0, ~> 1.0, >=1.0,<2, * or latest."},
+        {"type": "number"},
+    ),
 ]
-PluginType = Choice(
-    "telemetry", "cost_attribution", "recommendation", "dashboard", "export", "integration",
-    description="Plugin type (seed 1.1).",
-)
-Hook = Choice(
-    "pre_collect_metrics", "post_collect_metrics", "cost_entry_received",
-    "budget_threshold_exceeded", "recommendation_generated", "dashboard_render",
-    description="Event hook (seed 1.2).",
-)
+PluginType = Annotated[
+    str,
+    ChoiceOf(
+        "telemetry",
+        "cost_attribution",
+        "recommendation",
+        "dashboard",
+        "export",
+        "integration",
+        description="Plugin type (seed 1.1).",
+    ),
+]
+Hook = Annotated[
+    str,
+    ChoiceOf(
+        "pre_collect_metrics",
+        "post_collect_metrics",
+        "cost_entry_received",
+        "budget_threshold_exceeded",
+        "recommendation_generated",
+        "dashboard_render",
+        description="Event hook (seed 1.2).",
+    ),
+]
 
 
 @register_kind(
@@ -80,11 +106,16 @@ class Plugin(KindModel):
     type: PluginType = Field(
         description="telemetry, cost_attribution, recommendation, dashboard, export or integration."
     )
-    source: str | None = Field(None, description="Package or URL it is installed from (default: the name).")
+    source: str | None = Field(
+        None, description="Package or URL it is installed from (default: the name)."
+    )
     version: VersionSpec = Field("*", description="Version or range: 1.2.0, ~> 1.0, >=1.0,<2.")
-    hooks: list[Hook] = Field(default_factory=list, description="Event hooks the plugin subscribes to.")
+    hooks: list[Hook] = Field(
+        default_factory=list, description="Event hooks the plugin subscribes to."
+    )
     config: dict[str, Any] = Field(
-        default_factory=dict, description="Passed to initialize(config); no secrets here, use `secrets`."
+        default_factory=dict,
+        description="Passed to initialize(config); no secrets here, use `secrets`.",
     )
     secrets: dict[str, SecretRef] = Field(
         default_factory=dict, description="Secret settings: name -> ${env:NAME} / ${file:PATH}."

@@ -3,18 +3,28 @@ for resources that lack one."""
 
 from __future__ import annotations
 
-from pydantic import StrictBool, Field, model_validator
-from typing_extensions import Self
+from typing import Annotated, Self
+
+from pydantic import Field, StrictBool, model_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Choice, Duration, Identifier
+from finopsmetrics_cli.models.types import ChoiceOf, Duration, Identifier
 
-OwnershipSource = Choice(
-    "tag", "creator", "kubernetes_namespace", "account", "resource_group", "project", "label",
-    description="Where ownership is read from.",
-)
+OwnershipSource = Annotated[
+    str,
+    ChoiceOf(
+        "tag",
+        "creator",
+        "kubernetes_namespace",
+        "account",
+        "resource_group",
+        "project",
+        "label",
+        description="Where ownership is read from.",
+    ),
+]
 
 
 @register_kind("ownership_rule", section="ownership_rules", seed="6.3")
@@ -27,11 +37,15 @@ class OwnershipRule(KindModel):
     source: OwnershipSource = Field(
         description="tag, creator, kubernetes_namespace, account, resource_group, project or label."
     )
-    tag_key: str | None = Field(None, description="Tag (or label) key holding the owner (source: tag/label).")
+    tag_key: str | None = Field(
+        None, description="Tag (or label) key holding the owner (source: tag/label)."
+    )
     namespace_pattern: str | None = Field(
         None, description="Glob on namespace names, e.g. team-* (source: kubernetes_namespace)."
     )
-    extract_team: StrictBool = Field(False, description="Take the team name from the part matched by `*`.")
+    extract_team: StrictBool = Field(
+        False, description="Take the team name from the part matched by `*`."
+    )
     map_to: Identifier = Field("owner", description="Attribute that receives the value (owner).")
     inherit_to: list[Identifier] = Field(
         default_factory=list, description="Related resources that inherit it, e.g. child_resources."
@@ -40,9 +54,13 @@ class OwnershipRule(KindModel):
     @model_validator(mode="after")
     def _source_details(self) -> Self:
         if self.source in ("tag", "label") and not self.tag_key:
-            raise custom_error("missing_one_of", "source {source} needs tag_key", source=self.source)
+            raise custom_error(
+                "missing_one_of", "source {source} needs tag_key", source=self.source
+            )
         if self.source == "kubernetes_namespace" and not self.namespace_pattern:
-            raise custom_error("missing_one_of", "source kubernetes_namespace needs namespace_pattern")
+            raise custom_error(
+                "missing_one_of", "source kubernetes_namespace needs namespace_pattern"
+            )
         return self
 
 

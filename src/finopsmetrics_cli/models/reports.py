@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import StrictBool, Field, model_validator
-from typing_extensions import Self
+from typing import Annotated, Self
+
+from pydantic import Field, StrictBool, model_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
-from finopsmetrics_cli.models.common import channel_ref, description_field, enabled_field, persona_ref
-from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Choice, Cron, Duration, Identifier
-
-ReportFormat = Choice(
-    "pdf", "excel", "csv", "json", "html", "markdown", "slack_message", "email",
-    description="Output format.",
+from finopsmetrics_cli.models.common import (
+    channel_ref,
+    description_field,
+    enabled_field,
+    persona_ref,
 )
+from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier
+
+ReportFormat = Annotated[
+    str,
+    ChoiceOf(
+        "pdf",
+        "excel",
+        "csv",
+        "json",
+        "html",
+        "markdown",
+        "slack_message",
+        "email",
+        description="Output format.",
+    ),
+]
 
 
 @register_kind(
@@ -27,22 +43,33 @@ class Report(KindModel):
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
-    template: Identifier = Field(description="Report template: executive_summary, team_chargeback ...")
-    schedule: Cron | None = Field(None, description='5-field cron, e.g. "0 9 * * MON" (9am every Monday).')
+    template: Identifier = Field(
+        description="Report template: executive_summary, team_chargeback ..."
+    )
+    schedule: Cron | None = Field(
+        None, description='5-field cron, e.g. "0 9 * * MON" (9am every Monday).'
+    )
     timezone: str = Field("UTC", description="IANA time zone the schedule is read in.")
-    trigger: Identifier | None = Field(None, description="Event that also produces the report, e.g. anomaly_detected.")
+    trigger: Identifier | None = Field(
+        None, description="Event that also produces the report, e.g. anomaly_detected."
+    )
     recipients: list[Identifier] = Field(
         default_factory=list, description="Personas, teams or emails receiving the report."
     )
     channels: list[Identifier] = Field(
-        default_factory=list, description="Channels the report is delivered through (default: email)."
+        default_factory=list,
+        description="Channels the report is delivered through (default: email).",
     )
-    format: ReportFormat = Field("pdf", description="pdf, excel, csv, json, html, markdown, slack_message or email.")
+    format: ReportFormat = Field(
+        "pdf", description="pdf, excel, csv, json, html, markdown, slack_message or email."
+    )
     sections: list[Identifier] = Field(default_factory=list, description="Sections, in order.")
     breakdown: list[Identifier] = Field(
         default_factory=list, description="Dimensions to break costs down by: team, project ..."
     )
-    time_range: Duration | None = Field(None, description="Period covered, e.g. 30d (default: since last run).")
+    time_range: Duration | None = Field(
+        None, description="Period covered, e.g. 30d (default: since last run)."
+    )
 
     @model_validator(mode="after")
     def _when(self) -> Self:
@@ -51,5 +78,7 @@ class Report(KindModel):
         if len(set(self.sections)) != len(self.sections):
             dup = next(s for i, s in enumerate(self.sections) if s in self.sections[:i])
             index = len(self.sections) - 1 - self.sections[::-1].index(dup)
-            raise custom_error("duplicate_item", "section {value} appears twice", at=("sections", index), value=dup)
+            raise custom_error(
+                "duplicate_item", "section {value} appears twice", at=("sections", index), value=dup
+            )
         return self

@@ -23,8 +23,14 @@ SECRET_REFERENCE = re.compile(r"^\$\{(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^
 
 _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^https?://hooks\.slack\.com/", re.I), "a Slack webhook URL"),
-    (re.compile(r"^https?://[^/\s]*\.webhook\.office\.com/", re.I), "a Microsoft Teams webhook URL"),
-    (re.compile(r"^https?://outlook\.office(365)?\.com/webhook", re.I), "a Microsoft Teams webhook URL"),
+    (
+        re.compile(r"^https?://[^/\s]*\.webhook\.office\.com/", re.I),
+        "a Microsoft Teams webhook URL",
+    ),
+    (
+        re.compile(r"^https?://outlook\.office(365)?\.com/webhook", re.I),
+        "a Microsoft Teams webhook URL",
+    ),
     (re.compile(r"^https?://events\.pagerduty\.com/", re.I), "a PagerDuty events URL"),
     (re.compile(r"^xox[abposr]-[A-Za-z0-9-]{8,}"), "a Slack token"),
     (re.compile(r"^xapp-[A-Za-z0-9-]{8,}"), "a Slack app token"),
@@ -33,7 +39,10 @@ _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^sk-[A-Za-z0-9_-]{16,}"), "an API key"),
     (re.compile(r"^Bearer\s+\S{8,}", re.I), "a bearer token"),
     (re.compile(r"^[A-Za-z0-9]{32}$"), "a PagerDuty integration key"),
-    (re.compile(r"^https?://\S*[?&](token|key|secret|sig|signature|code|api_key)=", re.I), "a URL with a credential"),
+    (
+        re.compile(r"^https?://\S*[?&](token|key|secret|sig|signature|code|api_key)=", re.I),
+        "a URL with a credential",
+    ),
     (re.compile(r"^https?://[^/\s:@]+:[^/\s@]+@", re.I), "a URL with a password"),
     (re.compile(r"^https?://\S*webhook", re.I), "a webhook URL"),
 )
@@ -103,7 +112,9 @@ SecretRef = Annotated[
 ]
 
 
-def scan_for_secrets(value: Any, path: tuple[str | int, ...] = ()) -> tuple[tuple[str | int, ...], str] | None:
+def scan_for_secrets(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> tuple[tuple[str | int, ...], str] | None:
     """The first string inside a free-form structure that looks like a secret: (path, what)."""
     if isinstance(value, str):
         if SECRET_REFERENCE.match(value.strip()):

@@ -4,10 +4,9 @@ virtual tags kept outside the cloud."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
-from pydantic import StrictBool, Field, model_validator
-from typing_extensions import Self
+from pydantic import Field, StrictBool, model_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
@@ -19,7 +18,9 @@ class InferenceRule(StrictModel):
     """Infer one tag from a related attribute (4.1)."""
 
     tag: Identifier = Field(description="The tag key to set.")
-    infer_from: Identifier = Field(description="Where the value comes from, e.g. vpc_tag, security_group_name.")
+    infer_from: Identifier = Field(
+        description="Where the value comes from, e.g. vpc_tag, security_group_name."
+    )
 
 
 class MlPrediction(StrictModel):
@@ -51,7 +52,9 @@ class TagRule(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     pattern: Regex | None = Field(None, description="Regex on the resource name/id, e.g. ^prod-.*")
-    resource_type: Identifier | None = Field(None, description="Resource type, e.g. ec2_instance, s3_bucket.")
+    resource_type: Identifier | None = Field(
+        None, description="Resource type, e.g. ec2_instance, s3_bucket."
+    )
     condition: Condition | None = Field(None, description="Condition selecting the resources.")
     tags: TagMap = Field(default_factory=dict, description="Tags to set: key -> value.")
     infer_from: Identifier | None = Field(
@@ -90,11 +93,15 @@ class VirtualTagRule(StrictModel):
     @model_validator(mode="after")
     def _has_selector(self) -> Self:
         if self.resource_pattern is None and self.condition is None:
-            raise custom_error("missing_one_of", "a virtual tag rule needs resource_pattern or condition")
+            raise custom_error(
+                "missing_one_of", "a virtual tag rule needs resource_pattern or condition"
+            )
         return self
 
 
-_VIRTUAL_TAG_FIELDS = frozenset({"name", "lifecycle", "description", "mappings", "rules", "default"})
+_VIRTUAL_TAG_FIELDS = frozenset(
+    {"name", "lifecycle", "description", "mappings", "rules", "default"}
+)
 
 
 @register_kind(
@@ -109,12 +116,16 @@ class VirtualTag(KindModel):
 
     description: str | None = description_field()
     mappings: dict[str, TagMap] = Field(
-        default_factory=dict, description="Resource id -> tags (e.g. \"i-0123456789\": {cost_center: marketing})."
+        default_factory=dict,
+        description='Resource id -> tags (e.g. "i-0123456789": {cost_center: marketing}).',
     )
     rules: list[VirtualTagRule] = Field(
-        default_factory=list, description="First matching rule wins: `{resource_pattern | condition, tags}`."
+        default_factory=list,
+        description="First matching rule wins: `{resource_pattern | condition, tags}`.",
     )
-    default: TagMap = Field(default_factory=dict, description="Tags for resources nothing else matches.")
+    default: TagMap = Field(
+        default_factory=dict, description="Tags for resources nothing else matches."
+    )
 
     @classmethod
     def body_shorthand_schema(cls) -> dict[str, Any] | None:
@@ -122,7 +133,11 @@ class VirtualTag(KindModel):
         tag_map = {k: v for k, v in tag_map.items() if k not in ("title", "description", "default")}
         return {
             "anyOf": [
-                {"type": "array", "items": {"$ref": "#/$defs/VirtualTagRule"}, "description": "rules"},
+                {
+                    "type": "array",
+                    "items": {"$ref": "#/$defs/VirtualTagRule"},
+                    "description": "rules",
+                },
                 {
                     "type": "object",
                     "additionalProperties": tag_map,

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, PlainValidator, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema
 
 from finopsmetrics_cli.models.currencies import ISO_4217
 from finopsmetrics_cli.models.errors import custom_error
@@ -34,14 +42,19 @@ class DocType:
     name: str
 
 
-def json_schema(canonical: dict[str, Any], shorthand: dict[str, Any] | None = None) -> WithJsonSchema:
+def json_schema(
+    canonical: dict[str, Any], shorthand: dict[str, Any] | None = None
+) -> WithJsonSchema:
     schema = dict(canonical)
     if shorthand is not None:
         schema[SHORTHAND] = shorthand
     return WithJsonSchema(schema)
 
 
-_PERCENT_STRING: dict[str, Any] = {"type": "string", "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$"}
+_PERCENT_STRING: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)\s*%\s*$",
+}
 
 # --------------------------------------------------------------------- numbers
 
@@ -59,7 +72,9 @@ _PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%
 def parse_percent(value: Any) -> float | int:
     """``80%`` / ``80 %`` -> 0.8; numbers pass unchanged (0.8 means 80%)."""
     if isinstance(value, bool):
-        raise custom_error("invalid_percent", "expected a number or a percent such as 80%, got a boolean")
+        raise custom_error(
+            "invalid_percent", "expected a number or a percent such as 80%, got a boolean"
+        )
     if isinstance(value, int | float):
         return _tidy_number(float(value))
     if isinstance(value, str):
@@ -98,7 +113,9 @@ def _check_ratio(value: float) -> float:
 
 def _positive_number(value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise custom_error("not_positive", "expected a number greater than zero, got {value}", value=repr(value))
+        raise custom_error(
+            "not_positive", "expected a number greater than zero, got {value}", value=repr(value)
+        )
     if not value > 0:
         raise custom_error("not_positive", "must be greater than zero, got {value}", value=value)
     return _tidy_number(float(value))
@@ -106,7 +123,9 @@ def _positive_number(value: Any) -> float | int:
 
 def _non_negative_number(value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise custom_error("not_positive", "expected a number of zero or more, got {value}", value=repr(value))
+        raise custom_error(
+            "not_positive", "expected a number of zero or more, got {value}", value=repr(value)
+        )
     if value < 0:
         raise custom_error("not_positive", "must be zero or more, got {value}", value=value)
     return _tidy_number(float(value))
@@ -148,14 +167,21 @@ NonNegativeNumber = Annotated[
 
 def _positive_int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise custom_error("not_positive", "expected a whole number greater than zero, got {value}", value=repr(value))
+        raise custom_error(
+            "not_positive",
+            "expected a whole number greater than zero, got {value}",
+            value=repr(value),
+        )
     if value <= 0:
         raise custom_error("not_positive", "must be greater than zero, got {value}", value=value)
     return int(value)
 
 
 PositiveInt = Annotated[
-    int, DocType("integer > 0"), PlainValidator(_positive_int), WithJsonSchema({"type": "integer", "exclusiveMinimum": 0})
+    int,
+    DocType("integer > 0"),
+    PlainValidator(_positive_int),
+    WithJsonSchema({"type": "integer", "exclusiveMinimum": 0}),
 ]
 
 # ------------------------------------------------------------------- durations
@@ -191,7 +217,11 @@ def _duration(value: Any) -> str:
         if seconds > 0:
             return format_duration(seconds)
         if seconds == 0:
-            raise custom_error("invalid_duration", "duration must be longer than zero, got {value}", value=repr(value))
+            raise custom_error(
+                "invalid_duration",
+                "duration must be longer than zero, got {value}",
+                value=repr(value),
+            )
     raise custom_error(
         "invalid_duration",
         "expected a duration such as 30m, 24h, 7d or 2w (s, m=minutes, h, d, w), got {value}",
@@ -207,7 +237,7 @@ Duration = Annotated[
         {
             "type": "string",
             "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$",
-            "description": "A duration: 30m, 24h, 7d, 2w (m = minutes); stored in the largest exact unit.",
+            "description": "A duration: 30m, 24h, 7d, 2w (m = minutes).",
         }
     ),
 ]
@@ -254,14 +284,16 @@ def _currency(value: Any) -> str:
         code = value.strip().upper()
         if code in ISO_4217:
             return code
-        hint = difflib.get_close_matches(code, _COMMON_CURRENCIES, n=1) or difflib.get_close_matches(
-            code, sorted(ISO_4217), n=1
-        )
+        hint = difflib.get_close_matches(
+            code, _COMMON_CURRENCIES, n=1
+        ) or difflib.get_close_matches(code, sorted(ISO_4217), n=1)
         suffix = f"; did you mean {hint[0]}?" if hint else ""
         raise custom_error(
             "invalid_currency", "unknown currency code {value}" + suffix, value=repr(value)
         )
-    raise custom_error("invalid_currency", "expected an ISO 4217 code such as USD, got {value}", value=repr(value))
+    raise custom_error(
+        "invalid_currency", "expected an ISO 4217 code such as USD, got {value}", value=repr(value)
+    )
 
 
 CurrencyCode = Annotated[
@@ -281,14 +313,16 @@ CurrencyCode = Annotated[
 
 _MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
 _DAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split())}
-_CRON_FIELDS = (
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
     ("month", 1, 12, _MONTHS),
     ("day of week", 0, 7, _DAYS),
 )
-_CRON_MACROS = frozenset({"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"})
+_CRON_MACROS = frozenset(
+    {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+)
 _CRON_ITEM = re.compile(r"^(\*|[A-Z0-9]+)(?:-([A-Z0-9]+))?(?:/(\d+))?$")
 
 
@@ -331,8 +365,17 @@ def _cron(value: Any) -> str:
         if problem is None:
             fields = value.split()
             return fields[0].lower() if len(fields) == 1 else " ".join(f.upper() for f in fields)
-        raise custom_error("invalid_cron", "invalid cron expression {value}: {problem}", value=repr(value), problem=problem)
-    raise custom_error("invalid_cron", "expected a cron expression such as \"0 9 * * MON\", got {value}", value=repr(value))
+        raise custom_error(
+            "invalid_cron",
+            "invalid cron expression {value}: {problem}",
+            value=repr(value),
+            problem=problem,
+        )
+    raise custom_error(
+        "invalid_cron",
+        'expected a cron expression such as "0 9 * * MON", got {value}',
+        value=repr(value),
+    )
 
 
 Cron = Annotated[
@@ -343,7 +386,7 @@ Cron = Annotated[
         {
             "type": "string",
             "pattern": r"^\s*(@[a-zA-Z]+|\S+(\s+\S+){4})\s*$",
-            "description": "5-field cron (minute hour day-of-month month day-of-week); JAN-DEC and SUN-SAT allowed.",
+            "description": "5-field cron: minute hour day-of-month month day-of-week.",
         }
     ),
 ]
@@ -355,13 +398,24 @@ MAX_REGEX_LENGTH = 1000
 
 def _regex(value: Any) -> str:
     if not isinstance(value, str):
-        raise custom_error("invalid_regex", "expected a regular expression, got {value}", value=repr(value))
+        raise custom_error(
+            "invalid_regex", "expected a regular expression, got {value}", value=repr(value)
+        )
     if len(value) > MAX_REGEX_LENGTH:
-        raise custom_error("invalid_regex", "regular expression is longer than {limit} characters", limit=MAX_REGEX_LENGTH)
+        raise custom_error(
+            "invalid_regex",
+            "regular expression is longer than {limit} characters",
+            limit=MAX_REGEX_LENGTH,
+        )
     try:
         re.compile(value)
     except re.error as exc:
-        raise custom_error("invalid_regex", "invalid regular expression {value}: {reason}", value=repr(value), reason=str(exc)) from None
+        raise custom_error(
+            "invalid_regex",
+            "invalid regular expression {value}: {reason}",
+            value=repr(value),
+            reason=str(exc),
+        ) from None
     return value
 
 
@@ -374,7 +428,9 @@ Regex = Annotated[
 
 # ----------------------------------------------------------------------- email
 
-_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+_EMAIL = re.compile(
+    r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
 
 
 def _email(value: Any) -> str:
@@ -385,7 +441,10 @@ def _email(value: Any) -> str:
 
 
 Email = Annotated[
-    str, DocType("email"), PlainValidator(_email), WithJsonSchema({"type": "string", "format": "email"})
+    str,
+    DocType("email"),
+    PlainValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email"}),
 ]
 
 # ------------------------------------------------------------------- choices
@@ -406,17 +465,25 @@ def _ci_pattern(values: tuple[str, ...]) -> str:
     return "^\\s*(" + "|".join("".join(char(c) for c in v) for v in values) + ")\\s*$"
 
 
-def Choice(*values: str, description: str = "") -> Any:  # noqa: N802 - reads like a type
-    """A case-insensitive enum stored lower-case (``-`` and spaces read as ``_``)."""
-    allowed = frozenset(values)
-    listing = ", ".join(values)
+class ChoiceOf:
+    """``Annotated[str, ChoiceOf("a", "b")]``: a case-insensitive enum stored
+    lower-case (``-`` and spaces read as ``_``), with "did you mean"."""
 
-    def check(value: Any) -> str:
+    __slots__ = ("values", "allowed", "description", "doc")
+
+    def __init__(self, *values: str, description: str = "") -> None:
+        self.values = values
+        self.allowed = frozenset(values)
+        self.description = description
+        self.doc = DocType("one of: " + ", ".join(values))
+
+    def check(self, value: Any) -> str:
+        listing = ", ".join(self.values)
         if isinstance(value, str):
             normal = _normal_choice(value)
-            if normal in allowed:
+            if normal in self.allowed:
                 return normal
-            close = difflib.get_close_matches(normal, values, n=1)
+            close = difflib.get_close_matches(normal, self.values, n=1)
             suffix = f"; did you mean {close[0]!r}?" if close else ""
             raise custom_error(
                 "invalid_choice",
@@ -424,17 +491,26 @@ def Choice(*values: str, description: str = "") -> Any:  # noqa: N802 - reads li
                 value=repr(value),
                 choices=listing,
             )
-        raise custom_error("invalid_choice", "expected one of: {choices}, got {value}", value=repr(value), choices=listing)
+        raise custom_error(
+            "invalid_choice",
+            "expected one of: {choices}, got {value}",
+            value=repr(value),
+            choices=listing,
+        )
 
-    schema: dict[str, Any] = {"type": "string", "enum": list(values)}
-    if description:
-        schema["description"] = description
-    return Annotated[
-        str,
-        DocType("one of: " + ", ".join(values)),
-        PlainValidator(check),
-        json_schema(schema, {"type": "string", "pattern": _ci_pattern(values)}),
-    ]
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.check)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string", "enum": list(self.values)}
+        if self.description:
+            out["description"] = self.description
+        out[SHORTHAND] = {"type": "string", "pattern": _ci_pattern(self.values)}
+        return out
 
 
 # ------------------------------------------------------------------ strings
@@ -445,13 +521,16 @@ MAX_NAME_LENGTH = 200
 
 def _name(value: Any) -> str:
     if not isinstance(value, str):
-        raise custom_error("invalid_name", "expected a name (a string), got {value}", value=repr(value))
+        raise custom_error(
+            "invalid_name", "expected a name (a string), got {value}", value=repr(value)
+        )
     if not value.strip():
         raise custom_error("invalid_name", "name must not be empty")
     if value != value.strip() or _CONTROL.search(value) or len(value) > MAX_NAME_LENGTH:
         raise custom_error(
             "invalid_name",
-            "name {value} must have no surrounding spaces or control characters and at most 200 characters",
+            "name {value} must have no surrounding spaces or control characters "
+            "and at most 200 characters",
             value=repr(value),
         )
     return value
@@ -461,7 +540,9 @@ Name = Annotated[
     str,
     DocType("name"),
     PlainValidator(_name),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"}),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"}
+    ),
 ]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*$")
@@ -534,7 +615,9 @@ def _condition(value: Any) -> str:
     if isinstance(value, str) and value.strip():
         return normalise_condition(value)
     raise custom_error(
-        "missing_one_of", "expected a condition expression (a non-empty string), got {value}", value=repr(value)
+        "missing_one_of",
+        "expected a condition expression (a non-empty string), got {value}",
+        value=repr(value),
     )
 
 
@@ -543,7 +626,13 @@ Condition = Annotated[
     str,
     DocType("condition"),
     PlainValidator(_condition),
-    WithJsonSchema({"type": "string", "minLength": 1, "description": "A condition expression (SPEC section 3)."}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "description": "A condition expression (SPEC section 3).",
+        }
+    ),
 ]
 
 
@@ -551,7 +640,15 @@ def _tag_map(value: Any) -> Any:
     """Tag values are strings; YAML scalars such as ``true`` or ``80`` are read as their text."""
     if isinstance(value, dict):
         return {
-            k: ("true" if v is True else "false" if v is False else str(v) if isinstance(v, int | float) else v)
+            k: (
+                "true"
+                if v is True
+                else "false"
+                if v is False
+                else str(v)
+                if isinstance(v, int | float)
+                else v
+            )
             for k, v in value.items()
         }
     return value

@@ -95,15 +95,15 @@ formatting change is never a diff:
 
 | Type | Accepts | Stored as |
 |---|---|---|
-| percent, threshold, ratio | `80%`, `80 %`, `0.8` | `0.8`. Thresholds: 0 < t <= 10 (1.0 = 100%); ratios 0..1 |
-| duration | `30m`, `24h`, `7d`, `2w`, `1h30m` (`m` = minutes) | largest exact unit: `2880m`, `48h` -> `2d` |
-| horizon (scenarios) | `90d`, `2w`, `6m`, `1y` (`m` = **months**) | `12m` -> `1y`; `2w` -> `14d` |
+| percent, threshold, ratio | `80%`, `80 %`, `0.8` | `0.8`; thresholds 0 < t <= 10, ratios 0..1 |
+| duration | `30m`, `24h`, `7d`, `2w`, `1h30m` (`m` = minutes) | largest exact unit: `48h` -> `2d` |
+| horizon (scenarios) | `90d`, `2w`, `6m`, `1y` (`m` = **months**) | `12m` -> `1y` |
 | currency | ISO 4217 codes, any case | upper case: `eur` -> `EUR` |
-| cron | 5 fields, `JAN`-`DEC`, `SUN`-`SAT`, ranges, steps, lists; `@daily` ... | fields upper-cased, single spaces |
+| cron | 5 fields; `JAN`-`DEC`, `SUN`-`SAT`, `a-b`, `*/n`, lists; `@daily` | upper-cased |
 | one of (enums) | any case; `-` and spaces read as `_` | lower case: `Real-Time` -> `real_time` |
 | identifier | names of things (personas, widget types, checks) | lower case |
 | one-or-list | `notification: slack` or `notification: [a, b]` | a list |
-| condition | the condition language (SPEC section 3), any line breaks | whitespace outside quotes collapsed |
+| condition | the condition language, any line breaks | whitespace outside quotes collapsed |
 | secret reference | only `${env:NAME}` or `${file:PATH}` | the reference (never the value) |
 
 A secret field that holds a literal is an error; one that *looks like* a secret
@@ -138,7 +138,8 @@ def _kinds_table(infos: list[KindInfo]) -> str:
     rows = ["| section(s) | kind | seed | what it is |", "|---|---|---|---|"]
     for info in infos:
         sections = ", ".join(
-            f"`{s}`" + (" (single)" if s in info.single_object_sections else "") for s in info.sections
+            f"`{s}`" + (" (single)" if s in info.single_object_sections else "")
+            for s in info.sections
         )
         summary = info.description.split(".")[0].replace("\n", " ")
         rows.append(f"| {sections} | [`{info.kind}`](#{info.kind}) | {info.seed} | {summary}. |")
@@ -173,7 +174,10 @@ def _example_for(info: KindInfo, blocks: dict[str, str]) -> str:
 
 
 def _meta_lines(info: KindInfo) -> list[str]:
-    lines = [f"- **Address:** `{info.kind}.NAME`" + (f"; the name key is `{info.name_key}`" if info.name_key != "name" else "")]
+    lines = [
+        f"- **Address:** `{info.kind}.NAME`"
+        + (f"; the name key is `{info.name_key}`" if info.name_key != "name" else "")
+    ]
     lines.append("- **Sections:** " + ", ".join(f"`{s}`" for s in info.sections))
     if info.seed:
         lines.append(f"- **Seed:** {info.seed}")
@@ -181,9 +185,14 @@ def _meta_lines(info: KindInfo) -> list[str]:
         implied = ", ".join(f"`{k}: {v}`" for k, v in defaults.items())
         lines.append(f"- Under `{section}`: {implied} by default")
     if info.immutable:
-        lines.append("- **Changing replaces the object:** " + ", ".join(f"`{f}`" for f in info.immutable))
+        lines.append(
+            "- **Changing replaces the object:** " + ", ".join(f"`{f}`" for f in info.immutable)
+        )
     if info.secret_fields:
-        lines.append("- **Secret fields** (references only): " + ", ".join(f"`{f}`" for f in info.secret_fields))
+        lines.append(
+            "- **Secret fields** (references only): "
+            + ", ".join(f"`{f}`" for f in info.secret_fields)
+        )
     if info.condition_fields:
         lines.append("- **Conditions:** " + ", ".join(f"`{f}`" for f in info.condition_fields))
     if info.references:
@@ -204,7 +213,14 @@ def _kind_section(info: KindInfo, blocks: dict[str, str]) -> str:
     parts.append("| `lifecycle` | object | | `prevent_destroy`, `ignore_changes` (see above). |")
     example = _example_for(info, blocks)
     if example:
-        parts += ["", "Example (from `examples/finopsmetrics.yaml`):", "", "```yaml", example, "```"]
+        parts += [
+            "",
+            "Example (from `examples/finopsmetrics.yaml`):",
+            "",
+            "```yaml",
+            example,
+            "```",
+        ]
     return "\n".join(parts)
 
 
@@ -218,6 +234,7 @@ def render_file_format(example_path: Path) -> str:
         "## Error codes of field values\n\n"
         "Errors in the shape of the file (unknown or missing keys, wrong types, "
         "dangling references, conditions) are listed in `docs/reference/errors.md`. "
-        "The codes below are raised by the field types and kind checks above.\n\n" + _errors_table(),
+        "The codes below are raised by the field types and kind checks above.\n\n"
+        + _errors_table(),
     ]
     return "\n\n".join(s.rstrip() for s in sections) + "\n"

@@ -15,11 +15,22 @@ from pydantic_core import PydanticUndefined
 
 from finopsmetrics_cli.models.types import DocType
 
-_BASIC = {str: "string", int: "integer", float: "number", bool: "boolean", date: "date (YYYY-MM-DD)"}
+_BASIC = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
+    date: "date (YYYY-MM-DD)",
+}
 
 
 def _doc(metadata: Any) -> str | None:
-    return next((m.name for m in metadata if isinstance(m, DocType)), None)
+    for item in metadata:
+        if isinstance(item, DocType):
+            return item.name
+        if isinstance(getattr(item, "doc", None), DocType):
+            return str(item.doc.name)
+    return None
 
 
 def type_name(annotation: Any, metadata: tuple[Any, ...] = ()) -> str:

@@ -42,7 +42,9 @@ def objects(doc: dict[str, Any]) -> Iterator[tuple[KindInfo, str, dict[str, Any]
         if section in info.single_object_sections and isinstance(value, dict):
             entries = [(info.name_of(value, section), value)]
         elif isinstance(value, list):
-            entries = [(item.get(info.name_key) or info.name_of(item, section), item) for item in value]
+            entries = [
+                (item.get(info.name_key) or info.name_of(item, section), item) for item in value
+            ]
         else:
             entries = list(value.items())
         for name, body in entries:

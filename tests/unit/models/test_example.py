@@ -6,8 +6,9 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from finopsmetrics_cli.models import KindInfo, kinds
 from tests.unit.models.routing import load_yaml, objects
+
+from finopsmetrics_cli.models import KindInfo, kinds
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "finopsmetrics.yaml"
 

@@ -24,11 +24,28 @@ from finopsmetrics_cli.models.errors import ERROR_CODES, code_for, custom_error,
 from finopsmetrics_cli.tools.fieldtypes import sub_model
 
 SPEC_KINDS = [
-    "budget", "policy", "tag_rule", "virtual_tag", "anomaly_detector", "dashboard",
-    "notification_channel", "notification_rule", "report", "approval_workflow",
-    "automation_rule", "ownership_rule", "lifecycle_rule", "cost_allocation",
-    "business_mapping", "compliance_framework", "scenario", "saas_license_policy",
-    "commitment_policy", "scheduling_policy", "team", "plugin",
+    "budget",
+    "policy",
+    "tag_rule",
+    "virtual_tag",
+    "anomaly_detector",
+    "dashboard",
+    "notification_channel",
+    "notification_rule",
+    "report",
+    "approval_workflow",
+    "automation_rule",
+    "ownership_rule",
+    "lifecycle_rule",
+    "cost_allocation",
+    "business_mapping",
+    "compliance_framework",
+    "scenario",
+    "saas_license_policy",
+    "commitment_policy",
+    "scheduling_policy",
+    "team",
+    "plugin",
 ]
 MODELS_DIR = Path(__file__).resolve().parents[3] / "src" / "finopsmetrics_cli" / "models"
 
@@ -40,19 +57,34 @@ def test_every_spec_kind_is_registered_once() -> None:
 @pytest.mark.parametrize(
     ("section", "kind"),
     [
-        ("budgets", "budget"), ("policies", "policy"), ("tags.auto_tagging_rules", "tag_rule"),
-        ("tag_rules", "tag_rule"), ("tagging_rules", "tag_rule"), ("virtual_tags", "virtual_tag"),
-        ("anomaly_detectors", "anomaly_detector"), ("dashboards", "dashboard"),
-        ("notification_channels", "notification_channel"), ("notification_rules", "notification_rule"),
-        ("slack_approvals", "notification_rule"), ("reports", "report"),
-        ("approval_workflows", "approval_workflow"), ("automation_policy.rules", "automation_rule"),
-        ("automation_rules", "automation_rule"), ("ownership_rules", "ownership_rule"),
-        ("resource_policies", "lifecycle_rule"), ("cost_allocations", "cost_allocation"),
+        ("budgets", "budget"),
+        ("policies", "policy"),
+        ("tags.auto_tagging_rules", "tag_rule"),
+        ("tag_rules", "tag_rule"),
+        ("tagging_rules", "tag_rule"),
+        ("virtual_tags", "virtual_tag"),
+        ("anomaly_detectors", "anomaly_detector"),
+        ("dashboards", "dashboard"),
+        ("notification_channels", "notification_channel"),
+        ("notification_rules", "notification_rule"),
+        ("slack_approvals", "notification_rule"),
+        ("reports", "report"),
+        ("approval_workflows", "approval_workflow"),
+        ("automation_policy.rules", "automation_rule"),
+        ("automation_rules", "automation_rule"),
+        ("ownership_rules", "ownership_rule"),
+        ("resource_policies", "lifecycle_rule"),
+        ("cost_allocations", "cost_allocation"),
         ("shared_service_attribution", "cost_allocation"),
-        ("business_mapping.products", "business_mapping"), ("business_mapping.features", "business_mapping"),
-        ("compliance_checks", "compliance_framework"), ("scenarios", "scenario"),
-        ("saas_policies", "saas_license_policy"), ("commitment_policies", "commitment_policy"),
-        ("scheduling_policies", "scheduling_policy"), ("teams", "team"), ("plugins", "plugin"),
+        ("business_mapping.products", "business_mapping"),
+        ("business_mapping.features", "business_mapping"),
+        ("compliance_checks", "compliance_framework"),
+        ("scenarios", "scenario"),
+        ("saas_policies", "saas_license_policy"),
+        ("commitment_policies", "commitment_policy"),
+        ("scheduling_policies", "scheduling_policy"),
+        ("teams", "team"),
+        ("plugins", "plugin"),
     ],
 )
 def test_sections(section: str, kind: str) -> None:
@@ -70,7 +102,9 @@ def test_section_metadata() -> None:
     assert get_kind("lifecycle_rule").name_key == "rule"
     assert get_kind("budget").name_key == "name"
     assert get_kind("cost_allocation").single_object_sections == ("shared_service_attribution",)
-    assert get_kind("business_mapping").defaults_for("business_mapping.features") == {"entity_type": "feature"}
+    assert get_kind("business_mapping").defaults_for("business_mapping.features") == {
+        "entity_type": "feature"
+    }
     assert get_kind("business_mapping").defaults_for("business_mappings") == {}
 
 
@@ -139,7 +173,9 @@ def _resolve(model: type[BaseModel], path: str) -> Any:
             current = args[-1]
             continue
         current = _unwrap(current)
-        assert isinstance(current, type) and issubclass(current, BaseModel), f"{path}: {part} not in a model"
+        assert isinstance(current, type) and issubclass(current, BaseModel), (
+            f"{path}: {part} not in a model"
+        )
         assert part in current.model_fields, f"{path}: unknown field {part}"
         current = current.model_fields[part].annotation
     return current
@@ -169,7 +205,11 @@ def test_error_codes_are_unique_and_helpers() -> None:
     assert len(codes) == len(set(codes))
     assert code_for("widget_overlap") == "E224"
     assert code_for("missing") is None
-    assert error_path({"loc": ("widgets",), "ctx": {"at": (1, "position")}}) == ("widgets", 1, "position")
+    assert error_path({"loc": ("widgets",), "ctx": {"at": (1, "position")}}) == (
+        "widgets",
+        1,
+        "position",
+    )
     assert error_path({"loc": ("amount",)}) == ("amount",)
     with pytest.raises(KeyError):
         custom_error("no_such_type", "x")
@@ -197,9 +237,15 @@ def test_coerce_body_rejects_non_mappings() -> None:
 
 
 def test_coerce_renames_name_key_and_fills_section_defaults() -> None:
-    data = get_kind("lifecycle_rule").coerce("resource_policies", "r1", {"rule": "r1", "scope": "all", "age_threshold": "1d", "action": "x"})
+    data = get_kind("lifecycle_rule").coerce(
+        "resource_policies",
+        "r1",
+        {"rule": "r1", "scope": "all", "age_threshold": "1d", "action": "x"},
+    )
     assert data["name"] == "r1" and "rule" not in data
-    data = get_kind("business_mapping").coerce("business_mapping.products", "app", {"services": ["a"]})
+    data = get_kind("business_mapping").coerce(
+        "business_mapping.products", "app", {"services": ["a"]}
+    )
     assert data["entity_type"] == "product"
 
 
@@ -211,13 +257,22 @@ def test_derived_names_follow_content_not_position() -> None:
     assert [info.name_of(x, "tagging_rules") for x in (b, a)] == names[::-1]
     assert names[0].startswith("tag_rule-") and len(names[0]) == len("tag_rule-") + 8
     # equivalent spellings, same name; another section spelling, another name
-    assert info.name_of({"pattern": "^prod-.*", "tags": {"environment": "production"}, "enabled": True}, "tagging_rules") == names[0]
+    assert (
+        info.name_of(
+            {"pattern": "^prod-.*", "tags": {"environment": "production"}, "enabled": True},
+            "tagging_rules",
+        )
+        == names[0]
+    )
     assert info.name_of(a, "tags.auto_tagging_rules") != names[0]
 
 
 def test_natural_keys() -> None:
     assert get_kind("notification_rule").name_of({"persona": "CFO", "channels": ["email"]}) == "cfo"
-    assert get_kind("notification_rule").name_of({"action": "ri_purchase"}) == "slack-approval-ri_purchase"
+    assert (
+        get_kind("notification_rule").name_of({"action": "ri_purchase"})
+        == "slack-approval-ri_purchase"
+    )
     assert get_kind("cost_allocation").name_of({"resource_id": "rds-1"}) == "rds-1"
 
 

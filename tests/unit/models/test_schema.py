@@ -10,12 +10,12 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.unit.models.routing import SEED_FIXTURES, load_yaml, objects
 from typer.testing import CliRunner
 
 from finopsmetrics_cli.cli.app import app
 from finopsmetrics_cli.schema import file_schema, kind_schema, widen_shorthands
 from finopsmetrics_cli.tools import generate
-from tests.unit.models.routing import SEED_FIXTURES, load_yaml, objects
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLE = ROOT / "examples" / "finopsmetrics.yaml"
@@ -33,7 +33,9 @@ def test_generated_files_are_up_to_date() -> None:
     assert generate.main(["--check"]) == 0
 
 
-def test_check_reports_stale_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_reports_stale_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     stale = tmp_path / "schemas" / "finopsmetrics.schema.json"
     monkeypatch.setattr(generate, "ROOT", tmp_path)
     monkeypatch.setattr(generate, "SCHEMA_FILE", stale)
@@ -48,8 +50,13 @@ def test_check_reports_stale_files(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize(
     "path", [EXAMPLE, *sorted(SEED_FIXTURES.glob("*.yaml"))], ids=lambda p: p.name
 )
-def test_schema_accepts_example_and_seed(validator: jsonschema.Draft202012Validator, path: Path) -> None:
-    errors = [f"{list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(as_json(load_yaml(path)))]
+def test_schema_accepts_example_and_seed(
+    validator: jsonschema.Draft202012Validator, path: Path
+) -> None:
+    errors = [
+        f"{list(e.absolute_path)}: {e.message[:200]}"
+        for e in validator.iter_errors(as_json(load_yaml(path)))
+    ]
     assert errors == []
 
 
@@ -97,13 +104,19 @@ BAD_DOCUMENTS = [
     {"notification_channels": {"c": {"type": "slack", "webhook_url": "https://hooks.slack.com/x"}}},
     {"reports": {"r": {"template": "t", "schedule": "daily at 9"}}},
     {"approval_workflows": {"w": {"stages": [{"stage": "s", "approvers": []}]}}},
-    {"resource_policies": [{"rule": "r", "scope": "s", "age_threshold": "1d", "action": "a", "name": "x"}]},
+    {
+        "resource_policies": [
+            {"rule": "r", "scope": "s", "age_threshold": "1d", "action": "a", "name": "x"}
+        ]
+    },
     {"budgets": {"x": {"amount": 1, "lifecycle": {"prevent_destroy": "yes"}}}},
 ]
 
 
 @pytest.mark.parametrize("doc", BAD_DOCUMENTS, ids=lambda d: json.dumps(d)[:60])
-def test_schema_and_models_both_reject(validator: jsonschema.Draft202012Validator, doc: dict[str, Any]) -> None:
+def test_schema_and_models_both_reject(
+    validator: jsonschema.Draft202012Validator, doc: dict[str, Any]
+) -> None:
     assert list(validator.iter_errors(doc)), "schema accepted a bad document"
     with pytest.raises((ValueError, AssertionError, AttributeError, TypeError)):
         for info, _name, data in objects(doc):
@@ -114,12 +127,31 @@ def test_schema_and_models_both_reject(validator: jsonschema.Draft202012Validato
 
 def test_shorthands_accepted(validator: jsonschema.Draft202012Validator) -> None:
     doc = {
-        "budgets": {"b": {"amount": 1, "period": "Monthly", "currency": "eur", "alerts": [{"threshold": "80 %"}]}},
+        "budgets": {
+            "b": {
+                "amount": 1,
+                "period": "Monthly",
+                "currency": "eur",
+                "alerts": [{"threshold": "80 %"}],
+            }
+        },
         "policies": {"p": {"condition": "a", "action": "alert", "notification": "slack"}},
-        "approval_workflows": {"w": {"stages": [{"stage": "s", "approvers": ["a"]}], "escalation": [{"sla_breach_24h": "notify_manager"}]}},
+        "approval_workflows": {
+            "w": {
+                "stages": [{"stage": "s", "approvers": ["a"]}],
+                "escalation": [{"sla_breach_24h": "notify_manager"}],
+            }
+        },
         "commitment_policies": {"c": {"term": 1}},
-        "virtual_tags": {"m": {"i-1": {"a": "b"}}, "r": [{"resource_pattern": "x", "tags": {"a": True}}]},
-        "shared_service_attribution": {"resource_id": "r", "attribution_method": "even", "allocations": [{"team": "a"}]},
+        "virtual_tags": {
+            "m": {"i-1": {"a": "b"}},
+            "r": [{"resource_pattern": "x", "tags": {"a": True}}],
+        },
+        "shared_service_attribution": {
+            "resource_id": "r",
+            "attribution_method": "even",
+            "allocations": [{"team": "a"}],
+        },
         "plugins": [{"name": "p", "type": "export", "version": 2}],
     }
     assert [e.message for e in validator.iter_errors(doc)] == []
@@ -127,14 +159,20 @@ def test_shorthands_accepted(validator: jsonschema.Draft202012Validator) -> None
 
 def test_widen_shorthands() -> None:
     node = {"type": "number", "description": "d", "x-shorthand": {"type": "string"}}
-    assert widen_shorthands({"a": [node]}) == {"a": [{"description": "d", "anyOf": [{"type": "number"}, {"type": "string"}]}]}
+    assert widen_shorthands({"a": [node]}) == {
+        "a": [{"description": "d", "anyOf": [{"type": "number"}, {"type": "string"}]}]
+    }
 
 
 def test_kind_schema_validates_one_object() -> None:
     schema = kind_schema("budget")
     assert schema["title"] == "budget"
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert not list(jsonschema.Draft202012Validator(schema).iter_errors({"name": "b", "amount": 1, "alerts": [{"threshold": "80%"}]}))
+    assert not list(
+        jsonschema.Draft202012Validator(schema).iter_errors(
+            {"name": "b", "amount": 1, "alerts": [{"threshold": "80%"}]}
+        )
+    )
     assert list(jsonschema.Draft202012Validator(schema).iter_errors({"name": "b"}))
 
 
@@ -145,7 +183,10 @@ def test_model_schemas_show_canonical_shapes() -> None:
     props = get_kind("budget").model.model_json_schema()["$defs"]["BudgetAlert"]["properties"]
     assert props["threshold"]["type"] == "number"
     assert props["threshold"]["x-shorthand"]["type"] == "string"
-    assert get_kind("policy").model.model_json_schema()["properties"]["notification"]["type"] == "array"
+    assert (
+        get_kind("policy").model.model_json_schema()["properties"]["notification"]["type"]
+        == "array"
+    )
 
 
 def test_schema_command() -> None:
@@ -160,7 +201,9 @@ def test_schema_command() -> None:
 def test_schema_command_unknown_kind() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "finopsmetrics_cli.cli.main", "schema", "--kind", "budgt"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert proc.stdout == ""

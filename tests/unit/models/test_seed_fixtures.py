@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.unit.models.routing import SEED_FIXTURES, load_yaml, objects
 
 FIXTURES = sorted(SEED_FIXTURES.glob("*.yaml"))
@@ -15,7 +14,19 @@ FIXTURES = sorted(SEED_FIXTURES.glob("*.yaml"))
 def test_every_seed_section_has_a_fixture() -> None:
     prefixes = {p.name.split("_", 2)[0] + "." + p.name.split("_", 2)[1] for p in FIXTURES}
     assert prefixes == {
-        "2.1", "2.3", "3.4", "4.1", "4.2", "4.3", "4.4", "6.1", "6.2", "6.3", "6.4", "7.1", "8.3",
+        "2.1",
+        "2.3",
+        "3.4",
+        "4.1",
+        "4.2",
+        "4.3",
+        "4.4",
+        "6.1",
+        "6.2",
+        "6.3",
+        "6.4",
+        "7.1",
+        "8.3",
     }
 
 
@@ -86,7 +97,9 @@ def test_seed_meanings() -> None:
         {"after": "2d", "action": "auto_approve"},
     ]
     assert objs["report.weekly_team_chargeback"]["schedule"] == "0 9 * * MON"
-    assert objs["virtual_tag.cost_center_mapping"]["mappings"]["i-9876543210"]["cost_center"] == "r&d"
+    assert (
+        objs["virtual_tag.cost_center_mapping"]["mappings"]["i-9876543210"]["cost_center"] == "r&d"
+    )
     assert objs["lifecycle_rule.orphaned_resource_cleanup"]["age_threshold"] == "7d"
     assert objs["compliance_framework.gdpr"]["framework"] == "gdpr"
     assert objs["notification_rule.slack-approval-ri_purchase"]["channels"] == ["slack"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from finopsmetrics_cli.models.secrets import SecretRef, looks_like_secret
 from finopsmetrics_cli.models.types import (
-    Choice,
+    ChoiceOf,
     Condition,
     Cron,
     CurrencyCode,
@@ -49,7 +49,16 @@ def err(annotation: Any, value: Any) -> tuple[str, str]:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("80%", 0.8), ("80 %", 0.8), (" 80% ", 0.8), (0.8, 0.8), (1, 1.0), ("33.3%", 0.333), ("0.5", 0.5), ("150%", 1.5)],
+    [
+        ("80%", 0.8),
+        ("80 %", 0.8),
+        (" 80% ", 0.8),
+        (0.8, 0.8),
+        (1, 1.0),
+        ("33.3%", 0.333),
+        ("0.5", 0.5),
+        ("150%", 1.5),
+    ],
 )
 def test_percent_spellings(value: Any, expected: float) -> None:
     assert ok(Percent, value) == expected
@@ -82,14 +91,26 @@ def test_threshold_range(value: Any) -> None:
 
 def test_ratio_range() -> None:
     assert ok(Ratio, "95%") == 0.95
-    assert err(Ratio, 1.5) == ("ratio_range", "expected a ratio between 0 and 1 (0% to 100%), got 1.5")
+    assert err(Ratio, 1.5) == (
+        "ratio_range",
+        "expected a ratio between 0 and 1 (0% to 100%), got 1.5",
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("24h", "1d"), ("48h", "2d"), ("2880m", "2d"), ("2d", "2d"), ("7d", "7d"), ("1w", "7d"),
-        ("90m", "90m"), ("1h30m", "90m"), ("30s", "30s"), ("36h", "36h"), (" 24 H ", "1d"),
+        ("24h", "1d"),
+        ("48h", "2d"),
+        ("2880m", "2d"),
+        ("2d", "2d"),
+        ("7d", "7d"),
+        ("1w", "7d"),
+        ("90m", "90m"),
+        ("1h30m", "90m"),
+        ("30s", "30s"),
+        ("36h", "36h"),
+        (" 24 H ", "1d"),
     ],
 )
 def test_duration_canonical(value: str, expected: str) -> None:
@@ -102,7 +123,10 @@ def test_duration_rejects(value: Any) -> None:
 
 
 def test_duration_messages() -> None:
-    assert err(Duration, "0h") == ("invalid_duration", "duration must be longer than zero, got '0h'")
+    assert err(Duration, "0h") == (
+        "invalid_duration",
+        "duration must be longer than zero, got '0h'",
+    )
     assert err(Duration, 24)[1] == (
         "expected a duration such as 30m, 24h, 7d or 2w (s, m=minutes, h, d, w), got 24"
     )
@@ -111,20 +135,34 @@ def test_duration_messages() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("6m", "6m"), ("12m", "1y"), ("24m", "2y"), ("1y", "1y"), ("90d", "90d"), ("2w", "14d"), ("18mo", "18m")],
+    [
+        ("6m", "6m"),
+        ("12m", "1y"),
+        ("24m", "2y"),
+        ("1y", "1y"),
+        ("90d", "90d"),
+        ("2w", "14d"),
+        ("18mo", "18m"),
+    ],
 )
 def test_horizon_months(value: str, expected: str) -> None:
     assert ok(Horizon, value) == expected
 
 
 def test_horizon_rejects() -> None:
-    assert err(Horizon, "6h") == ("invalid_horizon", "expected a horizon such as 90d, 6m (months) or 1y, got '6h'")
+    assert err(Horizon, "6h") == (
+        "invalid_horizon",
+        "expected a horizon such as 90d, 6m (months) or 1y, got '6h'",
+    )
 
 
 def test_currency() -> None:
     assert ok(CurrencyCode, "usd") == "USD"
     assert ok(CurrencyCode, " Eur ") == "EUR"
-    assert err(CurrencyCode, "USX") == ("invalid_currency", "unknown currency code 'USX'; did you mean USD?")
+    assert err(CurrencyCode, "USX") == (
+        "invalid_currency",
+        "unknown currency code 'USX'; did you mean USD?",
+    )
     assert err(CurrencyCode, "dollars")[0] == "invalid_currency"
 
 
@@ -171,7 +209,10 @@ def test_regex() -> None:
     kind, msg = err(Regex, "([a-")
     assert kind == "invalid_regex"
     assert msg.startswith("invalid regular expression '([a-': ")
-    assert err(Regex, "a" * 1001) == ("invalid_regex", "regular expression is longer than 1000 characters")
+    assert err(Regex, "a" * 1001) == (
+        "invalid_regex",
+        "regular expression is longer than 1000 characters",
+    )
 
 
 def test_email() -> None:
@@ -181,7 +222,7 @@ def test_email() -> None:
 
 
 def test_choice_case_insensitive() -> None:
-    Period = Choice("daily", "real_time", "monthly")
+    Period = Annotated[str, ChoiceOf("daily", "real_time", "monthly")]
     assert ok(Period, "Monthly") == "monthly"
     assert ok(Period, "Real-Time") == "real_time"
     assert ok(Period, "real time") == "real_time"
@@ -215,7 +256,9 @@ def test_name() -> None:
     assert err(Name, "a\nb")[0] == "invalid_name"
 
 
-@pytest.mark.parametrize("value", ["${env:SLACK_WEBHOOK}", "${file:/run/secrets/slack}", " ${env:A_1} "])
+@pytest.mark.parametrize(
+    "value", ["${env:SLACK_WEBHOOK}", "${file:/run/secrets/slack}", " ${env:A_1} "]
+)
 def test_secret_reference(value: str) -> None:
     assert ok(SecretRef, value) == value.strip()
 
@@ -251,6 +294,8 @@ def test_secret_other_literals(value: str) -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["#finops-alerts", "finops_team", "ml-training-prod", "https://example.com"])
+@pytest.mark.parametrize(
+    "value", ["#finops-alerts", "finops_team", "ml-training-prod", "https://example.com"]
+)
 def test_ordinary_values_do_not_look_like_secrets(value: str) -> None:
     assert looks_like_secret(value) is None
