@@ -113,6 +113,10 @@ class _Walker:
     def types(self, node: dict[str, Any], path_name: str) -> tuple[str, str]:
         """(input annotation, output annotation) for a schema node."""
         node = self.resolve(node)
+        if "x-shorthand" in node:  # a shorter spelling the models also accept (``slack`` for ``[slack]``)
+            base = self.types({k: v for k, v in node.items() if k != "x-shorthand"}, path_name)
+            short = self.types(node["x-shorthand"], path_name)
+            return _union((base[0], short[0])), _output_union((base[1], short[1]))
         for key in ("anyOf", "oneOf"):
             if key in node:
                 inherited = {k: node[k] for k in ("type",) if k in node}
@@ -227,10 +231,13 @@ def analyse(info: KindInfo) -> KindCode:
     props = walker.props(schema, cls, skip=KindModel.META_FIELDS)
     # Outputs hold the canonical spec, whose shapes are the serialization schema's
     # (``channels: slack`` is read, ``[slack]`` is stored).
+    # Where the two schemas disagree the output is left untyped (``Any``): Pulumi
+    # converts outputs by their annotation and fails on a shape it did not expect.
     dumped = info.model.model_json_schema(mode="serialization")
     outputs = {p.name: p.output_type for p in _Walker(dumped).props(dumped, cls)}
     for prop in props:
-        prop.output_type = outputs.get(prop.name, "Any")
+        if outputs.get(prop.name) != prop.output_type:
+            prop.output_type = "Any"
     from pulumi_finopsmetrics._resource import FinopsResource
 
     clash = (RESERVED | set(dir(FinopsResource))) & {p.name for p in props}
@@ -391,6 +398,9 @@ def render_reference(codes: list[KindCode]) -> str:
     out += [f"| [`{c.cls}`](#{c.cls.lower()}) | `{c.info.kind}` | `{c.info.section}` |\n" for c in codes]
     for code in codes:
         out.append(f"\n## {code.cls}\n\n{' '.join(code.info.description.split())}\n\n")
+        immutable = ", ".join(f"`{path}`" for path in code.info.immutable)
+        out.append(f"Kind `{code.info.kind}`, address `{code.info.kind}.NAME`. ")
+        out.append(f"Changing `name`{' or ' + immutable if immutable else ''} replaces the object.\n\n")
         out.append(_table(code.props))
         for args in reversed(code.args):
             out.append(f"\n### {args.name}\n\n")
@@ -415,7 +425,7 @@ def generate(infos: Iterable[KindInfo] | None = None) -> dict[Path, str]:
         from finopsmetrics_cli.models.base import kinds
 
         infos = kinds()
-    codes = [analyse(info) for info in infos]
+    codes = sorted((analyse(info) for info in infos), key=lambda c: c.info.kind)
     files = {RESOURCES_DIR / f"{c.info.kind}.py": render_module(c) for c in codes}
     files[RESOURCES_DIR / "__init__.py"] = render_index(codes)
     files[REFERENCE_DOC] = render_reference(codes)

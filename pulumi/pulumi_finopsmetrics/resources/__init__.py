@@ -3,65 +3,65 @@
 
 from __future__ import annotations
 
-from .budget import BudgetAlertArgs, Budget
-from .policy import PolicyActionArgs, Policy
-from .approval_workflow import ApprovalWorkflowEscalationArgs, ApprovalWorkflowStageArgs, ApprovalWorkflow
-from .compliance_framework import ComplianceFrameworkControlArgs, ComplianceFramework
-from .tag_rule import TagRuleRuleArgs, TagRuleMlPredictionArgs, TagRuleInferenceRuleArgs, TagRule
-from .virtual_tag import VirtualTagRuleArgs, VirtualTag
 from .anomaly_detector import AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs, AnomalyDetector
+from .approval_workflow import ApprovalWorkflowEscalationArgs, ApprovalWorkflowStageArgs, ApprovalWorkflow
 from .automation_rule import AutomationRule
+from .budget import BudgetAlertArgs, Budget
+from .business_mapping import BusinessMapping
 from .commitment_policy import CommitmentPolicy
-from .scheduling_policy import SchedulingPolicyWindowArgs, SchedulingPolicy
-from .scenario import ScenarioChangeArgs, Scenario
-from .saas_license_policy import SaasLicensePolicy
+from .compliance_framework import ComplianceFrameworkControlArgs, ComplianceFramework
+from .cost_allocation import CostAllocationAllocationArgs, CostAllocation
 from .dashboard import DashboardWidgetArgs, Dashboard
+from .lifecycle_rule import LifecycleRule
 from .notification_channel import NotificationChannel
 from .notification_rule import NotificationRule
-from .report import Report
 from .ownership_rule import OwnershipRule
-from .lifecycle_rule import LifecycleRule
-from .cost_allocation import CostAllocationAllocationArgs, CostAllocation
-from .business_mapping import BusinessMapping
-from .team import Team
 from .plugin import Plugin
+from .policy import PolicyActionArgs, Policy
+from .report import Report
+from .saas_license_policy import SaasLicensePolicy
+from .scenario import ScenarioChangeArgs, Scenario
+from .scheduling_policy import SchedulingPolicyWindowArgs, SchedulingPolicy
+from .tag_rule import TagRuleRuleArgs, TagRuleMlPredictionArgs, TagRuleInferenceRuleArgs, TagRule
+from .team import Team
+from .virtual_tag import VirtualTagRuleArgs, VirtualTag
 
 __all__ = [
-    "BudgetAlertArgs",
-    "Budget",
-    "PolicyActionArgs",
-    "Policy",
+    "AnomalyDetectorAlertArgs",
+    "AnomalyDetectorModelArgs",
+    "AnomalyDetector",
     "ApprovalWorkflowEscalationArgs",
     "ApprovalWorkflowStageArgs",
     "ApprovalWorkflow",
+    "AutomationRule",
+    "BudgetAlertArgs",
+    "Budget",
+    "BusinessMapping",
+    "CommitmentPolicy",
     "ComplianceFrameworkControlArgs",
     "ComplianceFramework",
+    "CostAllocationAllocationArgs",
+    "CostAllocation",
+    "DashboardWidgetArgs",
+    "Dashboard",
+    "LifecycleRule",
+    "NotificationChannel",
+    "NotificationRule",
+    "OwnershipRule",
+    "Plugin",
+    "PolicyActionArgs",
+    "Policy",
+    "Report",
+    "SaasLicensePolicy",
+    "ScenarioChangeArgs",
+    "Scenario",
+    "SchedulingPolicyWindowArgs",
+    "SchedulingPolicy",
     "TagRuleRuleArgs",
     "TagRuleMlPredictionArgs",
     "TagRuleInferenceRuleArgs",
     "TagRule",
+    "Team",
     "VirtualTagRuleArgs",
     "VirtualTag",
-    "AnomalyDetectorAlertArgs",
-    "AnomalyDetectorModelArgs",
-    "AnomalyDetector",
-    "AutomationRule",
-    "CommitmentPolicy",
-    "SchedulingPolicyWindowArgs",
-    "SchedulingPolicy",
-    "ScenarioChangeArgs",
-    "Scenario",
-    "SaasLicensePolicy",
-    "DashboardWidgetArgs",
-    "Dashboard",
-    "NotificationChannel",
-    "NotificationRule",
-    "Report",
-    "OwnershipRule",
-    "LifecycleRule",
-    "CostAllocationAllocationArgs",
-    "CostAllocation",
-    "BusinessMapping",
-    "Team",
-    "Plugin",
 ]

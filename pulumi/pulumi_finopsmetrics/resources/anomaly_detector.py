@@ -77,7 +77,7 @@ class AnomalyDetectorModelArgs:
         __self__,
         *,
         type: Optional[pulumi.Input[str]] = None,
-        sensitivity: Optional[pulumi.Input[float]] = None,
+        sensitivity: Optional[pulumi.Input[Union[float, str]]] = None,
         window: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """:param type: isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces
@@ -108,12 +108,12 @@ class AnomalyDetectorModelArgs:
 
     @property
     @pulumi.getter
-    def sensitivity(self) -> Optional[pulumi.Input[float]]:
+    def sensitivity(self) -> Optional[pulumi.Input[Union[float, str]]]:
         """0..1; higher flags smaller deviations (0.95 or 95%)."""
         return pulumi.get(self, "sensitivity")
 
     @sensitivity.setter
-    def sensitivity(self, value: Optional[pulumi.Input[float]]) -> None:
+    def sensitivity(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
         pulumi.set(self, "sensitivity", value)
 
     @property
@@ -143,7 +143,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """Free text shown in plans, docs and dashboards."""
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
-    filters: pulumi.Output[Optional[Mapping[str, str]]]
+    filters: pulumi.Output[Optional[Mapping[str, Any]]]
     """Which costs: dimension -> value(s)."""
     model: pulumi.Output[Optional[Mapping[str, Any]]]
     """Model type, sensitivity and window."""
@@ -166,7 +166,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         name: Optional[pulumi.Input[str]] = None,
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
-        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         model: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorModelArgs]]] = None,
         alerts: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorAlertArgs]]] = None,
         owner: Optional[pulumi.Input[str]] = None,

@@ -136,7 +136,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
     stages: pulumi.Output[Sequence[Mapping[str, Any]]]
     """Ordered stages; at least one."""
     escalation: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
-    """`- sla_breach_24h: notify_manager` or `- {after: 24h, action: notify_manager}`."""
+    """`- sla_breach_24h: notify_manager` or `- {after: 24h, action: ...}`."""
     address: pulumi.Output[str]
     """The object's address, ``KIND.NAME``."""
     object_version: pulumi.Output[int]
@@ -152,7 +152,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
         name: Optional[pulumi.Input[str]] = None,
         stages: pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ApprovalWorkflowStageArgs]]]],
         description: Optional[pulumi.Input[str]] = None,
-        escalation: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ApprovalWorkflowEscalationArgs]]]]] = None,
+        escalation: Optional[pulumi.Input[Sequence[pulumi.Input[Union[pulumi.InputType[ApprovalWorkflowEscalationArgs], Mapping[str, Any]]]]]] = None,
     ) -> None:
         """Declare a ``approval_workflow``.
 
@@ -162,8 +162,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
             resource name.
         :param stages: Ordered stages; at least one.
         :param description: Free text shown in plans, docs and dashboards.
-        :param escalation: `- sla_breach_24h: notify_manager` or `- {after: 24h, action:
-            notify_manager}`.
+        :param escalation: `- sla_breach_24h: notify_manager` or `- {after: 24h, action: ...}`.
         """
         __self__._register(
             resource_name,

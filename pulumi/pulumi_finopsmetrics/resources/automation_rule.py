@@ -40,7 +40,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
     """Ask for approval before acting."""
     approval_workflow: pulumi.Output[Optional[str]]
     """A declared approval_workflow used when require_approval is true."""
-    notification: pulumi.Output[Optional[Sequence[str]]]
+    notification: pulumi.Output[Optional[Any]]
     """Personas or channel types notified: [engineer, slack]."""
     schedule: pulumi.Output[Optional[str]]
     """When the rule is evaluated (default: continuously)."""
@@ -66,7 +66,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         parameters: Optional[pulumi.Input[Mapping[str, Any]]] = None,
         require_approval: Optional[pulumi.Input[bool]] = None,
         approval_workflow: Optional[pulumi.Input[str]] = None,
-        notification: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        notification: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         schedule: Optional[pulumi.Input[str]] = None,
         dry_run: Optional[pulumi.Input[bool]] = None,
     ) -> None:

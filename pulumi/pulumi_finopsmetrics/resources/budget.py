@@ -20,7 +20,7 @@ class BudgetAlertArgs:
     def __init__(
         __self__,
         *,
-        threshold: pulumi.Input[float],
+        threshold: pulumi.Input[Union[float, str]],
         type: Optional[pulumi.Input[str]] = None,
         channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
@@ -30,8 +30,8 @@ class BudgetAlertArgs:
             (1000%).
         :param type: actual (spend so far) or forecasted (end of period). One of ``actual``,
             ``forecasted``.
-        :param channels: Declared notification_channel names or built-in channel types (slack,
-            email ...).
+        :param channels: Declared notification_channel names or built-in types (slack, email
+            ...).
         :param recipients: Emails, personas or chat channels (#ml-team) to notify.
         :param priority: low, medium, high or critical. One of ``low``, ``medium``, ``high``,
             ``critical``.
@@ -48,12 +48,12 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def threshold(self) -> pulumi.Input[float]:
+    def threshold(self) -> pulumi.Input[Union[float, str]]:
         """Fraction of the amount that fires the alert: 0.8 or 80%; up to 10 (1000%)."""
         return pulumi.get(self, "threshold")
 
     @threshold.setter
-    def threshold(self, value: pulumi.Input[float]) -> None:
+    def threshold(self, value: pulumi.Input[Union[float, str]]) -> None:
         pulumi.set(self, "threshold", value)
 
     @property
@@ -70,7 +70,7 @@ class BudgetAlertArgs:
     @property
     @pulumi.getter
     def channels(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
-        """Declared notification_channel names or built-in channel types (slack, email ...)."""
+        """Declared notification_channel names or built-in types (slack, email ...)."""
         return pulumi.get(self, "channels")
 
     @channels.setter
@@ -122,7 +122,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
     """
     currency: pulumi.Output[Optional[str]]
     """ISO 4217 code. Changing it replaces the budget (history is per currency)."""
-    filters: pulumi.Output[Optional[Mapping[str, str]]]
+    filters: pulumi.Output[Optional[Mapping[str, Any]]]
     """Which costs count: dimension -> value(s), e.g. service: ml-training."""
     owner: pulumi.Output[Optional[str]]
     """The team that owns the budget (a declared team)."""
@@ -150,7 +150,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         enabled: Optional[pulumi.Input[bool]] = None,
         period: Optional[pulumi.Input[str]] = None,
         currency: Optional[pulumi.Input[str]] = None,
-        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         owner: Optional[pulumi.Input[str]] = None,
         start_date: Optional[pulumi.Input[str]] = None,
         end_date: Optional[pulumi.Input[str]] = None,

@@ -38,7 +38,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
     """Database name globs."""
     services: pulumi.Output[Optional[Sequence[str]]]
     """Service/resource name globs."""
-    selectors: pulumi.Output[Optional[Mapping[str, str]]]
+    selectors: pulumi.Output[Optional[Mapping[str, Any]]]
     """Extra selectors: dimension -> value(s)."""
     cost_allocation: pulumi.Output[Optional[str]]
     """How shared costs of the entity are split. One of ``proportional``, ``even``, ``fixed``,
@@ -70,7 +70,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         clusters: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         databases: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         services: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         cost_allocation: Optional[pulumi.Input[str]] = None,
         cost_center: Optional[pulumi.Input[str]] = None,
         owner: Optional[pulumi.Input[str]] = None,

@@ -36,13 +36,13 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
     risk_tolerance: pulumi.Output[Optional[str]]
     """conservative, moderate or aggressive. One of ``conservative``, ``moderate``, ``aggressive``.
     """
-    term: pulumi.Output[Optional[str]]
+    term: pulumi.Output[Optional[Any]]
     """1yr or 3yr (1, 1y, 12m accepted). One of ``1yr``, ``3yr``."""
     payment_option: pulumi.Output[Optional[str]]
     """no_upfront, partial_upfront or all_upfront. One of ``no_upfront``, ``partial_upfront``,
     ``all_upfront``.
     """
-    coverage_target: pulumi.Output[Optional[float]]
+    coverage_target: pulumi.Output[Optional[Any]]
     """Target share of usage covered, e.g. 70%."""
     lookback: pulumi.Output[Optional[str]]
     """Usage history analysed, e.g. 90d."""
@@ -70,9 +70,9 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         service: Optional[pulumi.Input[str]] = None,
         commitment_types: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         risk_tolerance: Optional[pulumi.Input[str]] = None,
-        term: Optional[pulumi.Input[str]] = None,
+        term: Optional[pulumi.Input[Union[str, int]]] = None,
         payment_option: Optional[pulumi.Input[str]] = None,
-        coverage_target: Optional[pulumi.Input[float]] = None,
+        coverage_target: Optional[pulumi.Input[Union[float, str]]] = None,
         lookback: Optional[pulumi.Input[str]] = None,
         max_upfront: Optional[pulumi.Input[float]] = None,
         auto_purchase: Optional[pulumi.Input[bool]] = None,

@@ -23,7 +23,7 @@ class CostAllocationAllocationArgs:
         service: Optional[pulumi.Input[str]] = None,
         team: Optional[pulumi.Input[str]] = None,
         project: Optional[pulumi.Input[str]] = None,
-        share: Optional[pulumi.Input[float]] = None,
+        share: Optional[pulumi.Input[Union[float, str]]] = None,
         queries: Optional[pulumi.Input[float]] = None,
         requests: Optional[pulumi.Input[float]] = None,
         cpu_hours: Optional[pulumi.Input[float]] = None,
@@ -103,12 +103,12 @@ class CostAllocationAllocationArgs:
 
     @property
     @pulumi.getter
-    def share(self) -> Optional[pulumi.Input[float]]:
+    def share(self) -> Optional[pulumi.Input[Union[float, str]]]:
         """Explicit share, 0..1 or percent (method fixed)."""
         return pulumi.get(self, "share")
 
     @share.setter
-    def share(self, value: Optional[pulumi.Input[float]]) -> None:
+    def share(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
         pulumi.set(self, "share", value)
 
     @property
@@ -219,9 +219,9 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
     ``hierarchical``.
     """
     split_by: pulumi.Output[Optional[str]]
-    """Usage measure for proportional splits: query_count, request_count, cpu_hours . One of
-    ``query_count``, ``queries``, ``request_count``, ``requests``, ``cpu_hours``,
-    ``memory_gb_hours``, ``storage_gb``, ``users``, ``weight``.
+    """Usage measure of proportional splits: query_count, request_count . One of ``query_count``,
+    ``queries``, ``request_count``, ``requests``, ``cpu_hours``, ``memory_gb_hours``,
+    ``storage_gb``, ``users``, ``weight``.
     """
     allocations: pulumi.Output[Sequence[Mapping[str, Any]]]
     """The targets and their usage or share."""
@@ -260,9 +260,9 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
         :param attribution_method: proportional (by split_by usage), even, fixed (explicit
             shares), direct, activity_based, hierarchical. One of ``proportional``, ``even``,
             ``fixed``, ``direct``, ``activity_based``, ``hierarchical``.
-        :param split_by: Usage measure for proportional splits: query_count, request_count,
-            cpu_hours . One of ``query_count``, ``queries``, ``request_count``, ``requests``,
-            ``cpu_hours``, ``memory_gb_hours``, ``storage_gb``, ``users``, ``weight``.
+        :param split_by: Usage measure of proportional splits: query_count, request_count . One
+            of ``query_count``, ``queries``, ``request_count``, ``requests``, ``cpu_hours``,
+            ``memory_gb_hours``, ``storage_gb``, ``users``, ``weight``.
         """
         __self__._register(
             resource_name,

@@ -111,7 +111,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
     role: pulumi.Output[Optional[str]]
     """Persona the dashboard is for (cfo, engineer ...)."""
     layout: pulumi.Output[Optional[str]]
-    """Grid COLSxROWS_grid (3x3_grid); omitted = default layout, widgets auto-placed."""
+    """Grid COLSxROWS_grid (3x3_grid); omitted: default layout, auto-placed."""
     widgets: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
     """The widgets, in display order."""
     address: pulumi.Output[str]
@@ -140,8 +140,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
             name.
         :param description: Free text shown in plans, docs and dashboards.
         :param role: Persona the dashboard is for (cfo, engineer ...).
-        :param layout: Grid COLSxROWS_grid (3x3_grid); omitted = default layout, widgets
-            auto-placed.
+        :param layout: Grid COLSxROWS_grid (3x3_grid); omitted: default layout, auto-placed.
         :param widgets: The widgets, in display order.
         """
         __self__._register(

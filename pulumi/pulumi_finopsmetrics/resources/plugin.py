@@ -37,7 +37,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
     """
     source: pulumi.Output[Optional[str]]
     """Package or URL it is installed from (default: the name)."""
-    version: pulumi.Output[Optional[str]]
+    version: pulumi.Output[Optional[Any]]
     """Version or range: 1.2.0, ~> 1.0, >=1.0,<2."""
     hooks: pulumi.Output[Optional[Sequence[str]]]
     """Event hooks the plugin subscribes to."""
@@ -62,7 +62,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         source: Optional[pulumi.Input[str]] = None,
-        version: Optional[pulumi.Input[str]] = None,
+        version: Optional[pulumi.Input[Union[str, float]]] = None,
         hooks: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         config: Optional[pulumi.Input[Mapping[str, Any]]] = None,
         secrets: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,

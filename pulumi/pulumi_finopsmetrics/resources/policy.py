@@ -15,7 +15,7 @@ __all__ = ['PolicyActionArgs', 'Policy']
 
 @pulumi.input_type
 class PolicyActionArgs:
-    """A type (`require_approval`) or an object `{type, approvers, approval_workflow}`."""
+    """A type (`require_approval`) or `{type, approvers, approval_workflow}`."""
 
     def __init__(
         __self__,
@@ -86,11 +86,11 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
     """false keeps the object declared but inactive."""
     condition: pulumi.Output[str]
     """When the policy applies (condition language, SPEC 3)."""
-    action: pulumi.Output[Mapping[str, Any]]
-    """A type (`require_approval`) or an object `{type, approvers, approval_workflow}`."""
+    action: pulumi.Output[Any]
+    """A type (`require_approval`) or `{type, approvers, approval_workflow}`."""
     approvers: pulumi.Output[Optional[Sequence[str]]]
     """Shorthand for action.approvers (seed 6.1); merged into the action."""
-    notification: pulumi.Output[Optional[Sequence[str]]]
+    notification: pulumi.Output[Optional[Any]]
     """Channel types, channels or personas to notify."""
     severity: pulumi.Output[Optional[str]]
     """low, medium, high or critical. One of ``low``, ``medium``, ``high``, ``critical``."""
@@ -114,11 +114,11 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         *,
         name: Optional[pulumi.Input[str]] = None,
         condition: pulumi.Input[str],
-        action: pulumi.Input[pulumi.InputType[PolicyActionArgs]],
+        action: pulumi.Input[Union[pulumi.InputType[PolicyActionArgs], str]],
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         approvers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        notification: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        notification: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         severity: Optional[pulumi.Input[str]] = None,
         remediation: Optional[pulumi.Input[str]] = None,
         exception_process: Optional[pulumi.Input[str]] = None,
@@ -130,8 +130,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         :param opts: Pulumi resource options (``protect``, ``import_``, ...).
         :param name: The object name (address ``policy.NAME``); defaults to the resource name.
         :param condition: When the policy applies (condition language, SPEC 3).
-        :param action: A type (`require_approval`) or an object `{type, approvers,
-            approval_workflow}`.
+        :param action: A type (`require_approval`) or `{type, approvers, approval_workflow}`.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param approvers: Shorthand for action.approvers (seed 6.1); merged into the action.

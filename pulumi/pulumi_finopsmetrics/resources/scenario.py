@@ -23,7 +23,7 @@ class ScenarioChangeArgs:
         service: pulumi.Input[str],
         change: pulumi.Input[str],
         start_date: Optional[pulumi.Input[str]] = None,
-        coverage: Optional[pulumi.Input[float]] = None,
+        coverage: Optional[pulumi.Input[Union[float, str]]] = None,
     ) -> None:
         """:param service: Service changed, e.g. ml-training, ec2.
         :param change: +50%, -20%, or a named change such as ri_conversion.
@@ -69,12 +69,12 @@ class ScenarioChangeArgs:
 
     @property
     @pulumi.getter
-    def coverage(self) -> Optional[pulumi.Input[float]]:
+    def coverage(self) -> Optional[pulumi.Input[Union[float, str]]]:
         """Coverage for commitment changes, e.g. 0.7."""
         return pulumi.get(self, "coverage")
 
     @coverage.setter
-    def coverage(self, value: Optional[pulumi.Input[float]]) -> None:
+    def coverage(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
         pulumi.set(self, "coverage", value)
 
 
@@ -96,9 +96,9 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
     """Changes to the baseline."""
     horizon: pulumi.Output[Optional[str]]
     """Forecast horizon: 90d, 6m (months), 1y; 12m is stored as 1y."""
-    variables: pulumi.Output[Optional[Mapping[str, float]]]
+    variables: pulumi.Output[Optional[Mapping[str, Any]]]
     """Forecast variables, e.g. user_growth: 0.15 (or 15%)."""
-    confidence_interval: pulumi.Output[Optional[float]]
+    confidence_interval: pulumi.Output[Optional[Any]]
     """Confidence of the forecast band, e.g. 0.95."""
     address: pulumi.Output[str]
     """The object's address, ``KIND.NAME``."""
@@ -116,8 +116,8 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
         description: Optional[pulumi.Input[str]] = None,
         changes: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ScenarioChangeArgs]]]]] = None,
         horizon: Optional[pulumi.Input[str]] = None,
-        variables: Optional[pulumi.Input[Mapping[str, pulumi.Input[float]]]] = None,
-        confidence_interval: Optional[pulumi.Input[float]] = None,
+        variables: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[float, str]]]]] = None,
+        confidence_interval: Optional[pulumi.Input[Union[float, str]]] = None,
     ) -> None:
         """Declare a ``scenario``.
 

@@ -82,7 +82,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
     """false keeps the object declared but inactive."""
     workload_type: pulumi.Output[str]
     """Workload class, e.g. batch_training."""
-    selectors: pulumi.Output[Optional[Mapping[str, str]]]
+    selectors: pulumi.Output[Optional[Mapping[str, Any]]]
     """Which workloads: dimension -> value(s)."""
     team: pulumi.Output[Optional[str]]
     """Owning team (a declared team)."""
@@ -115,7 +115,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         workload_type: pulumi.Input[str],
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
-        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        selectors: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         team: Optional[pulumi.Input[str]] = None,
         flexibility: Optional[pulumi.Input[str]] = None,
         priority: Optional[pulumi.Input[str]] = None,

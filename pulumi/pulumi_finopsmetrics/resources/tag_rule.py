@@ -21,7 +21,7 @@ class TagRuleRuleArgs:
         __self__,
         *,
         condition: pulumi.Input[str],
-        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        tags: pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]],
     ) -> None:
         """:param condition: When to apply the tags (condition language).
         :param tags: Tag key -> value.
@@ -41,12 +41,12 @@ class TagRuleRuleArgs:
 
     @property
     @pulumi.getter
-    def tags(self) -> pulumi.Input[Mapping[str, pulumi.Input[str]]]:
+    def tags(self) -> pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]:
         """Tag key -> value."""
         return pulumi.get(self, "tags")
 
     @tags.setter
-    def tags(self, value: pulumi.Input[Mapping[str, pulumi.Input[str]]]) -> None:
+    def tags(self, value: pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]) -> None:
         pulumi.set(self, "tags", value)
 
 
@@ -59,7 +59,7 @@ class TagRuleMlPredictionArgs:
         *,
         model: pulumi.Input[str],
         tags: pulumi.Input[Sequence[pulumi.Input[str]]],
-        confidence_threshold: Optional[pulumi.Input[float]] = None,
+        confidence_threshold: Optional[pulumi.Input[Union[float, str]]] = None,
     ) -> None:
         """:param model: Prediction model name, e.g. tag_predictor_v1.
         :param tags: Tag keys the model predicts.
@@ -92,12 +92,12 @@ class TagRuleMlPredictionArgs:
 
     @property
     @pulumi.getter
-    def confidence_threshold(self) -> Optional[pulumi.Input[float]]:
+    def confidence_threshold(self) -> Optional[pulumi.Input[Union[float, str]]]:
         """Minimum confidence, 0..1 (0.8 or 80%)."""
         return pulumi.get(self, "confidence_threshold")
 
     @confidence_threshold.setter
-    def confidence_threshold(self, value: Optional[pulumi.Input[float]]) -> None:
+    def confidence_threshold(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
         pulumi.set(self, "confidence_threshold", value)
 
 
@@ -161,7 +161,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
     """Resource type, e.g. ec2_instance, s3_bucket."""
     condition: pulumi.Output[Optional[str]]
     """Condition selecting the resources."""
-    tags: pulumi.Output[Optional[Mapping[str, str]]]
+    tags: pulumi.Output[Optional[Mapping[str, Any]]]
     """Tags to set: key -> value."""
     infer_from: pulumi.Output[Optional[str]]
     """Infer `tags` values from this attribute (e.g. bucket_name)."""
@@ -189,7 +189,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
         pattern: Optional[pulumi.Input[str]] = None,
         resource_type: Optional[pulumi.Input[str]] = None,
         condition: Optional[pulumi.Input[str]] = None,
-        tags: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        tags: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]] = None,
         infer_from: Optional[pulumi.Input[str]] = None,
         inference_rules: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[TagRuleInferenceRuleArgs]]]]] = None,
         ml_prediction: Optional[pulumi.Input[pulumi.InputType[TagRuleMlPredictionArgs]]] = None,

@@ -20,7 +20,7 @@ class VirtualTagRuleArgs:
     def __init__(
         __self__,
         *,
-        tags: pulumi.Input[Mapping[str, pulumi.Input[str]]],
+        tags: pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]],
         resource_pattern: Optional[pulumi.Input[str]] = None,
         condition: Optional[pulumi.Input[str]] = None,
     ) -> None:
@@ -36,12 +36,12 @@ class VirtualTagRuleArgs:
 
     @property
     @pulumi.getter
-    def tags(self) -> pulumi.Input[Mapping[str, pulumi.Input[str]]]:
+    def tags(self) -> pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]:
         """Virtual tags: key -> value."""
         return pulumi.get(self, "tags")
 
     @tags.setter
-    def tags(self, value: pulumi.Input[Mapping[str, pulumi.Input[str]]]) -> None:
+    def tags(self, value: pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]) -> None:
         pulumi.set(self, "tags", value)
 
     @property
@@ -80,11 +80,11 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
     """The object name (address ``virtual_tag.NAME``); defaults to the resource name."""
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
-    mappings: pulumi.Output[Optional[Mapping[str, Mapping[str, str]]]]
+    mappings: pulumi.Output[Optional[Mapping[str, Mapping[str, Any]]]]
     """Resource id -> tags (e.g. "i-0123456789": {cost_center: marketing})."""
     rules: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
     """First matching rule wins: `{resource_pattern | condition, tags}`."""
-    default: pulumi.Output[Optional[Mapping[str, str]]]
+    default: pulumi.Output[Optional[Mapping[str, Any]]]
     """Tags for resources nothing else matches."""
     address: pulumi.Output[str]
     """The object's address, ``KIND.NAME``."""
@@ -100,9 +100,9 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
         *,
         name: Optional[pulumi.Input[str]] = None,
         description: Optional[pulumi.Input[str]] = None,
-        mappings: Optional[pulumi.Input[Mapping[str, pulumi.Input[Mapping[str, pulumi.Input[str]]]]]] = None,
+        mappings: Optional[pulumi.Input[Mapping[str, pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]]]] = None,
         rules: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[VirtualTagRuleArgs]]]]] = None,
-        default: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        default: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]] = None,
     ) -> None:
         """Declare a ``virtual_tag``.
 
