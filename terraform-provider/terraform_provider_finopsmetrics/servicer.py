@@ -94,6 +94,9 @@ class FinopsServicer(ProviderServicer):
         ks = kind_schema(kind)
         same: set[str] = set()
         if prior is not None:
+            as_written = wire_to_spec(ks, prior)
+            if as_written == live_spec:  # the common case: no engine call needed
+                return spec_to_wire(ks, live_spec, prior)
             canon = self._canonical(kind, name, prior)
             if canon is not None:
                 same = {f.spec_name for f in ks.fields if canon.get(f.spec_name) == live_spec.get(f.spec_name)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import Workspace
-from samples import SAMPLES, changed
+from terraform_provider_finopsmetrics.examples import SAMPLES, changed
 
 from finopsmetrics_cli.models.base import kinds
 from terraform_provider_finopsmetrics.hcl import render_resource

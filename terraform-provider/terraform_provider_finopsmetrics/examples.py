@@ -1,7 +1,8 @@
-"""One valid object per kind, with an in-place change and (where the kind
+"""One valid object per kind (the generated docs' examples and the tests' data),
+with an in-place change and (where the kind
 declares an immutable field) a change that forces replacement.
 
-Test data, written as specs (model field names); ``hcl.render_resource``
+Written as specs (model field names); ``hcl.render_resource``
 turns them into HCL through the derived schema.
 """
 

@@ -1,0 +1,204 @@
+"""The seed's HCL, import, drift, diagnostics and conflicts through a real Terraform."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import Workspace
+
+pytestmark = pytest.mark.terraform
+
+SEED = Path(__file__).parent / "configs" / "seed_8_1.tf"
+
+BUDGET = """
+resource "finopsmetrics_budget" "team" {
+  name   = "team-a"
+  amount = %s
+  alerts = [{ threshold = 0.8, channels = ["email"] }]
+}
+"""
+
+
+def test_seed_hcl_applies_as_written(ws: Workspace) -> None:
+    ws.write(SEED.read_text().replace("STATE_PATH", str(ws.state)), header=False)
+    applied = ws.ok("apply")
+    assert applied.summary() == "Apply complete! Resources: 5 added, 0 changed, 0 destroyed."
+    assert 'budget_id = "ML Training Q1 2025"' in applied.out
+
+    engine = ws.engine()
+    budget = engine.read("budget.ML Training Q1 2025")
+    assert budget is not None and budget.manager == "terraform"
+    assert budget.spec["amount"] == 50000
+    assert budget.spec["filters"] == {"service": "ml-training", "environment": "production"}
+    assert [a["threshold"] for a in budget.spec["alerts"]] == [0.8, 1]
+    assert budget.spec["alerts"][1]["priority"] == "high"
+    policy = engine.read("policy.Prevent Large Instance Launches")
+    assert policy is not None
+    assert policy.spec["action"]["approvers"] == ["cto@company.com", "infrastructure-lead@company.com"]
+    assert 'requester.role NOT IN ["cto", "infrastructure_leader"]' in policy.spec["condition"]
+    detector = engine.read("anomaly_detector.ML Cost Anomaly Detection")
+    assert detector is not None and detector.spec["model"]["type"] == "isolation_forest"
+    assert detector.spec["alerts"]["channels"] == ["slack", "pagerduty"]
+    dashboard = engine.read("dashboard.CFO Executive Dashboard")
+    assert dashboard is not None
+    assert [w["type"] for w in dashboard.spec["widgets"]] == ["cost_trend", "budget_status"]
+    assert dashboard.spec["widgets"][1]["config"] == {"show_all_budgets": True}
+    assert engine.read("tag_rule.Automatic team tagging") is not None
+
+    plan = ws.run("plan", "-detailed-exitcode")
+    assert (plan.rc, plan.summary()) == (0, "No changes."), plan.text
+
+
+def test_drift_from_an_out_of_band_change_shows_in_plan(ws: Workspace) -> None:
+    ws.write(BUDGET % 1000)
+    ws.ok("apply")
+    engine = ws.engine()
+    live = engine.read("budget.team-a")
+    assert live is not None
+    engine.edit_live("budget.team-a", {**live.spec, "amount": 1500})
+
+    plan = ws.run("plan", "-detailed-exitcode")
+    assert plan.rc == 2, plan.text
+    assert "Objects have changed outside of Terraform" in plan.out
+    assert "~ amount = 1500 -> 1000" in plan.out
+    assert plan.summary() == "Plan: 0 to add, 1 to change, 0 to destroy."
+
+    ws.ok("apply")
+    live = engine.read("budget.team-a")
+    assert live is not None and live.spec["amount"] == 1000 and not live.drifted
+    actions = [h.action for h in engine.history("budget.team-a")]
+    assert sorted(actions) == ["create", "edit", "update"]
+
+
+def test_object_deleted_outside_is_planned_for_creation(ws: Workspace) -> None:
+    ws.write(BUDGET % 1000)
+    ws.ok("apply")
+    ws.engine().delete("budget", "team-a", manager="terraform")
+    plan = ws.run("plan", "-detailed-exitcode")
+    assert plan.rc == 2 and plan.summary() == "Plan: 1 to add, 0 to change, 0 to destroy.", plan.text
+
+
+def test_import_command_and_import_block(ws: Workspace) -> None:
+    engine = ws.engine()
+    spec = {"amount": 1000, "alerts": [{"threshold": 0.8, "channels": ["email"]}]}
+    engine.create("budget", "team-a", spec, manager=None)
+    engine.create("budget", "team-b", {"amount": 500}, manager=None)
+
+    ws.write(BUDGET % 1000 + """
+import {
+  to = finopsmetrics_budget.other
+  id = "team-b"
+}
+
+resource "finopsmetrics_budget" "other" {
+  name   = "team-b"
+  amount = 750
+}
+
+data "finopsmetrics_budget" "read" {
+  name = "team-b"
+}
+
+output "read_amount" {
+  value = data.finopsmetrics_budget.read.amount
+}
+""")
+    imported = ws.ok("import", "finopsmetrics_budget.team", "team-a")
+    assert "Import successful!" in imported.out
+
+    plan = ws.run("plan", "-detailed-exitcode")
+    assert plan.rc == 2, plan.text
+    assert plan.summary() == "Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."
+    assert "~ amount = 500 -> 750" in plan.out
+    assert "finopsmetrics_budget.team will" not in plan.out  # imported as it is: no change
+
+    applied = ws.ok("apply")
+    assert applied.summary() == "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed."
+    assert 'read_amount = 750' in applied.out or "read_amount = 500" in applied.out
+    other = engine.read("budget.team-b")
+    assert other is not None and other.manager == "terraform" and other.spec["amount"] == 750
+    plan = ws.run("plan", "-detailed-exitcode")
+    assert plan.rc == 0, plan.text
+
+
+def test_import_of_a_missing_object_is_a_diagnostic(ws: Workspace) -> None:
+    ws.write(BUDGET % 1000)
+    result = ws.run("import", "finopsmetrics_budget.team", "nope")
+    assert result.rc == 1
+    assert "no budget named 'nope' in the state" in result.err
+
+
+def test_validation_errors_point_at_the_attribute(ws: Workspace) -> None:
+    ws.write("""
+resource "finopsmetrics_budget" "bad" {
+  name   = "bad"
+  amount = 1000
+  alerts = [{ threshold = 20, channels = ["email"] }]
+}
+
+resource "finopsmetrics_policy" "bad" {
+  name      = "bad-policy"
+  condition = "resource.nope == 1"
+  action {
+    type = "require_approval"
+  }
+}
+""")
+    plan = ws.run("plan")
+    assert plan.rc == 1
+    err = " ".join(plan.err.split())
+    assert "Error: threshold must be greater than 0 and at most 10 (1.0 = 100%), got 20" in err
+    assert 'with finopsmetrics_budget.bad, on main.tf line 17, in resource "finopsmetrics_budget" "bad": ' \
+        '17: alerts = [{ threshold = 20, channels = ["email"] }]' in err
+    assert "unknown attribute 'resource.nope'" in err
+    assert 'with finopsmetrics_policy.bad, on main.tf line 22' in err
+    assert ws.engine().list_objects() == []
+
+
+def test_unknown_provider_argument_is_a_diagnostic(ws: Workspace) -> None:
+    ws.write("""
+terraform {
+  required_providers {
+    finopsmetrics = { source = "finopsmetrics/finopsmetrics" }
+  }
+}
+provider "finopsmetrics" {
+  endpoint = "http://finopsmetrics.company.com"
+}
+resource "finopsmetrics_team" "platform" {
+  name = "platform"
+}
+""", header=False)
+    plan = ws.run("plan")
+    assert plan.rc == 1
+    assert 'An argument named "endpoint" is not expected here.' in plan.err
+
+
+def test_yaml_managed_object_is_refused_unless_adopted(ws: Workspace) -> None:
+    engine = ws.engine()
+    engine.create("budget", "team-a", {"amount": 1000}, manager="config")
+    ws.write(BUDGET % 1000)
+    refused = ws.run("apply")
+    assert refused.rc == 1
+    assert "Error: budget.team-a is managed by the YAML config" in refused.err \
+        or "budget.team-a is managed by config" in refused.err, refused.err
+    live = engine.read("budget.team-a")
+    assert live is not None and live.manager == "config"
+
+    ws.write((BUDGET % 1000).replace('name   = "team-a"', 'name   = "team-a"\n  adopt  = true'))
+    ws.ok("apply")
+    live = engine.read("budget.team-a")
+    assert live is not None and live.manager == "terraform"
+    assert "adopt" in [h.action for h in engine.history("budget.team-a")]
+
+
+def test_state_file_records_provider_values(ws: Workspace) -> None:
+    ws.write(BUDGET % 1000)
+    ws.ok("apply")
+    state = json.loads((ws.dir / "terraform.tfstate").read_text())
+    attrs = state["resources"][0]["instances"][0]["attributes"]
+    assert attrs["id"] == "team-a"
+    assert attrs["alerts"][0]["threshold"] == 0.8
+    assert attrs["currency"] == "USD"
