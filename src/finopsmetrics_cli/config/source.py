@@ -12,7 +12,6 @@ for everything we accept.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +32,17 @@ _TAG = re.compile(r"!!?[A-Za-z<]")
 _DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
 
 
+# Number spellings yaml_rs reads as numbers and ruamel (our reference) as
+# strings: upper-case radix prefixes, a leading underscore, ``.1e3``, an
+# underscore in an exponent. Found by tests/unit/config/test_yaml_agreement.py.
+_ODD_NUMBERS = re.compile(
+    r"(?:^|(?<=[\s\[{,]))[-+]?(?:0[OXB]|_\d|\.\d+[eE]|\d[\d_.]*[eE][-+]?\d*_)", re.MULTILINE
+)
+
+
 def needs_ruamel(text: str) -> bool:
     """True when the text may use a construct only ruamel interprets our way."""
-    if "<<" in text or _DOCUMENT_MARKERS.search(text):
+    if "<<" in text or _DOCUMENT_MARKERS.search(text) or _ODD_NUMBERS.search(text):
         return True
     for match in _TAG.finditer(text):
         start = match.start()
@@ -216,6 +223,7 @@ def _fast_load(text: str) -> Any:
     try:
         return yaml_rs.loads(
             text,
+            parse_datetime=False,  # yaml_rs turns even *quoted* dates into dates
             alias_limits=yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_REPLAY),
             duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error,
         )
@@ -432,7 +440,7 @@ class _NodeConverter:
             if tag == "tag:yaml.org,2002:null":
                 return None
             if tag == "tag:yaml.org,2002:timestamp":
-                return _plain_timestamp(c.construct_yaml_timestamp(node))
+                return node.value  # timestamps stay text; date fields parse them
         except Exception as exc:  # noqa: BLE001
             self.diagnostics.append(codes.diag("E010", f"invalid {tag.rsplit(':', 1)[-1]} value {node.value!r}: {exc}", self.loc(node)))
             return None
@@ -444,15 +452,3 @@ class _NodeConverter:
             "E016", f"unsupported YAML tag {node.tag!r}", self.loc(node),
             hint="remove the tag; values are plain strings, numbers, booleans, lists and mappings",
         ))
-
-
-def _plain_timestamp(value: Any) -> Any:
-    """ruamel's TimeStamp subclass -> plain ``datetime``/``date`` with a plain UTC offset zone."""
-    if isinstance(value, dt.datetime):
-        tz = value.tzinfo
-        if tz is not None:
-            offset = value.utcoffset()
-            tz = dt.timezone.utc if offset == dt.timedelta(0) else dt.timezone(offset or dt.timedelta(0))
-        return dt.datetime(value.year, value.month, value.day, value.hour, value.minute,
-                           value.second, value.microsecond, tzinfo=tz)
-    return value
