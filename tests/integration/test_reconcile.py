@@ -121,7 +121,7 @@ def test_a_new_commit_is_applied_and_recorded_in_history(remote: Remote, harness
     assert {(e.git_commit, e.source, e.actor) for e in entries} == {
         (sha, "reconcile", "reconciler")
     }
-    status = load_status(harness.options.status_path)
+    status = load_status(harness.options.status_location)
     assert status is not None and status.last_applied is not None
     assert (status.last_applied.commit, status.last_applied.message) == (sha, "two budgets")
     assert harness.cycle()["action"] == "unchanged"
@@ -138,7 +138,7 @@ def test_a_bad_commit_is_kept_out_retried_with_backoff_and_a_fix_is_picked_up(
     assert log["error"].startswith("finopsmetrics.yaml:")  # repo-relative, not the temp checkout
     assert log["retry_in_s"] == 10.0
     assert harness.objects() == {"budget.a": 100}
-    status = load_status(harness.options.status_path)
+    status = load_status(harness.options.status_location)
     assert status is not None and status.last_applied and status.last_attempted
     assert (status.last_applied.commit, status.last_attempted.commit) == (good, bad)
     assert status.last_attempted.error == log["error"]
@@ -152,7 +152,7 @@ def test_a_bad_commit_is_kept_out_retried_with_backoff_and_a_fix_is_picked_up(
     log = harness.cycle()
     assert (log["action"], log["commit"]) == ("applied", fix)
     assert harness.objects() == {"budget.a": 150}
-    status = load_status(harness.options.status_path)
+    status = load_status(harness.options.status_location)
     assert status is not None and status.last_attempted is not None
     assert status.last_attempted.commit == fix and status.last_attempted.error is None
 

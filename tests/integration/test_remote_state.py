@@ -391,6 +391,7 @@ def test_the_reconciler_runs_on_s3_state(
     s3: MotoS3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from finopsmetrics_cli.gitops.reconciler import ReconcileOptions, Reconciler
+    from finopsmetrics_cli.gitops.status import load_status
 
     origin = tmp_path / "origin"
     origin.mkdir()
@@ -407,3 +408,17 @@ def test_the_reconciler_runs_on_s3_state(
     with open_reader(location) as reader:
         assert [o.address for o in reader.list()] == ["budget.gitops"]
         assert reader.history()[0].source == "reconcile"
+    status = load_status(f"{location}.reconcile.json")  # beside the state: pods are disposable
+    assert status is not None and status.last_applied is not None
+    assert status.last_applied.message == "one"
+    assert not (tmp_path / "work" / "status.json").exists()
+
+    from typer.testing import CliRunner
+
+    from finopsmetrics_cli.cli.app import app
+
+    shown = CliRunner().invoke(app, ["reconcile", "status", "--state", location])
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[1].startswith(
+        f"Last applied:   {status.last_applied.commit[:12]} 'one' at "
+    )

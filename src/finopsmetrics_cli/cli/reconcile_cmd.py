@@ -7,7 +7,6 @@ itself is :class:`finopsmetrics_cli.gitops.reconciler.Reconciler`.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
@@ -20,13 +19,13 @@ import typer
 from finopsmetrics_cli.cli.output import handle_errors
 from finopsmetrics_cli.errors import FinopsError
 
-DEFAULT_STATE = Path(".finopsmetrics") / "state.duckdb"
-
 
 def default_work_dir(state: str | None) -> Path:
     """Beside a local state (``.finopsmetrics/reconcile``); under ``./.finopsmetrics`` for S3."""
-    location = state or os.environ.get("FINOPSMETRICS_STATE") or str(DEFAULT_STATE)
-    if location.startswith("s3://"):
+    from finopsmetrics_cli.state import is_remote, resolve_state_location
+
+    location = resolve_state_location(state)
+    if is_remote(location):
         return Path(".finopsmetrics") / "reconcile"
     return Path(location).expanduser().parent / "reconcile"
 
@@ -159,9 +158,9 @@ def register(app: typer.Typer) -> None:
         output: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
     ) -> None:
         """Last applied and last attempted revisions: when, and why."""
-        from finopsmetrics_cli.gitops.status import load_status
+        from finopsmetrics_cli.gitops.status import load_status, status_location
 
-        path = (work_dir or default_work_dir(state)) / "status.json"
+        path = status_location(state, work_dir or default_work_dir(state))
         with handle_errors():
             found = load_status(path)
             if found is None:

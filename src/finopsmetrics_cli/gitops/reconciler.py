@@ -39,6 +39,7 @@ from finopsmetrics_cli.gitops.status import (
     Revision,
     load_status,
     save_status,
+    status_location,
 )
 
 Mode = Literal["apply", "drift-only"]
@@ -63,8 +64,9 @@ class ReconcileOptions:
     max_backoff: float = MAX_BACKOFF_SECONDS
 
     @property
-    def status_path(self) -> Path:
-        return self.work_dir / "status.json"
+    def status_location(self) -> str:
+        """``status.json`` in the work dir, or ``KEY.reconcile.json`` beside an S3 state."""
+        return status_location(self.state, self.work_dir)
 
     @property
     def mirror_path(self) -> Path:
@@ -144,7 +146,7 @@ class Reconciler:
         """One fetch-and-converge pass; never raises for a user-facing problem."""
         self._cycle += 1
         started = time.monotonic()
-        status = load_status(self.options.status_path) or ReconcileStatus()
+        status = load_status(self.options.status_location) or ReconcileStatus()
         settings = (self.options.repo, self.options.ref, list(self.options.paths))
         if (status.repo, status.ref, status.paths) != settings:
             status.last_attempted = None  # new settings: a failed commit deserves a fresh try
@@ -160,7 +162,7 @@ class Reconciler:
         status.cycles += 1
         status.last_cycle_at = now_iso()
         status.last_cycle_action = outcome.action
-        save_status(self.options.status_path, status)
+        save_status(self.options.status_location, status)
         self.log(
             {
                 "event": "cycle",

@@ -1,8 +1,9 @@
 """The reconciler's memory between cycles and between runs (``--once`` from cron).
 
-A small JSON file in the reconciler's work directory (beside a local state,
-``.finopsmetrics/reconcile/status.json`` by default). It is written atomically
-(temp file + rename) so ``reconcile status`` never reads half a file, and it is
+A small JSON document beside the state: ``status.json`` in the reconciler's
+work directory for a local state (``.finopsmetrics/reconcile/status.json`` by
+default), ``KEY.reconcile.json`` next to an S3 state. It is replaced whole
+(temp file + rename, or one PUT) so ``reconcile status`` never reads half, and it is
 the only place that knows about a *bad* commit: the state database records what
 was applied (with its git commit in history), the status file also records what
 was attempted and why it failed.
@@ -78,11 +79,21 @@ class ReconcileStatus:
         return status
 
 
-def load_status(path: Path) -> ReconcileStatus | None:
+def status_location(state: str | None, work_dir: Path) -> str:
+    """Where the status lives: beside an S3 state (``KEY.reconcile.json``, so a
+    disposable CronJob pod keeps its memory), else ``WORK_DIR/status.json``."""
+    from finopsmetrics_cli.state import is_remote, resolve_state_location
+
+    location = resolve_state_location(state)
+    if is_remote(location):
+        return f"{location}.reconcile.json"
+    return str(work_dir / "status.json")
+
+
+def load_status(where: str | Path) -> ReconcileStatus | None:
     """The saved status, None when the reconciler never ran here."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    text = _read_s3(str(where)) if str(where).startswith("s3://") else _read_file(Path(where))
+    if text is None:
         return None
     try:
         data = json.loads(text)
@@ -92,28 +103,69 @@ def load_status(path: Path) -> ReconcileStatus | None:
         status = ReconcileStatus.from_json(data)
     except (ValueError, TypeError, KeyError) as exc:
         raise StateError(
-            f"reconcile status file {path} is unreadable: {exc}",
+            f"reconcile status file {where} is unreadable: {exc}",
             hint="delete it; the next cycle re-applies the branch head and rewrites it",
         ) from exc
     if version > STATUS_VERSION:
         raise StateError(
-            f"reconcile status file {path} was written by a newer finopsmetrics "
+            f"reconcile status file {where} was written by a newer finopsmetrics "
             f"(format {version}, this one reads {STATUS_VERSION})",
             hint="upgrade finopsmetrics",
         )
     return status
 
 
-def save_status(path: Path, status: ReconcileStatus) -> None:
+def save_status(where: str | Path, status: ReconcileStatus) -> None:
+    text = json.dumps(status.to_json(), indent=2, sort_keys=True) + "\n"
+    if str(where).startswith("s3://"):
+        _write_s3(str(where), text)
+    else:
+        _write_file(Path(where), text)
+
+
+def _read_file(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _write_file(path: Path, text: str) -> None:
+    """Temp file + rename: ``reconcile status`` never reads half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".status-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(status.to_json(), out, indent=2, sort_keys=True)
-            out.write("\n")
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _read_s3(location: str) -> str | None:
+    from finopsmetrics_cli.state.remote import S3Location, is_missing, s3_client, translate
+
+    where = S3Location.parse(location)
+    try:
+        body = s3_client().get_object(Bucket=where.bucket, Key=where.key)["Body"].read()
+    except Exception as exc:
+        if is_missing(exc):
+            return None
+        raise translate(exc, where, "read the reconcile status") from exc
+    return bytes(body).decode("utf-8", errors="replace")
+
+
+def _write_s3(location: str, text: str) -> None:
+    """One PUT replaces the object whole (S3 writes are atomic per object)."""
+    from finopsmetrics_cli.state.remote import S3Location, s3_client, translate
+
+    where = S3Location.parse(location)
+    try:
+        s3_client().put_object(
+            Bucket=where.bucket, Key=where.key, Body=text.encode(), ContentType="application/json"
+        )
+    except Exception as exc:
+        raise translate(exc, where, "write the reconcile status") from exc

@@ -116,7 +116,7 @@ def _is_precondition_failed(exc: BaseException) -> bool:
     return _error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict")
 
 
-def _is_missing(exc: BaseException) -> bool:
+def is_missing(exc: BaseException) -> bool:
     return _error_code(exc) in ("NoSuchKey", "404", "NotFound")
 
 
@@ -165,7 +165,7 @@ class S3Lock(StateLock):
             response = self.client.get_object(Bucket=self.where.bucket, Key=self.where.lock_key)
             body = response["Body"].read()
         except Exception as exc:
-            if _is_missing(exc):
+            if is_missing(exc):
                 return None
             raise translate(exc, self.where, "read the lock of") from exc
         return lock_from_json(body.decode("utf-8", errors="replace")), response["ETag"]
@@ -179,7 +179,7 @@ class S3Lock(StateLock):
                 Bucket=self.where.bucket, Key=self.where.lock_key, IfMatch=found[1]
             )
         except Exception as exc:
-            if _is_precondition_failed(exc) or _is_missing(exc):
+            if _is_precondition_failed(exc) or is_missing(exc):
                 return False
             raise translate(exc, self.where, "unlock") from exc
         return True
