@@ -1,0 +1,121 @@
+"""Engine benchmark: 10,000 objects across every kind, real DuckDB state.
+
+Prints figures for the bars in SPEC section 8 (2-core machine):
+first apply < 5 s, no-change plan < 2 s, plan with 100 changed objects < 2 s,
+drift < 2 s, peak memory < 500 MB. Each phase is timed twice: in-process
+through the engine (config already loaded), and end to end as a user runs the
+CLI (process start, YAML load and validation included), with the peak RSS of
+that process.
+
+    .venv/bin/python benchmarks/bench_engine.py [N]
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate_config import generate_config  # noqa: E402
+
+BIN = Path(sys.executable).with_name("finopsmetrics")
+BARS = {"first apply": 5.0, "no-change plan": 2.0, "plan, 100 changed": 2.0, "drift": 2.0}
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def cli(*args: str) -> tuple[float, float, int]:
+    """Seconds, peak RSS (MB) and exit code of one CLI run."""
+    start = time.perf_counter()
+    proc = subprocess.run([str(BIN), *args], capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 2):
+        sys.exit(f"{' '.join(args)} failed:\n{proc.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return elapsed, peak, proc.returncode
+
+
+def change_budgets(text: str, count: int) -> str:
+    changed = 0
+
+    def bump(match: re.Match[str]) -> str:
+        nonlocal changed
+        if changed >= count:
+            return match.group(0)
+        changed += 1
+        return f"    amount: {int(match.group(1)) + 1}"
+
+    return re.sub(r"^    amount: (\d+)$", bump, text, flags=re.M)
+
+
+def main() -> int:
+    from finopsmetrics_cli.engine import Engine
+    from finopsmetrics_cli.state import open_writer
+    from finopsmetrics_cli.state.api import Write
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    rows: list[tuple[str, float, float | None]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        config_file, changed_file = root / "big.yaml", root / "changed.yaml"
+        text = generate_config(n)
+        config_file.write_text(text)
+        changed_file.write_text(change_budgets(text, 100))
+
+        # in-process, through the engine
+        engine = Engine(root / "engine.duckdb", actor="bench")
+        load_s, config = timed(lambda: engine.load_config([config_file]))
+        changed = engine.load_config([changed_file])
+        print(f"{len(config.objects):,} objects; loading + validating the YAML: {load_s:.2f} s")
+        plan_s, plan = timed(lambda: engine.plan(config))
+        apply_s, result = timed(lambda: engine.apply(plan))
+        rows.append(("first apply", plan_s + apply_s, None))
+        print(f"  engine  first apply: plan {plan_s:.2f} s + apply {apply_s:.2f} s "
+              f"({result.line()})")
+        t, p = timed(lambda: engine.plan(config))
+        assert not p.has_changes
+        rows.append(("no-change plan", t, None))
+        t, p = timed(lambda: engine.plan(changed))
+        assert p.summary.change == 100, p.summary.line()
+        rows.append(("plan, 100 changed", t, None))
+        with open_writer(engine.location, actor="console") as writer:
+            edits = [Write("edit", o.kind, o.name, {**o.spec, "drifted": True}, o.manager)
+                     for o in writer.list(kind="budget")[:100]]
+            writer.commit(edits, actor="console", source="api")
+        t, report = timed(lambda: engine.drift(config))
+        assert len(report.items) == 100
+        rows.append(("drift", t, None))
+
+        # end to end, as a user runs the CLI
+        state = str(root / "cli.duckdb")
+        cli_rows = [
+            ("first apply", cli("apply", str(config_file), "--auto-approve", "-q", "--state", state)),
+            ("no-change plan", cli("plan", str(config_file), "-q", "--state", state)),
+            ("plan, 100 changed", cli("plan", str(changed_file), "-q", "--state", state)),
+            ("drift", cli("drift", str(config_file), "-q", "--state", state)),
+        ]
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\n{'phase':<20}{'engine':>10}{'CLI':>10}{'bar':>8}  CLI peak RSS")
+    for (name, engine_s, _), (_, (cli_s, peak, _rc)) in zip(rows, cli_rows, strict=True):
+        verdict = "ok" if cli_s < BARS[name] else "OVER"
+        print(f"{name:<20}{engine_s:>9.2f}s{cli_s:>9.2f}s{BARS[name]:>7.1f}s  {peak:6.0f} MB  {verdict}")
+    print(f"\npeak RSS: CLI processes {max(c[1][1] for c in cli_rows):.0f} MB, "
+          f"this benchmark process {peak_self:.0f} MB (bar 500 MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
