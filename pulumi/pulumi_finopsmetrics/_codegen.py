@@ -80,11 +80,15 @@ class _Walker:
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         while "$ref" in node:
-            node = {**self.defs[node["$ref"].rsplit("/", 1)[-1]], **{
-                k: v for k, v in node.items() if k != "$ref"
-            }}
+            node = {
+                **self.defs[node["$ref"].rsplit("/", 1)[-1]],
+                **{k: v for k, v in node.items() if k != "$ref"},
+            }
         if "allOf" in node and len(node["allOf"]) == 1:
-            node = {**self.resolve(node["allOf"][0]), **{k: v for k, v in node.items() if k != "allOf"}}
+            node = {
+                **self.resolve(node["allOf"][0]),
+                **{k: v for k, v in node.items() if k != "allOf"},
+            }
         return node
 
     def props(self, node: dict[str, Any], prefix: str, skip: Iterable[str] = ()) -> list[Prop]:
@@ -113,7 +117,9 @@ class _Walker:
     def types(self, node: dict[str, Any], path_name: str) -> tuple[str, str]:
         """(input annotation, output annotation) for a schema node."""
         node = self.resolve(node)
-        if "x-shorthand" in node:  # a shorter spelling the models also accept (``slack`` for ``[slack]``)
+        if (
+            "x-shorthand" in node
+        ):  # a shorter spelling the models also accept (``slack`` for ``[slack]``)
             base = self.types({k: v for k, v in node.items() if k != "x-shorthand"}, path_name)
             short = self.types(node["x-shorthand"], path_name)
             return _union((base[0], short[0])), _output_union((base[1], short[1]))
@@ -154,7 +160,9 @@ class _Walker:
                 return f"Mapping[str, pulumi.Input[{value_in}]]", f"Mapping[str, {value_out}]"
             return "Mapping[str, Any]", "Mapping[str, Any]"
         return _scalar(
-            {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(kind or "", "Any")
+            {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}.get(
+                kind or "", "Any"
+            )
         )
 
     def args_class(self, node: dict[str, Any], path_name: str) -> tuple[str, str]:
@@ -257,8 +265,12 @@ def _docstring(text: str, indent: str) -> str:
     lines: list[str] = []
     for line in text.split("\n"):
         lead = line[: len(line) - len(line.lstrip())]
-        wrapped = textwrap.wrap(line.strip(), 96 - len(indent) - len(lead), break_long_words=False,
-                                break_on_hyphens=False) or [""]
+        wrapped = textwrap.wrap(
+            line.strip(),
+            96 - len(indent) - len(lead),
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
         hang = "    " if line.startswith(":param") else ""
         lines += [lead + wrapped[0]] + [lead + hang + w for w in wrapped[1:]]
     body = ("\n" + indent).join(lines).replace(indent + "\n", "\n")
@@ -309,18 +321,26 @@ def render_args(args: ArgsClass) -> str:
 
 def render_resource(code: KindCode) -> str:
     info = code.info
-    name_prop = Prop("name", "str", "str", False,
-                     f"The object name (address ``{info.kind}.NAME``); defaults to the resource name.")
+    name_prop = Prop(
+        "name",
+        "str",
+        "str",
+        False,
+        f"The object name (address ``{info.kind}.NAME``); defaults to the resource name.",
+    )
     ordered = [p for p in code.props if p.required] + [p for p in code.props if not p.required]
     doc = (info.description or f"A {info.kind}.") + (
         f"\n\nThe ``{info.kind}`` kind (YAML section ``{info.section}``"
-        + (f", seed {info.seed}" if info.seed else "") + "), managed through the finopsmetrics "
+        + (f", seed {info.seed}" if info.seed else "")
+        + "), managed through the finopsmetrics "
         "engine with manager ``pulumi``."
     )
     body = [f'class {code.cls}(FinopsResource, module="finopsmetrics", name="{code.cls}"):\n']
     body.append(_docstring(doc, "    "))
     body.append(f'\n    KIND: ClassVar[str] = "{info.kind}"\n')
-    body.append(f"    PROPERTIES: ClassVar[tuple[str, ...]] = {tuple(p.name for p in code.props)!r}\n\n")
+    body.append(
+        f"    PROPERTIES: ClassVar[tuple[str, ...]] = {tuple(p.name for p in code.props)!r}\n\n"
+    )
     for p in [name_prop, *code.props]:
         hint = p.output_type if p.required or p is name_prop else f"Optional[{p.output_type}]"
         body.append(f"    {p.name}: pulumi.Output[{hint}]\n")
@@ -335,72 +355,93 @@ def render_resource(code: KindCode) -> str:
     params = [
         Prop("resource_name", "", "", True, "The Pulumi resource name, unique in the stack."),
         Prop("opts", "", "", False, "Pulumi resource options (``protect``, ``import_``, ...)."),
-        name_prop, *ordered,
+        name_prop,
+        *ordered,
     ]
     body.append(_docstring(f"Declare a ``{info.kind}``.\n\n" + _param_docs(params), "        "))
     values = "".join(f'                "{p.name}": {p.name},\n' for p in [name_prop, *code.props])
-    body.append(f"        __self__._register(\n            resource_name,\n            opts,\n")
+    body.append("        __self__._register(\n            resource_name,\n            opts,\n")
     body.append(f"            {{\n{values}            }},\n        )\n")
     body.append(
         "\n    @staticmethod\n    def get(\n        resource_name: str,\n"
         "        id: pulumi.Input[str],\n        opts: Optional[pulumi.ResourceOptions] = None,\n"
-        f'    ) -> "{code.cls}":\n'
+        f"    ) -> {code.cls}:\n"
     )
-    body.append(_docstring(
-        f"Look up an existing ``{info.kind}`` by its address (``{info.kind}.NAME``), read-only."
-        "\n\n:param resource_name: The Pulumi resource name for the lookup.\n"
-        ":param id: The object's address.\n:param opts: Pulumi resource options.",
-        "        ",
-    ))
+    body.append(
+        _docstring(
+            f"Look up an existing ``{info.kind}`` by its address (``{info.kind}.NAME``), read-only."
+            "\n\n:param resource_name: The Pulumi resource name for the lookup.\n"
+            ":param id: The object's address.\n:param opts: Pulumi resource options.",
+            "        ",
+        )
+    )
     body.append(f"        return {code.cls}._lookup(resource_name, id, opts)\n")
     return "".join(body)
 
 
 def render_module(code: KindCode) -> str:
+    body = "".join("\n\n" + render_args(a) for a in reversed(code.args))  # leaves first
+    body += "\n\n" + render_resource(code)
+    abc = [n for n in ("Mapping", "Sequence") if f"{n}[" in body]
+    typing = [
+        n for n in ("Any", "ClassVar", "Optional", "Union") if f"{n}[" in body or f"{n}]" in body
+    ]
+    exported = ", ".join(f'"{n}"' for n in [*(a.name for a in reversed(code.args)), code.cls])
     parts = [
         HEADER,
         f'"""The ``{code.info.kind}`` kind: ``{code.cls}`` and its input types."""\n\n',
         "from __future__ import annotations\n\n",
-        "from collections.abc import Mapping, Sequence\n",
-        "from typing import Any, ClassVar, Optional, Union\n\n",
+        f"from collections.abc import {', '.join(abc)}\n" if abc else "",
+        f"from typing import {', '.join(typing)}\n\n",
         "import pulumi\n\n",
         "from pulumi_finopsmetrics._resource import FinopsResource\n\n",
-        f"__all__ = {[*(a.name for a in reversed(code.args)), code.cls]!r}\n",
+        f"__all__ = [{exported}]\n",
+        body,
     ]
-    for args in reversed(code.args):  # leaves were registered last: define them first
-        parts.append("\n\n" + render_args(args))
-    parts.append("\n\n" + render_resource(code))
     return "".join(parts)
 
 
 def render_index(codes: list[KindCode]) -> str:
-    lines = [HEADER, '"""Every kind\'s resource class and input types."""\n\n',
-             "from __future__ import annotations\n\n"]
+    lines = [
+        HEADER,
+        '"""Every kind\'s resource class and input types."""\n\n',
+        "from __future__ import annotations\n\n",
+    ]
     names: list[str] = []
     for code in codes:
         exported = [*(a.name for a in reversed(code.args)), code.cls]
         names += exported
-        lines.append(f"from .{code.info.kind} import {', '.join(exported)}\n")
+        line = f"from .{code.info.kind} import {', '.join(sorted(exported))}\n"
+        if len(line) > 101:
+            listed = "".join(f"    {n},\n" for n in sorted(exported))
+            line = f"from .{code.info.kind} import (\n{listed})\n"
+        lines.append(line)
     lines.append("\n__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n")
     return "".join(lines)
 
 
 def render_reference(codes: list[KindCode]) -> str:
     out = [
-        "<!-- Generated by pulumi_finopsmetrics._codegen from the kind registry. Do not edit. -->\n",
+        "<!-- Generated by pulumi_finopsmetrics._codegen from the kind registry. "
+        "Do not edit. -->\n",
         "# Pulumi SDK reference\n\n",
         "Every resource takes `resource_name` and `opts` first, then keyword arguments. "
         "`name` is the object name (address `KIND.NAME`) and defaults to the resource name. "
         "Every resource also has the outputs `id` (the address), "
-        + ", ".join(f"`{k}`" for k in COMPUTED) + ".\n\n",
+        + ", ".join(f"`{k}`" for k in COMPUTED)
+        + ".\n\n",
         "| class | kind | YAML section |\n|---|---|---|\n",
     ]
-    out += [f"| [`{c.cls}`](#{c.cls.lower()}) | `{c.info.kind}` | `{c.info.section}` |\n" for c in codes]
+    out += [
+        f"| [`{c.cls}`](#{c.cls.lower()}) | `{c.info.kind}` | `{c.info.section}` |\n" for c in codes
+    ]
     for code in codes:
         out.append(f"\n## {code.cls}\n\n{' '.join(code.info.description.split())}\n\n")
         immutable = ", ".join(f"`{path}`" for path in code.info.immutable)
         out.append(f"Kind `{code.info.kind}`, address `{code.info.kind}.NAME`. ")
-        out.append(f"Changing `name`{' or ' + immutable if immutable else ''} replaces the object.\n\n")
+        out.append(
+            f"Changing `name`{' or ' + immutable if immutable else ''} replaces the object.\n\n"
+        )
         out.append(_table(code.props))
         for args in reversed(code.args):
             out.append(f"\n### {args.name}\n\n")

@@ -163,7 +163,8 @@ class FinopsProvider(ResourceProvider):
         return CheckResult({"name": name, **canonical, **self._hidden(news)}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Field changes update in place; immutable fields (the engine's list) or a new name replace."""
+        """Field changes update in place; immutable fields (the engine's list) or a new
+        name replace."""
         old_name, old_spec = self.split(olds)
         new_name, new_spec = self.split(news)
         replaces: list[str] = []
@@ -207,9 +208,7 @@ class FinopsProvider(ResourceProvider):
         name, spec = self.split(news)
         adopt = bool(_plain(news.get(ADOPT_KEY)) or _plain(olds.get(ADOPT_KEY)))
         with _ENGINE_LOCK:
-            live = self.engine(news).update(
-                self.kind, name, spec, manager="pulumi", adopt=adopt
-            )
+            live = self.engine(news).update(self.kind, name, spec, manager="pulumi", adopt=adopt)
         return UpdateResult(self._outputs(live, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
@@ -47,7 +47,7 @@ class FinopsResource(pulumi.dynamic.Resource):
     def _register(
         self,
         resource_name: str,
-        opts: Optional[pulumi.ResourceOptions],
+        opts: pulumi.ResourceOptions | None,
         inputs: dict[str, Any],
     ) -> None:
         opts = opts or pulumi.ResourceOptions()
@@ -66,9 +66,10 @@ class FinopsResource(pulumi.dynamic.Resource):
         cls,
         resource_name: str,
         id_: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions],
+        opts: pulumi.ResourceOptions | None,
     ) -> Any:
-        """A read-only reference to an existing object (``Kind.get``); this stack never changes it."""
+        """A read-only reference to an existing object (``Kind.get``): this stack never
+        changes it."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))
         resource = cls.__new__(cls)
         resource._register(resource_name, opts, {key: None for key in ("name", *cls.PROPERTIES)})

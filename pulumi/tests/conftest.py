@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pulumi
 import pytest
+
 from pulumi_mocks import RecordingMocks, RecordingMonitor
 
 
@@ -17,7 +18,9 @@ def mocks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Recording
     monkeypatch.delenv("FINOPSMETRICS_STATE", raising=False)
     recorder = RecordingMocks()
     monitor = RecordingMonitor(recorder)
-    pulumi.runtime.set_mocks(recorder, project="finops", stack="dev", preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        recorder, project="finops", stack="dev", preview=False, monitor=monitor
+    )
     pulumi.runtime.set_all_config({})
     yield monitor
 

@@ -16,7 +16,6 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import proto
 from pulumi.runtime.proto import provider_pb2_grpc
-
 from pulumi_finopsmetrics._provider import FinopsProvider
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's "not known yet" sentinel
@@ -71,9 +70,13 @@ class KindClient:
         self.hidden = {"__provider": serialize_provider(FinopsProvider(kind)), "__store": store}
         self.urn = f"urn:pulumi:dev::finops::pulumi-python:dynamic/finopsmetrics:{kind}::r"
 
-    def check(self, news: dict[str, Any], olds: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def check(
+        self, news: dict[str, Any], olds: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         response = self.stub.Check(
-            proto.CheckRequest(urn=self.urn, olds=struct(olds or {}), news=struct({**news, **self.hidden}))
+            proto.CheckRequest(
+                urn=self.urn, olds=struct(olds or {}), news=struct({**news, **self.hidden})
+            )
         )
         return plain(response.inputs), [(f.property, f.reason) for f in response.failures]
 
@@ -93,7 +96,9 @@ class KindClient:
         request = proto.ReadRequest(id=id_, urn=self.urn, properties=struct(props))
         return self._read(request)
 
-    def import_(self, id_: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    def import_(
+        self, id_: str, inputs: dict[str, Any]
+    ) -> tuple[str, dict[str, Any], dict[str, Any]]:
         """An ``import_``: no state yet, only the program's inputs."""
         request = proto.ReadRequest(id=id_, urn=self.urn, inputs=struct({**inputs, **self.hidden}))
         return self._read(request)

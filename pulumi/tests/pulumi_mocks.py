@@ -79,7 +79,12 @@ class CheckingMocks(pulumi.runtime.Mocks):
             raise AssertionError([(f.property, f.reason) for f in result.failures])
         address = provider.address(result.inputs["name"])
         self.checked[address] = result.inputs
-        return address, {**result.inputs, "address": address, "object_version": 1, "manager": "pulumi"}
+        return address, {
+            **result.inputs,
+            "address": address,
+            "object_version": 1,
+            "manager": "pulumi",
+        }
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         return {}, None

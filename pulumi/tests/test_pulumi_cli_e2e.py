@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from finopsmetrics_cli.engine import Engine
+
 from pulumi_mocks import PROGRAMS
 
 pytestmark = [
@@ -38,7 +38,11 @@ runtime:
 def _pulumi(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["pulumi", *args, "--non-interactive"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
@@ -71,9 +75,7 @@ def test_up_preview_refresh_destroy(tmp_path: Path) -> None:
 
     _pulumi(project, env, "preview", "--expect-no-changes")
 
-    Engine(store, source="cli").edit_live(
-        "budget.ML Training Q1 2025", {**live.spec, "amount": 1}
-    )
+    Engine(store, source="cli").edit_live("budget.ML Training Q1 2025", {**live.spec, "amount": 1})
     _pulumi(project, env, "up", "--yes", "--refresh", "--skip-preview")
     healed = Engine(store).read("budget.ML Training Q1 2025")
     assert healed is not None and healed.spec["amount"] == 50000 and not healed.drifted

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import pytest
-from pydantic import Field
-
 from finopsmetrics_cli.models.base import KindInfo, KindModel, StrictModel, kinds
 from finopsmetrics_cli.models.types import Threshold
 from pulumi_finopsmetrics import _codegen
 from pulumi_finopsmetrics._codegen import RESOURCES_DIR, analyse, class_name, generate, singular
+from pydantic import Field
 
 pytestmark = pytest.mark.pulumi
 
 
 def test_committed_sources_and_reference_match_the_registry() -> None:
     files = generate()
-    stale = [str(path) for path, text in files.items() if not path.exists() or path.read_text() != text]
+    stale = [
+        str(path) for path, text in files.items() if not path.exists() or path.read_text() != text
+    ]
     extra = sorted(str(p) for p in set(RESOURCES_DIR.glob("*.py")) - set(files))
     assert (stale, extra) == ([], []), "run: .venv/bin/python -m pulumi_finopsmetrics._codegen"
 
@@ -25,7 +26,11 @@ def test_committed_sources_and_reference_match_the_registry() -> None:
 def test_names_follow_the_kind_and_field_path() -> None:
     assert class_name("anomaly_detector") == "AnomalyDetector"
     assert [singular(w) for w in ("alerts", "policies", "widgets", "model", "address")] == [
-        "alert", "policy", "widget", "model", "address"
+        "alert",
+        "policy",
+        "widget",
+        "model",
+        "address",
     ]
 
 
@@ -60,7 +65,10 @@ def test_a_model_becomes_typed_args_and_a_resource() -> None:
         "Sequence[pulumi.Input[pulumi.InputType[TinyThingAlertArgs]]]"
     )
     assert props["window"].input_type == "pulumi.InputType[TinyThingWindowArgs]"
-    assert props["labels"].input_type == "Mapping[str, pulumi.Input[Union[str, Sequence[pulumi.Input[str]]]]]"
+    assert (
+        props["labels"].input_type
+        == "Mapping[str, pulumi.Input[Union[str, Sequence[pulumi.Input[str]]]]]"
+    )
     assert props["extra"].input_type == "Any"
     alert = {a.name: a for a in code.args}["TinyThingAlertArgs"]
     threshold, priority = alert.props
@@ -75,7 +83,9 @@ def test_a_field_that_shadows_a_resource_attribute_is_refused() -> None:
     class Clash(KindModel):
         urn: str
 
-    with pytest.raises(ValueError, match=r"kind clash: fields \['urn'\] clash with resource arguments"):
+    with pytest.raises(
+        ValueError, match=r"kind clash: fields \['urn'\] clash with resource arguments"
+    ):
         analyse(KindInfo("clash", "clashes", Clash))
 
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import pytest
-
 import pulumi_finopsmetrics as finopsmetrics
+import pytest
 from finopsmetrics_cli.engine import Engine
 from finopsmetrics_cli.models.base import kinds
 from pulumi_finopsmetrics._codegen import class_name
 from pulumi_finopsmetrics._provider import FinopsProvider
+
 from pulumi_mocks import CheckingMocks
 
 pytestmark = pytest.mark.pulumi

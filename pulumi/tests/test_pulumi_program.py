@@ -9,14 +9,13 @@ from typing import Any
 
 import dill
 import pulumi
-import pytest
-
 import pulumi_finopsmetrics as finopsmetrics
+import pytest
+from finopsmetrics_cli.engine import Engine
+from finopsmetrics_cli.models.base import KindModel, kinds
 from pulumi_finopsmetrics._codegen import class_name
 from pulumi_finopsmetrics._provider import FinopsProvider
-from finopsmetrics_cli.models.base import KindModel, kinds
 
-from finopsmetrics_cli.engine import Engine
 from pulumi_mocks import PROGRAMS, EngineMocks, RecordingMonitor
 
 pytestmark = pytest.mark.pulumi
@@ -101,9 +100,7 @@ def test_protect_and_import_reach_the_engine_as_options(mocks: RecordingMonitor)
 @pulumi.runtime.test
 def test_args_accept_plain_dicts_too(mocks: RecordingMonitor) -> Any:
     budget = finopsmetrics.Budget("b", amount=1, alerts=[{"threshold": "80%"}])
-    return budget.id.apply(
-        lambda _: _expect(_inputs(mocks, "b")["alerts"], [{"threshold": "80%"}])
-    )
+    return budget.id.apply(lambda _: _expect(_inputs(mocks, "b")["alerts"], [{"threshold": "80%"}]))
 
 
 def test_a_missing_required_argument_is_a_type_error(mocks: RecordingMonitor) -> None:

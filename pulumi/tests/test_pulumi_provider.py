@@ -10,9 +10,9 @@ from typing import Any
 
 import grpc
 import pytest
-
 from finopsmetrics_cli.engine import Engine
 from finopsmetrics_cli.errors import ValidationFailed
+
 from pulumi_host import UNKNOWN, KindClient, ProviderHost
 
 pytestmark = pytest.mark.pulumi
@@ -60,7 +60,9 @@ def created(budgets: KindClient, **changes: Any) -> tuple[str, dict[str, Any], d
 def test_check_returns_the_engines_canonical_spec(budgets: KindClient, store: str) -> None:
     inputs, failures = budgets.check(SEED_BUDGET)
     assert failures == []
-    canonical = Engine(store).validate_object("budget", NAME, {k: v for k, v in SEED_BUDGET.items() if k != "name"})
+    canonical = Engine(store).validate_object(
+        "budget", NAME, {k: v for k, v in SEED_BUDGET.items() if k != "name"}
+    )
     assert spec_of(inputs) == canonical
     assert inputs["alerts"][0]["threshold"] == 0.8  # "80%" normalised by the engine
     assert inputs["__store"] == store
@@ -111,7 +113,11 @@ def test_diff_no_change_update_and_replace(budgets: KindClient, store: str) -> N
 
     euros, _ = budgets.check({**SEED_BUDGET, "currency": "EUR"})
     diff = budgets.diff(id_, outs, euros)
-    assert (diff.changes, diff.replaces, diff.delete_before_replace) == ("DIFF_SOME", ["currency"], True)
+    assert (diff.changes, diff.replaces, diff.delete_before_replace) == (
+        "DIFF_SOME",
+        ["currency"],
+        True,
+    )
 
     renamed, _ = budgets.check({**SEED_BUDGET, "amount": 60000, "name": "ML Training Q2 2025"})
     assert budgets.diff(id_, outs, renamed).replaces == ["name"]
@@ -146,7 +152,10 @@ def test_read_of_a_deleted_object_reports_it_gone(budgets: KindClient, store: st
     budgets.delete(id_, outs)
     assert Engine(store).read(ADDRESS) is None
     assert budgets.read(id_, outs)[0] == ""
-    assert [e.action for e in Engine(store).history(ADDRESS)] == ["delete", "create"]  # newest first
+    assert [e.action for e in Engine(store).history(ADDRESS)] == [
+        "delete",
+        "create",
+    ]  # newest first
     budgets.delete(id_, outs)  # already gone: still a success
 
 
@@ -166,15 +175,21 @@ def test_import_reads_the_live_spec_and_adopts_on_update(budgets: KindClient, st
     assert Engine(store).history(ADDRESS)[0].action == "adopt"  # newest first
 
 
-def test_update_of_an_object_another_tool_took_is_a_conflict(budgets: KindClient, store: str) -> None:
+def test_update_of_an_object_another_tool_took_is_a_conflict(
+    budgets: KindClient, store: str
+) -> None:
     id_, inputs, outs = created(budgets)
-    Engine(store, source="cli").update("budget", NAME, spec_of(inputs), manager="config", adopt=True)
+    Engine(store, source="cli").update(
+        "budget", NAME, spec_of(inputs), manager="config", adopt=True
+    )
     program, _ = budgets.check({**SEED_BUDGET, "amount": 1000})
     with pytest.raises(grpc.RpcError, match="is managed by config"):
         budgets.update(id_, outs, program)
 
 
-def test_create_over_an_object_of_another_tool_is_a_conflict(budgets: KindClient, store: str) -> None:
+def test_create_over_an_object_of_another_tool_is_a_conflict(
+    budgets: KindClient, store: str
+) -> None:
     spec = spec_of(budgets.check(SEED_BUDGET)[0])
     Engine(store, source="terraform").create("budget", NAME, spec, manager="terraform")
     inputs, _ = budgets.check(SEED_BUDGET)

@@ -3,28 +3,32 @@
 
 from __future__ import annotations
 
-from .anomaly_detector import AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs, AnomalyDetector
-from .approval_workflow import ApprovalWorkflowEscalationArgs, ApprovalWorkflowStageArgs, ApprovalWorkflow
+from .anomaly_detector import AnomalyDetector, AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs
+from .approval_workflow import (
+    ApprovalWorkflow,
+    ApprovalWorkflowEscalationArgs,
+    ApprovalWorkflowStageArgs,
+)
 from .automation_rule import AutomationRule
-from .budget import BudgetAlertArgs, Budget
+from .budget import Budget, BudgetAlertArgs
 from .business_mapping import BusinessMapping
 from .commitment_policy import CommitmentPolicy
-from .compliance_framework import ComplianceFrameworkControlArgs, ComplianceFramework
-from .cost_allocation import CostAllocationAllocationArgs, CostAllocation
-from .dashboard import DashboardWidgetArgs, Dashboard
+from .compliance_framework import ComplianceFramework, ComplianceFrameworkControlArgs
+from .cost_allocation import CostAllocation, CostAllocationAllocationArgs
+from .dashboard import Dashboard, DashboardWidgetArgs
 from .lifecycle_rule import LifecycleRule
 from .notification_channel import NotificationChannel
 from .notification_rule import NotificationRule
 from .ownership_rule import OwnershipRule
 from .plugin import Plugin
-from .policy import PolicyActionArgs, Policy
+from .policy import Policy, PolicyActionArgs
 from .report import Report
 from .saas_license_policy import SaasLicensePolicy
-from .scenario import ScenarioChangeArgs, Scenario
-from .scheduling_policy import SchedulingPolicyWindowArgs, SchedulingPolicy
-from .tag_rule import TagRuleRuleArgs, TagRuleMlPredictionArgs, TagRuleInferenceRuleArgs, TagRule
+from .scenario import Scenario, ScenarioChangeArgs
+from .scheduling_policy import SchedulingPolicy, SchedulingPolicyWindowArgs
+from .tag_rule import TagRule, TagRuleInferenceRuleArgs, TagRuleMlPredictionArgs, TagRuleRuleArgs
 from .team import Team
-from .virtual_tag import VirtualTagRuleArgs, VirtualTag
+from .virtual_tag import VirtualTag, VirtualTagRuleArgs
 
 __all__ = [
     "AnomalyDetectorAlertArgs",

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['AnomalyDetectorAlertArgs', 'AnomalyDetectorModelArgs', 'AnomalyDetector']
+__all__ = ["AnomalyDetectorAlertArgs", "AnomalyDetectorModelArgs", "AnomalyDetector"]
 
 
 @pulumi.input_type
@@ -203,7 +203,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "AnomalyDetector":
+    ) -> AnomalyDetector:
         """Look up an existing ``anomaly_detector`` by its address (``anomaly_detector.NAME``),
         read-only.
 

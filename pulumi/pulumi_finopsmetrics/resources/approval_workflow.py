@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['ApprovalWorkflowEscalationArgs', 'ApprovalWorkflowStageArgs', 'ApprovalWorkflow']
+__all__ = ["ApprovalWorkflowEscalationArgs", "ApprovalWorkflowStageArgs", "ApprovalWorkflow"]
 
 
 @pulumi.input_type
@@ -180,7 +180,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "ApprovalWorkflow":
+    ) -> ApprovalWorkflow:
         """Look up an existing ``approval_workflow`` by its address (``approval_workflow.NAME``),
         read-only.
 

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['AutomationRule']
+__all__ = ["AutomationRule"]
 
 
 class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRule"):
@@ -111,7 +111,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "AutomationRule":
+    ) -> AutomationRule:
         """Look up an existing ``automation_rule`` by its address (``automation_rule.NAME``),
         read-only.
 

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['BudgetAlertArgs', 'Budget']
+__all__ = ["BudgetAlertArgs", "Budget"]
 
 
 @pulumi.input_type
@@ -197,7 +197,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Budget":
+    ) -> Budget:
         """Look up an existing ``budget`` by its address (``budget.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['BusinessMapping']
+__all__ = ["BusinessMapping"]
 
 
 class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapping"):
@@ -122,7 +122,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "BusinessMapping":
+    ) -> BusinessMapping:
         """Look up an existing ``business_mapping`` by its address (``business_mapping.NAME``),
         read-only.
 

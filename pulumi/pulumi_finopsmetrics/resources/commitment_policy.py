@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['CommitmentPolicy']
+__all__ = ["CommitmentPolicy"]
 
 
 class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentPolicy"):
@@ -124,7 +124,7 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "CommitmentPolicy":
+    ) -> CommitmentPolicy:
         """Look up an existing ``commitment_policy`` by its address (``commitment_policy.NAME``),
         read-only.
 

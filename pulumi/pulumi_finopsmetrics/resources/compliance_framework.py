@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['ComplianceFrameworkControlArgs', 'ComplianceFramework']
+__all__ = ["ComplianceFrameworkControlArgs", "ComplianceFramework"]
 
 
 @pulumi.input_type
@@ -158,7 +158,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "ComplianceFramework":
+    ) -> ComplianceFramework:
         """Look up an existing ``compliance_framework`` by its address
         (``compliance_framework.NAME``), read-only.
 

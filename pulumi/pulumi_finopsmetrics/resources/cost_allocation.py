@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['CostAllocationAllocationArgs', 'CostAllocation']
+__all__ = ["CostAllocationAllocationArgs", "CostAllocation"]
 
 
 @pulumi.input_type
@@ -284,7 +284,7 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "CostAllocation":
+    ) -> CostAllocation:
         """Look up an existing ``cost_allocation`` by its address (``cost_allocation.NAME``),
         read-only.
 

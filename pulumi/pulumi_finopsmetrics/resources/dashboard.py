@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from typing import Any, ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['DashboardWidgetArgs', 'Dashboard']
+__all__ = ["DashboardWidgetArgs", "Dashboard"]
 
 
 @pulumi.input_type
@@ -160,7 +160,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Dashboard":
+    ) -> Dashboard:
         """Look up an existing ``dashboard`` by its address (``dashboard.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

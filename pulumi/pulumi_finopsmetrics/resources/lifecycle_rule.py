@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['LifecycleRule']
+__all__ = ["LifecycleRule"]
 
 
 class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"):
@@ -85,7 +84,7 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "LifecycleRule":
+    ) -> LifecycleRule:
         """Look up an existing ``lifecycle_rule`` by its address (``lifecycle_rule.NAME``),
         read-only.
 

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['NotificationChannel']
+__all__ = ["NotificationChannel"]
 
 
 class NotificationChannel(FinopsResource, module="finopsmetrics", name="NotificationChannel"):
@@ -120,7 +120,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "NotificationChannel":
+    ) -> NotificationChannel:
         """Look up an existing ``notification_channel`` by its address
         (``notification_channel.NAME``), read-only.
 

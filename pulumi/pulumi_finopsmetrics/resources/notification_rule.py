@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['NotificationRule']
+__all__ = ["NotificationRule"]
 
 
 class NotificationRule(FinopsResource, module="finopsmetrics", name="NotificationRule"):
@@ -115,7 +115,7 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "NotificationRule":
+    ) -> NotificationRule:
         """Look up an existing ``notification_rule`` by its address (``notification_rule.NAME``),
         read-only.
 

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['OwnershipRule']
+__all__ = ["OwnershipRule"]
 
 
 class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"):
@@ -106,7 +106,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "OwnershipRule":
+    ) -> OwnershipRule:
         """Look up an existing ``ownership_rule`` by its address (``ownership_rule.NAME``),
         read-only.
 

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['Plugin']
+__all__ = ["Plugin"]
 
 
 class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
@@ -104,7 +104,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Plugin":
+    ) -> Plugin:
         """Look up an existing ``plugin`` by its address (``plugin.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

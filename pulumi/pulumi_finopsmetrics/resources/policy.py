@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['PolicyActionArgs', 'Policy']
+__all__ = ["PolicyActionArgs", "Policy"]
 
 
 @pulumi.input_type
@@ -166,7 +166,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Policy":
+    ) -> Policy:
         """Look up an existing ``policy`` by its address (``policy.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

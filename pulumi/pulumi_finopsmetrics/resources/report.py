@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['Report']
+__all__ = ["Report"]
 
 
 class Report(FinopsResource, module="finopsmetrics", name="Report"):
@@ -122,7 +122,7 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Report":
+    ) -> Report:
         """Look up an existing ``report`` by its address (``report.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

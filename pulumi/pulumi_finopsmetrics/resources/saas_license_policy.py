@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['SaasLicensePolicy']
+__all__ = ["SaasLicensePolicy"]
 
 
 class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicensePolicy"):
@@ -107,7 +107,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "SaasLicensePolicy":
+    ) -> SaasLicensePolicy:
         """Look up an existing ``saas_license_policy`` by its address
         (``saas_license_policy.NAME``), read-only.
 

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['ScenarioChangeArgs', 'Scenario']
+__all__ = ["ScenarioChangeArgs", "Scenario"]
 
 
 @pulumi.input_type
@@ -148,7 +148,7 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Scenario":
+    ) -> Scenario:
         """Look up an existing ``scenario`` by its address (``scenario.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['SchedulingPolicyWindowArgs', 'SchedulingPolicy']
+__all__ = ["SchedulingPolicyWindowArgs", "SchedulingPolicy"]
 
 
 @pulumi.input_type
@@ -168,7 +168,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "SchedulingPolicy":
+    ) -> SchedulingPolicy:
         """Look up an existing ``scheduling_policy`` by its address (``scheduling_policy.NAME``),
         read-only.
 

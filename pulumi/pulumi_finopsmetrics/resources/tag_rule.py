@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['TagRuleRuleArgs', 'TagRuleMlPredictionArgs', 'TagRuleInferenceRuleArgs', 'TagRule']
+__all__ = ["TagRuleRuleArgs", "TagRuleMlPredictionArgs", "TagRuleInferenceRuleArgs", "TagRule"]
 
 
 @pulumi.input_type
@@ -234,7 +234,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "TagRule":
+    ) -> TagRule:
         """Look up an existing ``tag_rule`` by its address (``tag_rule.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

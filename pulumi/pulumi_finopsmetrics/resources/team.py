@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional, Union
+from collections.abc import Sequence
+from typing import ClassVar, Optional
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['Team']
+__all__ = ["Team"]
 
 
 class Team(FinopsResource, module="finopsmetrics", name="Team"):
@@ -99,7 +99,7 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "Team":
+    ) -> Team:
         """Look up an existing ``team`` by its address (``team.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.

@@ -10,7 +10,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ['VirtualTagRuleArgs', 'VirtualTag']
+__all__ = ["VirtualTagRuleArgs", "VirtualTag"]
 
 
 @pulumi.input_type
@@ -132,7 +132,7 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
         resource_name: str,
         id: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> "VirtualTag":
+    ) -> VirtualTag:
         """Look up an existing ``virtual_tag`` by its address (``virtual_tag.NAME``), read-only.
 
         :param resource_name: The Pulumi resource name for the lookup.
