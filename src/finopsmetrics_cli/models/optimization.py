@@ -71,6 +71,10 @@ class DetectorModel(StrictModel):
     window: Duration = Field("7d", description="Look-back window, e.g. 7d.")
 
 
+def _default_model() -> DetectorModel:
+    return DetectorModel.model_validate({})
+
+
 class DetectorAlerts(StrictModel):
     """Where anomalies are sent (8.1 `alerts {channels, recipients}`)."""
 
@@ -81,6 +85,10 @@ class DetectorAlerts(StrictModel):
         default_factory=list, description="Emails, personas or #chat-channels."
     )
     min_severity: Severity = Field("low", description="Only anomalies at or above this severity.")
+
+
+def _default_alerts() -> DetectorAlerts:
+    return DetectorAlerts.model_validate({})
 
 
 @register_kind(
@@ -99,10 +107,10 @@ class AnomalyDetector(KindModel):
         default_factory=dict, description="Which costs: dimension -> value(s)."
     )
     model: DetectorModel = Field(
-        default_factory=lambda: DetectorModel.model_validate({}), description="Model type, sensitivity and window."
+        default_factory=_default_model, description="Model type, sensitivity and window."
     )
     alerts: DetectorAlerts = Field(
-        default_factory=lambda: DetectorAlerts.model_validate({}), description="Channels and recipients."
+        default_factory=_default_alerts, description="Channels and recipients."
     )
     owner: Identifier | None = Field(None, description="Owning team (a declared team).")
 

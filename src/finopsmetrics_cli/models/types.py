@@ -59,24 +59,22 @@ _PERCENT_STRING: dict[str, Any] = {
 # --------------------------------------------------------------------- numbers
 
 
-def _tidy_number(value: float) -> float | int:
-    """Integral floats become ints so that ``50000`` and ``50000.0`` dump alike."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
-    return value
-
-
 _PERCENT = re.compile(r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*(%?)\s*$")
 
 
-def parse_percent(value: Any) -> float | int:
+def parse_percent(value: Any) -> float:
     """``80%`` / ``80 %`` -> 0.8; numbers pass unchanged (0.8 means 80%)."""
+    kind = type(value)
+    if kind is float:
+        return value  # type: ignore[no-any-return]
+    if kind is int:
+        return float(value)
     if isinstance(value, bool):
         raise custom_error(
             "invalid_percent", "expected a number or a percent such as 80%, got a boolean"
         )
     if isinstance(value, int | float):
-        return _tidy_number(float(value))
+        return float(value)
     if isinstance(value, str):
         match = _PERCENT.match(value)
         if match:
@@ -85,7 +83,7 @@ def parse_percent(value: Any) -> float | int:
             except InvalidOperation:  # pragma: no cover - the pattern only admits decimals
                 number = None
             if number is not None:
-                return _tidy_number(float(number / 100 if match[2] else number))
+                return float(number / 100 if match[2] else number)
     raise custom_error(
         "invalid_percent",
         "expected a number or a percent such as 80%, got {value}",
@@ -111,24 +109,24 @@ def _check_ratio(value: float) -> float:
     return value
 
 
-def _positive_number(value: Any) -> float | int:
+def _positive_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise custom_error(
             "not_positive", "expected a number greater than zero, got {value}", value=repr(value)
         )
     if not value > 0:
         raise custom_error("not_positive", "must be greater than zero, got {value}", value=value)
-    return _tidy_number(float(value))
+    return float(value)
 
 
-def _non_negative_number(value: Any) -> float | int:
+def _non_negative_number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise custom_error(
             "not_positive", "expected a number of zero or more, got {value}", value=repr(value)
         )
     if value < 0:
         raise custom_error("not_positive", "must be zero or more, got {value}", value=value)
-    return _tidy_number(float(value))
+    return float(value)
 
 
 Percent = Annotated[
@@ -478,6 +476,8 @@ class ChoiceOf:
         self.doc = DocType("one of: " + ", ".join(values))
 
     def check(self, value: Any) -> str:
+        if value in self.allowed:  # the common case: already canonical
+            return str(value)
         listing = ", ".join(self.values)
         if isinstance(value, str):
             normal = _normal_choice(value)
@@ -549,8 +549,11 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*$")
 
 
 def _identifier(value: Any) -> str:
-    if isinstance(value, str) and _IDENTIFIER.match(value.strip()):
-        return value.strip().lower()
+    if type(value) is str:
+        if _IDENTIFIER.match(value):
+            return value.lower()
+        if _IDENTIFIER.match(value.strip()):
+            return value.strip().lower()
     raise custom_error(
         "invalid_identifier",
         "expected an identifier such as cost_trend (letters, digits, _ - .), got {value}",
@@ -581,34 +584,15 @@ IdentifierList = Annotated[
 _WHITESPACE = re.compile(r"\s+")
 
 
+_CONDITION_TOKEN = re.compile(r""""(?:\\.|[^"\\])*"?|'(?:\\.|[^'\\])*'?|\s+|[^\s"']+""")
+
+
 def normalise_condition(text: str) -> str:
     """Collapse whitespace outside string literals, so re-wrapping a condition is no diff."""
     if "'" not in text and '"' not in text:
-        return _WHITESPACE.sub(" ", text).strip()
-    out: list[str] = []
-    quote = ""
-    pending_space = False
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if quote:
-            out.append(char)
-            if char == "\\" and index + 1 < len(text):
-                out.append(text[index + 1])
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char.isspace():
-            pending_space = True
-        else:
-            if pending_space and out:
-                out.append(" ")
-            pending_space = False
-            out.append(char)
-            if char in "'\"":
-                quote = char
-        index += 1
-    return "".join(out)
+        return " ".join(text.split())
+    tokens = _CONDITION_TOKEN.findall(text)
+    return "".join(" " if t[0].isspace() else t for t in tokens).strip()
 
 
 def _condition(value: Any) -> str:
@@ -639,6 +623,8 @@ Condition = Annotated[
 def _tag_map(value: Any) -> Any:
     """Tag values are strings; YAML scalars such as ``true`` or ``80`` are read as their text."""
     if isinstance(value, dict):
+        if all(type(v) is str for v in value.values()):
+            return value
         return {
             k: (
                 "true"
