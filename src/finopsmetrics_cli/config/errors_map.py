@@ -44,10 +44,11 @@ def map_errors(errors: list[Mapping[str, Any]], data: Any, model: type[BaseModel
         path = _clean(error_path(err), data, etype)
         ctx = err.get("ctx") or {}
         msg = str(err.get("msg", "invalid value"))
-        field_name = ".".join(str(p) for p in path) or "<object>"
+        field_name = ".".join(str(p) for p in path)
+        prefix = f"{field_name}: " if field_name else ""
         custom = code_for(etype)
         if custom:
-            mapped.append(FieldError(custom, f"{field_name}: {msg}", ctx.get("hint"), path))
+            mapped.append(FieldError(custom, f"{prefix}{msg}", ctx.get("hint"), path))
         elif etype == "extra_forbidden":
             allowed = _fields_at(model, path[:-1])
             leaf = str(path[-1]) if path else ""
@@ -58,14 +59,14 @@ def map_errors(errors: list[Mapping[str, Any]], data: Any, model: type[BaseModel
         elif etype == "missing":
             mapped.append(FieldError("E121", f"missing required field {field_name!r}", None, path, at_parent=True))
         elif _TYPE_ERRORS.search(etype):
-            mapped.append(FieldError("E122", f"{field_name}: {msg}{_got(err)}", None, path))
+            mapped.append(FieldError("E122", f"{prefix}{msg}{_got(err)}", None, path))
         else:
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
             hint = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
             if etype in ("literal_error", "enum") and isinstance(err.get("input"), str):
                 hint = suggest(err["input"], re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-            mapped.append(FieldError("E123", f"{field_name}: {msg}{_got(err)}", hint, path))
+            mapped.append(FieldError("E123", f"{prefix}{msg}{_got(err)}", hint, path))
     return _most_specific(mapped)
 
 

@@ -35,7 +35,7 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
             diags.append(codes.diag(
                 "E110", f"settings.max_destroy must be an integer >= 0, got {value!r}",
                 source.locate(path), hint="e.g. max_destroy: 10"))
-        elif key == "attributes" and not isinstance(value, dict):
+        elif key == "attributes" and value is not None and not isinstance(value, dict):
             diags.append(codes.diag(
                 "E110", "settings.attributes must map a context to its attributes",
                 source.locate(path), hint="e.g. attributes: {resource: {gpu_count: number}}"))

@@ -44,23 +44,23 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
         desired[obj.address] = _desired(obj.info, model, spec, obj.location(), refs)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
-        return None, _sorted(diags)
+        return None, _sorted(diags, raw)
     files = tuple(s.path for s in raw.files)
-    return Config(desired, settings, files, digest(desired, settings)), _sorted(diags)
+    return Config(desired, settings, files, digest(desired, settings)), _sorted(diags, raw)
 
 
-def _sorted(diags: list[Diagnostic]) -> list[Diagnostic]:
-    """Unique diagnostics, by file (first-seen order), then line and column."""
+def _sorted(diags: list[Diagnostic], raw: RawConfig) -> list[Diagnostic]:
+    """Unique diagnostics, by file (load order), then line and column."""
     seen: set[tuple[Any, ...]] = set()
-    files: dict[str, int] = {}
+    files: dict[str, int] = {s.path: i for i, s in enumerate(raw.files)}
     out = []
     for d in diags:
         key = (d.code, d.message, d.location)
         if key not in seen:
             seen.add(key)
             out.append(d)
-            if d.location:
-                files.setdefault(d.location.file, len(files))
+            if d.location and d.location.file not in files:
+                files[d.location.file] = len(files)
     return sorted(out, key=lambda d: (
         files.get(d.location.file, -1), d.location.line, d.location.column
     ) if d.location else (-1, 0, 0))
