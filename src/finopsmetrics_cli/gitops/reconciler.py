@@ -46,6 +46,13 @@ Mode = Literal["apply", "drift-only"]
 LogSink = Callable[[dict[str, Any]], None]
 
 MAX_BACKOFF_SECONDS = 3600.0
+FETCH_TIMEOUT_SECONDS = 300.0
+_URL_SECRET = re.compile(r"(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^/@:\s]*):[^/@\s]*@")
+
+
+def redact_url(text: str) -> str:
+    """Hide passwords and tokens in URLs (``https://user:TOKEN@host``) before logging."""
+    return _URL_SECRET.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +125,7 @@ class Reconciler:
             self.log(
                 {
                     "event": "start",
-                    "repo": self.options.repo,
+                    "repo": redact_url(self.options.repo),
                     "ref": self.options.ref,
                     "mode": self.options.mode,
                     "once": once,
@@ -147,7 +154,7 @@ class Reconciler:
         self._cycle += 1
         started = time.monotonic()
         status = load_status(self.options.status_location) or ReconcileStatus()
-        settings = (self.options.repo, self.options.ref, list(self.options.paths))
+        settings = (redact_url(self.options.repo), self.options.ref, list(self.options.paths))
         if (status.repo, status.ref, status.paths) != settings:
             status.last_attempted = None  # new settings: a failed commit deserves a fresh try
         status.repo, status.ref, status.paths = settings
@@ -319,10 +326,14 @@ class Reconciler:
         repo = self._mirror()
         git = git_module()
         try:
-            repo.git.fetch("origin", "--prune", "--force", "--tags", "+refs/heads/*:refs/heads/*")
+            repo.git.fetch(
+                "origin", "--prune", "--force", "--tags", "+refs/heads/*:refs/heads/*",
+                kill_after_timeout=FETCH_TIMEOUT_SECONDS,
+            )  # fmt: skip
         except git.GitCommandError as exc:
             raise GitError(
-                f"git fetch from {self.options.repo} failed: {_git_stderr(exc)}",
+                f"git fetch from {redact_url(self.options.repo)} failed: "
+                f"{redact_url(_git_stderr(exc))}",
                 hint="check --repo, network access and credentials",
             ) from exc
         for candidate in (
@@ -335,7 +346,7 @@ class Reconciler:
             except (git.BadName, git.BadObject, ValueError):
                 continue
         raise GitError(
-            f"ref {self.options.ref!r} not found in {self.options.repo}",
+            f"ref {self.options.ref!r} not found in {redact_url(self.options.repo)}",
             hint="pass an existing branch, tag or commit with --ref",
         )
 
@@ -347,9 +358,10 @@ class Reconciler:
             repo = git.Repo(path)
             if repo.remote("origin").url != url:
                 repo.remote("origin").set_url(url)
-            return repo
-        repo = git.Repo.init(path, bare=True, mkdir=True)
-        repo.create_remote("origin", url)
+        else:
+            repo = git.Repo.init(path, bare=True, mkdir=True)
+            repo.create_remote("origin", url)
+        repo.git.update_environment(GIT_TERMINAL_PROMPT="0")  # a daemon must fail, not hang
         return repo
 
     def _take_work_dir(self) -> None:

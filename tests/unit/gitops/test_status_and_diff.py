@@ -153,3 +153,16 @@ def test_markdown_is_collapsible_and_truncated_with_a_count() -> None:
     assert render_markdown(ConfigDiff("main", "d" * 40)) == (
         "**No configuration changes against main.**"
     )
+
+
+def test_tokens_in_repository_urls_are_redacted() -> None:
+    from finopsmetrics_cli.gitops.reconciler import redact_url
+
+    assert redact_url("https://x-access-token:ghp_SECRET@github.com/a/b.git") == (
+        "https://x-access-token:***@github.com/a/b.git"
+    )
+    assert redact_url("fatal: unable to access 'https://u:p@h/r/': 403") == (
+        "fatal: unable to access 'https://u:***@h/r/': 403"
+    )
+    for unchanged in ("git@github.com:a/b.git", "https://github.com/a/b.git", "/srv/repo.git"):
+        assert redact_url(unchanged) == unchanged
