@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import pulumi
 import pulumi.dynamic
@@ -67,7 +67,7 @@ class FinopsResource(pulumi.dynamic.Resource):
         resource_name: str,
         id_: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None,
-    ) -> Any:
+    ) -> Self:
         """A read-only reference to an existing object (``Kind.get``): this stack never
         changes it."""
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(id=id_))
