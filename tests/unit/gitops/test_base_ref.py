@@ -7,6 +7,7 @@ import os
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -115,6 +116,8 @@ def test_cli_shows_the_config_diff_beside_the_live_plan(repo: Path) -> None:
     as_json = runner.invoke(app, ["plan", "--base-ref", "main", "--state", state,
                                   "--format", "json"])  # fmt: skip
     data = json.loads(as_json.stdout)
+    schema = json.loads((Path(__file__).parents[3] / "schemas" / "plan.schema.json").read_text())
+    jsonschema.validate(data, schema)
     assert data["summary"]["add"] == 2
     assert data["config_changes"]["summary"] == {"added": 0, "changed": 1, "removed": 0}
 
