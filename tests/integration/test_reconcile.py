@@ -205,6 +205,8 @@ def test_drift_only_mode_never_writes(remote: Remote, harness: Harness) -> None:
     assert log["plan"] == "Plan: 1 to add, 1 to change, 0 to destroy."
     assert harness.engine.info().serial == serial
     assert harness.objects() == {"budget.a": 5}
+    assert harness.reconciler(mode="drift-only").run(once=True) == 2  # cron: "look at this"
+    assert harness.engine.info().serial == serial
 
 
 def test_one_reconciler_per_work_dir(harness: Harness, remote: Remote) -> None:
