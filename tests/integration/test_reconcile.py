@@ -310,3 +310,18 @@ def test_a_signal_mid_loop_stops_cleanly_with_state_consistent(
     else:  # ... or not at all
         assert (last_commit, addresses) == (first, ["budget.a"])
     assert status.last_applied.commit == last_commit
+
+
+def test_an_unreadable_status_file_is_reported_every_cycle(
+    remote: Remote, harness: Harness
+) -> None:
+    remote.push(budgets(a=1), "one")
+    status_file = Path(harness.options.status_location)
+    status_file.parent.mkdir(parents=True)
+    status_file.write_text("{half a file")
+    log = harness.cycle()
+    assert (log["action"], log["ok"]) == ("failed", False)
+    assert log["error"].startswith(f"reconcile status file {status_file} is unreadable")
+    assert log["hint"] == "delete it; the next cycle re-applies the branch head and rewrites it"
+    status_file.unlink()
+    assert harness.cycle()["action"] == "applied"

@@ -153,7 +153,13 @@ class Reconciler:
         """One fetch-and-converge pass; never raises for a user-facing problem."""
         self._cycle += 1
         started = time.monotonic()
-        status = load_status(self.options.status_location) or ReconcileStatus()
+        try:
+            status = load_status(self.options.status_location) or ReconcileStatus()
+        except FinopsError as exc:  # unreadable status: say so every cycle, keep running
+            outcome = CycleOutcome("failed", None, ok=False, detail={"error": exc.message,
+                                                                     "hint": exc.hint})  # fmt: skip
+            self._log_cycle(outcome, started)
+            return outcome
         settings = (redact_url(self.options.repo), self.options.ref, list(self.options.paths))
         if (status.repo, status.ref, status.paths) != settings:
             status.last_attempted = None  # new settings: a failed commit deserves a fresh try
@@ -169,7 +175,14 @@ class Reconciler:
         status.cycles += 1
         status.last_cycle_at = now_iso()
         status.last_cycle_action = outcome.action
-        save_status(self.options.status_location, status)
+        try:
+            save_status(self.options.status_location, status)
+        except FinopsError as exc:  # e.g. S3 briefly unreachable: the next cycle rewrites it
+            outcome.detail["status_error"] = exc.message
+        self._log_cycle(outcome, started)
+        return outcome
+
+    def _log_cycle(self, outcome: CycleOutcome, started: float) -> None:
         self.log(
             {
                 "event": "cycle",
@@ -181,7 +194,6 @@ class Reconciler:
                 **outcome.detail,
             }
         )
-        return outcome
 
     # ------------------------------------------------------------ decisions
     def _converge(self, status: ReconcileStatus) -> CycleOutcome:
