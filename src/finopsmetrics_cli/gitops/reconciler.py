@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from finopsmetrics_cli import __version__
 from finopsmetrics_cli.errors import FinopsError, PlanError, StateError
 from finopsmetrics_cli.gitops.gitrepo import GitError, git_module, materialize
 from finopsmetrics_cli.gitops.status import (
@@ -125,6 +126,7 @@ class Reconciler:
             self.log(
                 {
                     "event": "start",
+                    "version": __version__,
                     "repo": redact_url(self.options.repo),
                     "ref": self.options.ref,
                     "mode": self.options.mode,
