@@ -17,6 +17,7 @@ from pydantic import (
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
+    CHANNEL_TYPES,
     Severity,
     description_field,
     enabled_field,
@@ -75,7 +76,7 @@ class PolicyAction(StrictModel):
     references=(
         Ref("action.approval_workflow", "approval_workflow"),
         persona_ref("action.approvers.*"),
-        persona_ref("notification.*"),
+        persona_ref("notification.*", builtins=CHANNEL_TYPES),
         Ref("exception_process", "approval_workflow", required=False, severity="warning"),
         Ref("compliance_framework", "compliance_framework", required=False, severity="warning"),
     ),

@@ -17,6 +17,7 @@ from pydantic import (
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
+    CHANNEL_TYPES,
     Severity,
     channel_ref,
     description_field,
@@ -121,7 +122,7 @@ class AnomalyDetector(KindModel):
     seed="3.4",
     aliases=("automation_policy.rules",),
     references=(
-        persona_ref("notification.*"),
+        persona_ref("notification.*", builtins=CHANNEL_TYPES),
         Ref("approval_workflow", "approval_workflow"),
     ),
     condition_fields=("condition",),
