@@ -100,8 +100,9 @@ class FinopsProvider(ResourceProvider):
 
     # --- property bags -------------------------------------------------
 
-    def split(self, props: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """(object name, spec) from a Pulumi property bag."""
+    def split(self, props: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """(object name, spec) from a Pulumi property bag; the name stays unknown in a
+        preview that waits for it."""
         plain = _plain(dict(props))
         name = plain.get("name")
         spec = {
@@ -109,7 +110,9 @@ class FinopsProvider(ResourceProvider):
             for k, v in plain.items()
             if k not in HIDDEN_KEYS and k != "name" and k not in COMPUTED_KEYS
         }
-        return str(name) if name is not None else "", spec
+        if name is None:
+            return "", spec
+        return (name if _has_unknowns(name) else str(name)), spec
 
     def address(self, name: str) -> str:
         return f"{self.kind}.{name}"
@@ -170,7 +173,7 @@ class FinopsProvider(ResourceProvider):
         replaces: list[str] = []
         if old_name != new_name:
             replaces.append("name")
-        if _has_unknowns(new_spec):
+        if _has_unknowns(new_spec) or _has_unknowns(new_name):
             changed = sorted(
                 k for k in set(old_spec) | set(new_spec) if old_spec.get(k) != new_spec.get(k)
             )
@@ -178,7 +181,9 @@ class FinopsProvider(ResourceProvider):
             replaces += [k for k in changed if k in roots]
             return DiffResult(changes=None, replaces=replaces, delete_before_replace=True)
         with _ENGINE_LOCK:
-            replaces += self.engine(news).requires_replace(self.kind, old_spec, new_spec)
+            paths = self.engine(news).requires_replace(self.kind, old_spec, new_spec)
+        # Pulumi names top-level properties here (``model`` for the engine's ``model.type``).
+        replaces += list(dict.fromkeys(path.split(".")[0] for path in paths))
         changes = old_name != new_name or old_spec != new_spec
         return DiffResult(
             changes=changes, replaces=replaces, stables=[], delete_before_replace=True

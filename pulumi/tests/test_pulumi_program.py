@@ -162,3 +162,15 @@ def test_seed_program_creates_live_objects_through_the_engine(
     policy = engine.read("policy.GPU Instance Approval")
     assert policy is not None and policy.spec["action"]["type"] == "require_approval"
     assert {e.source for e in engine.history()} == {"pulumi"}
+
+
+@pulumi.runtime.test
+def test_the_documented_program_is_the_seed_program(mocks: RecordingMonitor) -> Any:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "pulumi" / "index.md").read_text()
+    program = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    seed = (PROGRAMS / "seed_8_2.py").read_text()
+    code = [line for line in seed.splitlines() if line and not line.lstrip().startswith("#")]
+    assert [line for line in program.splitlines() if line] == code
+    namespace: dict[str, Any] = {}
+    exec(compile(program, "docs/pulumi/index.md", "exec"), namespace)
+    return namespace["budget"].id
