@@ -125,7 +125,8 @@ def _desired_changes(
         if current is None:
             changes[address] = PlannedChange(address, obj.kind, obj.name, "create", None, obj.spec)
             continue
-        after = apply_ignore_changes(obj.spec, current.spec, obj.lifecycle.ignore_changes)
+        ignored = obj.lifecycle.ignore_changes
+        after = apply_ignore_changes(obj.spec, current.spec, ignored) if ignored else obj.spec
         change = _change_for(obj, current, after, address in forced)
         if change is not None:
             changes[address] = change
@@ -137,6 +138,8 @@ def _change_for(
 ) -> PlannedChange | None:
     before = current.spec
     same = before == after
+    if same and not forced and current.manager == CONFIG:
+        return None  # the common case at scale: nothing to diff, nothing to look up
     if current.manager is None:
         action = "import"
     elif current.manager != CONFIG:
