@@ -1,0 +1,61 @@
+"""``finopsmetrics init``: a starter that validates, a .gitignore, no overwrite."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from finopsmetrics_cli.cli.app import app
+from finopsmetrics_cli.config import load_config
+
+EXE = Path(sys.executable).parent / "finopsmetrics"
+runner = CliRunner()
+
+
+def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path / "proj"), "--no-color"])
+    assert result.exit_code == 0, result.output
+    config_path = tmp_path / "proj" / "finopsmetrics.yaml"
+    text = config_path.read_text()
+    assert text.startswith(
+        "# yaml-language-server: $schema=https://finopsmetrics.dev/schemas/finopsmetrics.schema.json\n"
+    )
+    config = load_config(config_path)
+    assert sorted(config.objects) == [
+        "budget.platform-monthly", "notification_channel.finops-alerts",
+        "policy.require-cost-center-tag", "team.platform",
+    ]
+    assert (tmp_path / "proj" / ".gitignore").read_text().splitlines()[-1] == ".finopsmetrics/"
+    assert result.output.splitlines()[0] == f"wrote {config_path}"
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    (tmp_path / "finopsmetrics.yaml").write_text("teams: []\n")
+    result = runner.invoke(app, ["init", str(tmp_path), "--no-color"])
+    assert result.exit_code == 1
+    assert (tmp_path / "finopsmetrics.yaml").read_text() == "teams: []\n"
+    assert f"error: {tmp_path / 'finopsmetrics.yaml'} already exists; not overwriting it" in result.output
+
+
+def test_init_keeps_an_existing_gitignore_and_schema_option(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text("node_modules/\n")
+    proc = subprocess.run(
+        [str(EXE), "init", str(tmp_path), "--schema", "../schemas/finopsmetrics.schema.json", "-q"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert (tmp_path / ".gitignore").read_text().splitlines()[0] == "node_modules/"
+    assert ".finopsmetrics/" in (tmp_path / ".gitignore").read_text().splitlines()
+    first = (tmp_path / "finopsmetrics.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../schemas/finopsmetrics.schema.json"
+    again = subprocess.run([str(EXE), "init", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+
+
+def test_gitignore_not_duplicated(tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_text(".finopsmetrics/\n")
+    assert runner.invoke(app, ["init", str(tmp_path), "-q"]).exit_code == 0
+    assert (tmp_path / ".gitignore").read_text() == ".finopsmetrics/\n"
