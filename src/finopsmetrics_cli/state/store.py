@@ -9,6 +9,8 @@ per table — each column one list parameter — never one round trip per row.
 
 from __future__ import annotations
 
+import signal
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -276,16 +278,43 @@ def open_local_writer(
     state = Path(path)
     state.parent.mkdir(parents=True, exist_ok=True)
     held = lock if lock is not None else FileLock.for_state(state)
-    held.acquire(who=actor or default_actor(), operation=operation, timeout=lock_timeout)
-    try:
-        if prepare is not None:
-            prepare(state)
-        wait = max(BUSY_TIMEOUT, lock_timeout) if busy_timeout is None else busy_timeout
-        ensure_state(state, busy_timeout=wait)
-        writer = StateStoreWriter(state, busy_timeout=wait, after_commit=after_commit)
+    with _exit_cleanly_on_sigterm():
+        held.acquire(who=actor or default_actor(), operation=operation, timeout=lock_timeout)
         try:
-            yield writer
+            if prepare is not None:
+                prepare(state)
+            wait = max(BUSY_TIMEOUT, lock_timeout) if busy_timeout is None else busy_timeout
+            ensure_state(state, busy_timeout=wait)
+            writer = StateStoreWriter(state, busy_timeout=wait, after_commit=after_commit)
+            try:
+                yield writer
+            finally:
+                writer.close()
         finally:
-            writer.close()
+            held.release()
+
+
+@contextmanager
+def _exit_cleanly_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit while the lock is held, so ``finally`` releases it.
+
+    Only when nobody else handles SIGTERM (the reconciler installs its own) and
+    only in the main thread, where Python delivers signals. A commit in flight
+    is rolled back or completed by DuckDB; SIGKILL still leaves the lock (see
+    ``state force-unlock``).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def terminate(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
     finally:
-        held.release()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -165,3 +165,19 @@ def test_parse_duration_refuses_nonsense(text: str) -> None:
         FinopsError, match=f"^invalid duration for --lock-timeout: {re.escape(repr(text))}$"
     ):
         parse_duration(text)
+
+
+def test_sigterm_releases_the_lock(state_path: Path) -> None:
+    script = (
+        "import sys, time; from finopsmetrics_cli.state import open_writer\n"
+        "with open_writer(sys.argv[1], actor='ci', operation='apply'):\n"
+        "    print('locked', flush=True); time.sleep(60)\n"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, str(state_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert child.stdout is not None and child.stdout.readline() == "locked\n"
+    assert lock_holder(state_path) is not None
+    child.terminate()
+    assert child.wait(timeout=30) == 128 + 15
+    assert lock_holder(state_path) is None
