@@ -6,12 +6,12 @@ import re
 from typing import Annotated, Any
 
 from annotated_types import Ge
-from pydantic import Field, PlainValidator, Strict, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import Field, Strict, ValidationInfo, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import DocType, Identifier, PositiveInt
+from finopsmetrics_cli.models.types import FieldType, Identifier, PositiveInt
 
 _LAYOUT = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)(?:[_ -]grid)?\s*$", re.IGNORECASE)
 MAX_GRID = 24
@@ -42,14 +42,14 @@ def _layout(value: Any) -> str:
 
 Layout = Annotated[
     str,
-    DocType("layout (COLSxROWS_grid)"),
-    PlainValidator(_layout),
-    WithJsonSchema(
+    FieldType(
+        _layout,
         {
             "type": "string",
             "pattern": r"^\s*\d+\s*[xX×]\s*\d+([_ -][gG][rR][iI][dD])?\s*$",
             "description": "COLSxROWS_grid, e.g. 3x3_grid.",
-        }
+        },
+        doc="layout (COLSxROWS_grid)",
     ),
 ]
 

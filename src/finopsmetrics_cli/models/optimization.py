@@ -9,9 +9,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     Field,
-    PlainValidator,
     StrictBool,
-    WithJsonSchema,
     model_validator,
 )
 
@@ -30,8 +28,8 @@ from finopsmetrics_cli.models.types import (
     ChoiceOf,
     Condition,
     Cron,
-    DocType,
     Duration,
+    FieldType,
     FilterMap,
     Horizon,
     Identifier,
@@ -39,7 +37,6 @@ from finopsmetrics_cli.models.types import (
     NonNegativeNumber,
     Percent,
     Ratio,
-    json_schema,
 )
 
 DetectorType = Annotated[
@@ -178,11 +175,13 @@ def _term(value: Any) -> str:
 
 Term = Annotated[
     str,
-    DocType("term (1yr or 3yr)"),
-    PlainValidator(_term),
-    json_schema(
+    FieldType(
+        _term,
         {"type": "string", "enum": ["1yr", "3yr"]},
-        {"anyOf": [{"type": "string", "pattern": r"^\s*\d+\s*[a-zA-Z]*\s*$"}, {"enum": [1, 3]}]},
+        shorthand={
+            "anyOf": [{"type": "string", "pattern": r"^\s*\d+\s*[a-zA-Z]*\s*$"}, {"enum": [1, 3]}]
+        },
+        doc="term (1yr or 3yr)",
     ),
 ]
 
@@ -244,9 +243,11 @@ def _time_of_day(value: Any) -> str:
 
 TimeOfDay = Annotated[
     str,
-    DocType("time of day (HH:MM)"),
-    PlainValidator(_time_of_day),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$"}),
+    FieldType(
+        _time_of_day,
+        {"type": "string", "pattern": r"^\s*([01]?\d|2[0-3]):[0-5]\d\s*$"},
+        doc="time of day (HH:MM)",
+    ),
 ]
 Weekday = Annotated[str, ChoiceOf("mon", "tue", "wed", "thu", "fri", "sat", "sun")]
 
@@ -319,10 +320,10 @@ def _change(value: Any) -> str:
 
 Change = Annotated[
     str,
-    DocType("change (+50%, -20%, ri_conversion)"),
-    PlainValidator(_change),
-    WithJsonSchema(
-        {"type": "string", "description": "+N%, -N% or a named change such as ri_conversion."}
+    FieldType(
+        _change,
+        {"type": "string", "description": "+N%, -N% or a named change such as ri_conversion."},
+        doc="change (+50%, -20%, ri_conversion)",
     ),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import Field, PlainValidator, StrictBool, field_validator
+from pydantic import Field, StrictBool, field_validator
 
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field, team_ref
@@ -13,11 +13,10 @@ from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.secrets import SecretRef, scan_for_secrets
 from finopsmetrics_cli.models.types import (
     ChoiceOf,
-    DocType,
     Email,
+    FieldType,
     Identifier,
     PositiveNumber,
-    json_schema,
 )
 
 
@@ -57,11 +56,11 @@ def _version(value: Any) -> str:
 
 VersionSpec = Annotated[
     str,
-    DocType("version or range"),
-    PlainValidator(_version),
-    json_schema(
+    FieldType(
+        _version,
         {"type": "string", "description": "1.2.0, ~> 1.0, >=1.0,<2, * or latest."},
-        {"type": "number"},
+        shorthand={"type": "number"},
+        doc="version or range",
     ),
 ]
 PluginType = Annotated[

@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import PlainValidator, WithJsonSchema
-
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import DocType
+from finopsmetrics_cli.models.types import FieldType
 
 SECRET_REFERENCE = re.compile(r"^\$\{(?:env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}$")
 
@@ -100,14 +98,14 @@ def _secret_ref(value: Any) -> str:
 
 SecretRef = Annotated[
     str,
-    DocType("secret reference (${env:NAME} / ${file:PATH})"),
-    PlainValidator(_secret_ref),
-    WithJsonSchema(
+    FieldType(
+        _secret_ref,
         {
             "type": "string",
             "pattern": r"^\s*\$\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}\s*$",
             "description": "A secret reference: ${env:NAME} or ${file:PATH}; never the value.",
-        }
+        },
+        doc="secret reference (${env:NAME} / ${file:PATH})",
     ),
 ]
 

