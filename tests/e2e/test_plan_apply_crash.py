@@ -56,8 +56,8 @@ def test_sigkill_during_apply_leaves_old_or_new(tmp_path: Path) -> None:
     from finopsmetrics_cli.config import load_config
 
     small, large = tmp_path / "small.yaml", tmp_path / "large.yaml"
-    small.write_text(generate_config(600))
-    large.write_text(generate_config(2400))
+    small.write_text(generate_config(400))
+    large.write_text(generate_config(1600))
     specs = {
         small: {a: o.spec for a, o in load_config([small]).objects.items()},
         large: {a: o.spec for a, o in load_config([large]).objects.items()},
