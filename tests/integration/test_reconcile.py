@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from finopsmetrics_cli.cli.app import app
 from finopsmetrics_cli.engine import Engine
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.gitops.reconciler import ReconcileOptions, Reconciler
@@ -260,19 +262,24 @@ def test_once_exit_codes_and_status_command(remote: Remote, tmp_path: Path) -> N
     records = [json.loads(line) for line in ok.stdout.splitlines()]
     assert [r["event"] for r in records] == ["start", "cycle", "stop"]
     remote.push("budgets: {", "broken")
-    bad = run_cli("reconcile", "--repo", str(remote.bare), "--once", "--state", str(state),
-                  cwd=tmp_path)  # fmt: skip
-    assert bad.returncode == 1
-    shown = run_cli("reconcile", "status", "--state", str(state), cwd=tmp_path)
-    assert shown.returncode == 0, shown.stderr
+    runner = CliRunner()  # in-process from here on: the process behaviour is covered above
+    bad = runner.invoke(app, ["reconcile", "--repo", str(remote.bare), "--once",
+                              "--state", str(state)])  # fmt: skip
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout.splitlines()[1])["action"] == "failed"
+    shown = runner.invoke(app, ["reconcile", "status", "--state", str(state)])
+    assert shown.exit_code == 0, shown.output
     lines = shown.stdout.splitlines()
     assert lines[1].startswith("Last applied:   ") and "'good one'" in lines[1]
     assert lines[2].startswith("Last attempted: ") and "'broken'" in lines[2]
     assert "FAILED (attempt 1, next retry after " in lines[2]
     assert lines[3].startswith("  why: finopsmetrics.yaml:")
-    as_json = json.loads(run_cli("reconcile", "status", "--state", str(state), "--format", "json",
-                                 cwd=tmp_path).stdout)  # fmt: skip
+    as_json = json.loads(runner.invoke(app, ["reconcile", "status", "--state", str(state),
+                                             "--format", "json"]).stdout)  # fmt: skip
     assert as_json["last_attempted"]["message"] == "broken"
+    missing = runner.invoke(app, ["reconcile", "status", "--state", str(tmp_path / "x.duckdb")])
+    assert missing.exit_code == 1
+    assert "error: no reconciler has run here (" in missing.output
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
