@@ -102,7 +102,8 @@ def main() -> int:
         # end to end, as a user runs the CLI
         state = str(root / "cli.duckdb")
         cli_rows = [
-            ("first apply", cli("apply", str(config_file), "--auto-approve", "-q", "--state", state)),
+            ("first apply",
+             cli("apply", str(config_file), "--auto-approve", "-q", "--state", state)),
             ("no-change plan", cli("plan", str(config_file), "-q", "--state", state)),
             ("plan, 100 changed", cli("plan", str(changed_file), "-q", "--state", state)),
             ("drift", cli("drift", str(config_file), "-q", "--state", state)),
@@ -111,7 +112,8 @@ def main() -> int:
     print(f"\n{'phase':<20}{'engine':>10}{'CLI':>10}{'bar':>8}  CLI peak RSS")
     for (name, engine_s, _), (_, (cli_s, peak, _rc)) in zip(rows, cli_rows, strict=True):
         verdict = "ok" if cli_s < BARS[name] else "OVER"
-        print(f"{name:<20}{engine_s:>9.2f}s{cli_s:>9.2f}s{BARS[name]:>7.1f}s  {peak:6.0f} MB  {verdict}")
+        print(f"{name:<20}{engine_s:>9.2f}s{cli_s:>9.2f}s{BARS[name]:>7.1f}s  "
+              f"{peak:6.0f} MB  {verdict}")
     print(f"\npeak RSS: CLI processes {max(c[1][1] for c in cli_rows):.0f} MB, "
           f"this benchmark process {peak_self:.0f} MB (bar 500 MB)")
     return 0

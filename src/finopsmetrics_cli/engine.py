@@ -17,7 +17,7 @@ and with ``docs/reference/engine-api.md``)::
             # or user@host. source names the front end: cli|terraform|pulumi|reconcile|api.
 
         # configuration
-        def load_config(self, paths: Sequence[str | Path]) -> Config          # raises ValidationFailed
+        def load_config(self, paths: Sequence[str | Path]) -> Config  # raises ValidationFailed
         def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]
             # one object (Terraform/Pulumi): schema + conditions + secrets + references
             # (checked against live state); returns the canonical spec; raises
@@ -25,7 +25,8 @@ and with ``docs/reference/engine-api.md``)::
 
         # plan / apply / drift / import (whole configuration, manager "config")
         def plan(self, config: Config | None, options: PlanOptions | None = None) -> Plan
-        def apply(self, plan: Plan, *, progress: Callable[[int, int], None] | None = None) -> ApplyResult
+        def apply(self, plan: Plan, *,
+                  progress: Callable[[int, int], None] | None = None) -> ApplyResult
             # raises PlanError "saved plan is stale" when lineage/serial moved since the plan
         def plan_and_apply(self, config: Config | None, options: PlanOptions | None = None, *,
                            confirm: Callable[[Plan], bool] | None = None,
@@ -33,12 +34,13 @@ and with ``docs/reference/engine-api.md``)::
                            ) -> tuple[Plan, ApplyResult | None]
             # plan and apply under ONE lock (apply PATH); confirm False -> (plan, None)
         def drift(self, config: Config | None = None) -> DriftReport
-        def import_yaml(self, addresses: Sequence[str] | None = None) -> str   # None = all unmanaged
+        def import_yaml(self, addresses: Sequence[str] | None = None) -> str  # None: all unmanaged
         def import_into_file(self, file: Path, addresses: Sequence[str] | None = None) -> list[str]
 
         # single objects (Terraform, Pulumi, tests): same validation, history, locking
         def read(self, address: str) -> LiveObject | None
-        def list_objects(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]
+        def list_objects(self, kind: str | None = None,
+                         manager: str | None = None) -> list[LiveObject]
         def create(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
                    adopt: bool = False) -> LiveObject
             # manager None makes an unmanaged object (as a console would; import's input).
@@ -52,12 +54,14 @@ and with ``docs/reference/engine-api.md``)::
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
             # an out-of-band change: live spec changes, manager and applied_spec do not.
             # This is what drift is; tests use it to simulate a console edit.
-        def requires_replace(self, kind: str, old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]
+        def requires_replace(self, kind: str, old: Mapping[str, Any],
+                             new: Mapping[str, Any]) -> list[str]
             # the immutable fields (declared per kind) that differ
 
         # state
         def info(self) -> StateInfo
-        def history(self, address: str | None = None, limit: int | None = None) -> list[HistoryEntry]
+        def history(self, address: str | None = None,
+                    limit: int | None = None) -> list[HistoryEntry]
         def forget(self, address: str) -> None        # state rm: drop from state, history kept
         def force_unlock(self, lock_id: str) -> None
 

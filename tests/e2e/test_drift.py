@@ -7,7 +7,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from engine_cli import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]

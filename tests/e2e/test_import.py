@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from engine_cli import CONFIG, Workspace
 
 CONSOLE_BUDGET = {"amount": 750, "period": "quarterly", "currency": "USD",

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from engine_cli import Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +141,8 @@ def test_prevent_destroy_and_mass_deletion_guard(ws: Workspace) -> None:
     everything = ws.run("plan", str(ws.config))
     assert everything.exit_code == 1
     assert "error: the plan would destroy every managed object (4)" in everything.stderr
-    assert "hint: check the configuration was loaded whole; pass --allow-destroy" in everything.stderr
+    hint = "hint: check the configuration was loaded whole; pass --allow-destroy"
+    assert hint in everything.stderr
 
 
 def test_target_replace_destroy_refresh_only(ws: Workspace) -> None:
@@ -158,7 +158,8 @@ def test_target_replace_destroy_refresh_only(ws: Workspace) -> None:
     assert "Plan: 1 to add, 0 to change, 1 to destroy." in replace.stdout
     ws.edit("    currency: USD\n    owner:", "    currency: EUR\n    owner:")
     immutable = ws.run("plan", str(ws.config))
-    assert "budget.ml-training must be replaced (currency cannot change in place)" in immutable.stdout
+    headline = "budget.ml-training must be replaced (currency cannot change in place)"
+    assert headline in immutable.stdout
     assert '~ currency: "USD" -> "EUR"  # forces replacement' in immutable.stdout
     destroy = ws.run("plan", str(ws.config), "--destroy", "--allow-destroy")
     assert "Plan: 0 to add, 0 to change, 4 to destroy." in destroy.stdout

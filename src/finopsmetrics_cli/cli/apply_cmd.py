@@ -6,6 +6,7 @@ already reviewed plan, as Terraform does, and refuses it when it was tampered
 with or the state moved on since ("saved plan is stale").
 """
 
+# ruff: noqa: B008  (typer declares options as parameter defaults)
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """``finopsmetrics drift``: what changed outside of code, by whom, when. Read-only."""
 
+# ruff: noqa: B008  (typer declares options as parameter defaults)
 from __future__ import annotations
 
 import sys

@@ -1,5 +1,6 @@
 """``finopsmetrics import``: live, unmanaged objects -> YAML (optionally into a file)."""
 
+# ruff: noqa: B008  (typer declares options as parameter defaults)
 from __future__ import annotations
 
 import sys

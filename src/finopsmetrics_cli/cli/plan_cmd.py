@@ -1,6 +1,7 @@
 """``finopsmetrics plan``: desired vs live, Terraform-style; and the options
 ``apply``/``drift``/``import`` share with it (state, format, colour, quiet)."""
 
+# ruff: noqa: B008  (typer declares options as parameter defaults)
 from __future__ import annotations
 
 import re
@@ -22,7 +23,10 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIG = ("finopsmetrics.yaml", "finopsmetrics.yml")
 
-STATE_HELP = "State database: a path or s3://bucket/key (default $FINOPSMETRICS_STATE, then ./.finopsmetrics/state.duckdb)."
+STATE_HELP = (
+    "State database: a path or s3://bucket/key "
+    "(default $FINOPSMETRICS_STATE, then ./.finopsmetrics/state.duckdb)."
+)
 StateOpt = typer.Option(None, "--state", help=STATE_HELP, show_default=False)
 NoColorOpt = typer.Option(False, "--no-color", help="Plain output, no colours.")
 QuietOpt = typer.Option(False, "--quiet", "-q", help="Only errors and the essential result.")

@@ -104,11 +104,11 @@ def apply_ignore_changes(
     As Terraform's ``ignore_changes``: live values of those fields are kept, so
     they are neither drift nor an update.
     """
-    ignored = [parse_path(p) for p in ignored]
-    if not ignored or live is None:
+    patterns = [parse_path(p) for p in ignored]
+    if not patterns or live is None:
         return dict(desired)
     result = copy.deepcopy(dict(desired))
-    for pattern in ignored:
+    for pattern in patterns:
         _copy_path(result, live, pattern)
     return result
 

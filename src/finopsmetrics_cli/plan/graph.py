@@ -42,7 +42,11 @@ def _values_at(value: Any, parts: list[str]) -> Iterable[Any]:
         return
     head, rest = parts[0], parts[1:]
     if head == "*":
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+        items: list[Any] = []
+        if isinstance(value, dict):
+            items = list(value.values())
+        elif isinstance(value, list):
+            items = value
         for item in items:
             yield from _values_at(item, rest)
     elif isinstance(value, dict) and head in value:

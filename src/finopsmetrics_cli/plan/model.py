@@ -228,7 +228,9 @@ class Plan:
     def from_dict(cls, data: Mapping[str, Any]) -> Plan:
         return cls(
             changes=tuple(PlannedChange.from_dict(c) for c in data["changes"]),
-            outside_changes=tuple(OutsideChange.from_dict(o) for o in data.get("outside_changes", ())),
+            outside_changes=tuple(
+                OutsideChange.from_dict(o) for o in data.get("outside_changes", ())
+            ),
             lineage=data.get("lineage", ""),
             serial=int(data.get("serial", 0)),
             config_digest=data.get("config_digest", ""),

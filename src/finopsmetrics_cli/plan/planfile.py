@@ -82,7 +82,7 @@ def read_plan_file(path: str | Path) -> Plan:
             hint="make the plan again with this version of finopsmetrics",
         )
     body = document.get("plan")
-    if document.get("checksum") != checksum(body):
+    if document.get("checksum") != checksum(body) or not isinstance(body, dict):
         raise PlanError(
             f"plan file {target} has been modified since it was written (checksum mismatch)",
             hint="make a new plan with: finopsmetrics plan --out FILE",

@@ -20,7 +20,13 @@ from finopsmetrics_cli.plan.graph import (
     with_dependencies,
     with_dependents,
 )
-from finopsmetrics_cli.plan.model import OutsideChange, Plan, PlannedChange, PlanOptions
+from finopsmetrics_cli.plan.model import (
+    ChangeAction,
+    OutsideChange,
+    Plan,
+    PlannedChange,
+    PlanOptions,
+)
 from finopsmetrics_cli.state.api import HistoryEntry, LiveObject
 
 CONFIG = "config"
@@ -140,6 +146,7 @@ def _change_for(
     same = before == after
     if same and not forced and current.manager == CONFIG:
         return None  # the common case at scale: nothing to diff, nothing to look up
+    action: ChangeAction
     if current.manager is None:
         action = "import"
     elif current.manager != CONFIG:

@@ -82,7 +82,8 @@ def test_validation_and_references_against_live_state(tf: Engine) -> None:
     with pytest.raises(ValidationFailed):
         tf.create("budget", "b", {**BUDGET, "owner": "no-such-team"}, manager="terraform")
     tf.create("team", "ml", {"owners": ["a@example.com"]}, manager="terraform")
-    assert tf.create("budget", "b", {**BUDGET, "owner": "ml"}, manager="terraform").spec["owner"] == "ml"
+    owned = tf.create("budget", "b", {**BUDGET, "owner": "ml"}, manager="terraform")
+    assert owned.spec["owner"] == "ml"
     assert tf.validate_object("budget", "x", {**BUDGET, "currency": "eur"})["currency"] == "EUR"
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from plan_factories import config, desired, entry, live
 
 from finopsmetrics_cli.drift import drift_report
 from finopsmetrics_cli.errors import PlanError
@@ -13,7 +14,6 @@ from finopsmetrics_cli.plan.model import Plan, PlanOptions
 from finopsmetrics_cli.plan.planfile import read_plan_file, write_plan_file
 from finopsmetrics_cli.plan.planner import build_plan
 from finopsmetrics_cli.plan.render import drift_github, drift_json, plain, plan_json, plan_lines
-from plan_factories import config, desired, entry, live
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = {"type": "slack", "webhook_url": "${env:SLACK_WEBHOOK}"}
