@@ -10,9 +10,10 @@ read and to test.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
+
+from pydantic_core import PydanticSerializationError, to_json
 
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.state.api import MANAGERS, Write
@@ -21,6 +22,9 @@ ACTIONS = ("create", "update", "delete", "replace", "import", "adopt", "forget",
 #: actions that need ``Write.spec`` (import/adopt may omit it to keep the live spec)
 SPEC_REQUIRED = ("create", "update", "replace", "edit")
 REMOVING = ("delete", "forget")
+_ACTIONS = frozenset(ACTIONS)
+_SPEC_REQUIRED = frozenset(SPEC_REQUIRED)
+_MANAGERS = frozenset(MANAGERS)
 
 OBJECT_COLUMNS = (
     "address",
@@ -55,8 +59,7 @@ class ObjectRow(NamedTuple):
     updated_source: str
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
+class HistoryRow(NamedTuple):
     """One history row before it gets its id, serial, actor, source and time."""
 
     address: str
@@ -72,9 +75,7 @@ def encode_spec(spec: Mapping[str, Any], address: str) -> str:
     pydantic-core's encoder is ~4x faster than ``json.dumps``, which matters at
     10,000 objects per apply.
     """
-    from pydantic_core import PydanticSerializationError, to_json
-
-    if not isinstance(spec, Mapping):
+    if type(spec) is not dict and not isinstance(spec, Mapping):
         raise StateError(f"cannot store {address}: its spec must be a mapping")
     try:
         return to_json(spec, serialize_unknown=False).decode()
@@ -84,20 +85,22 @@ def encode_spec(spec: Mapping[str, Any], address: str) -> str:
         ) from exc
 
 
-def check_write(write: Write) -> None:
-    """Reject malformed writes before anything touches the database."""
-    address = f"{write.kind}.{write.name}"
-    if write.action not in ACTIONS:
-        raise StateError(f"cannot write {address}: unknown action {write.action!r}")
-    if not write.kind or not write.name or not isinstance(write.kind, str):
-        raise StateError(f"cannot write {address!r}: kind and name must be non-empty strings")
-    if write.manager is not None and write.manager not in MANAGERS:
+def check_write(write: Write) -> str:
+    """Reject malformed writes before anything touches the database; return the address."""
+    kind, name, action, manager = write.kind, write.name, write.action, write.manager
+    if type(kind) is not str or type(name) is not str or not kind or not name:
+        raise StateError(f"cannot write {kind!r}.{name!r}: kind and name must be non-empty strings")
+    address = f"{kind}.{name}"
+    if action not in _ACTIONS:
+        raise StateError(f"cannot write {address}: unknown action {action!r}")
+    if manager is not None and manager not in _MANAGERS:
         raise StateError(
-            f"cannot {write.action} {address}: unknown manager {write.manager!r}",
+            f"cannot {action} {address}: unknown manager {manager!r}",
             hint=f"managers are {', '.join(MANAGERS)} (or none)",
         )
-    if write.action in SPEC_REQUIRED and not isinstance(write.spec, Mapping):
-        raise StateError(f"cannot {write.action} {address}: a spec (a mapping) is required")
+    if action in _SPEC_REQUIRED and write.spec is None:
+        raise StateError(f"cannot {action} {address}: a spec (a mapping) is required")
+    return address
 
 
 def apply_writes(
@@ -112,53 +115,45 @@ def apply_writes(
     rows: dict[str, ObjectRow | None] = dict(current)
     history: list[HistoryRow] = []
     for write in writes:
-        check_write(write)
-        address = f"{write.kind}.{write.name}"
+        address = check_write(write)
         old = rows.get(address)
-        new = _apply_one(old, write, address, now=now, actor=actor, source=source)
+        new = _apply_one(old, write, address, now, actor, source)
         rows[address] = new
         history.append(
             HistoryRow(
-                address=address,
-                action=write.action,
-                before=old.spec if old else None,
-                after=new.spec if new else None,
-                manager=write.manager,
+                address,
+                write.action,
+                old.spec if old is not None else None,
+                new.spec if new is not None else None,
+                write.manager,
             )
         )
     return rows, history
 
 
 def _apply_one(
-    old: ObjectRow | None,
-    write: Write,
-    address: str,
-    *,
-    now: datetime,
-    actor: str,
-    source: str,
+    old: ObjectRow | None, write: Write, address: str, now: datetime, actor: str, source: str
 ) -> ObjectRow | None:
-    action = write.action
+    """The row after one write (None when removed); one tuple built per write."""
+    action, manager = write.action, write.manager
     if action == "create":
         if old is not None:
             owner = f"managed by {old.manager}" if old.manager else "unmanaged"
             raise StateError(f"cannot create {address}: it already exists in state ({owner})")
-        spec = encode_spec(write.spec or {}, address)
-        return ObjectRow(
-            address, write.kind, write.name, spec, write.manager,
-            spec if write.manager else None, 1, now, actor, now, actor, source,
-        )  # fmt: skip
+        spec = encode_spec(write.spec, address)  # type: ignore[arg-type]  # checked
+        applied = spec if manager else None
+        return ObjectRow(address, write.kind, write.name, spec, manager, applied, 1,
+                         now, actor, now, actor, source)  # fmt: skip
     if old is None:
         raise StateError(f"cannot {action} {address}: it is not in state")
     if action in REMOVING:
         return None
     spec = encode_spec(write.spec, address) if write.spec is not None else old.spec
-    touched = old._replace(spec=spec, version=old.version + 1, updated_at=now,
-                           updated_by=actor, updated_source=source)  # fmt: skip
     if action == "edit":  # out of band: the manager's record stays as it was
-        return touched
-    touched = touched._replace(manager=write.manager,
-                               applied_spec=spec if write.manager else None)  # fmt: skip
-    if action == "replace":  # destroyed and created again
-        touched = touched._replace(created_at=now, created_by=actor)
-    return touched
+        return old._replace(spec=spec, version=old.version + 1, updated_at=now,
+                            updated_by=actor, updated_source=source)  # fmt: skip
+    created_at, created_by = (
+        (now, actor) if action == "replace" else (old.created_at, old.created_by)
+    )
+    return ObjectRow(address, old.kind, old.name, spec, manager, spec if manager else None,
+                     old.version + 1, created_at, created_by, now, actor, source)  # fmt: skip
