@@ -165,8 +165,6 @@ class KindInfo:
         """The name of an entry that has no name key (SEED_SHAPES): the kind's
         natural key if it declares one, else a content hash (see _ContentName)."""
         derive = self.derive_name or default_derive_name(self.kind, self.model)
-        if isinstance(derive, _ContentName):
-            return derive(body, section or self.section)
         return derive(body)
 
 
@@ -228,24 +226,23 @@ def content_hash(data: Any) -> str:
 
 class _ContentName:
     """The default ``derive_name``: ``<kind>-<hash>`` of the entry's canonical
-    spec (of the raw body if it does not validate) and of the section it is
-    written in. The name follows the content, never the list position, so
-    reordering a list is no change and equivalent spellings get one name; the
-    section is part of it so that the same rule written under two spellings
-    (seed 4.1 ``tagging_rules`` and 8.3 ``tags.auto_tagging_rules``) stays two
-    objects when the snippets are merged."""
+    spec (of the raw body if it does not validate). The name follows the
+    content, never the list position nor the section spelling, so reordering a
+    list is no change and equivalent spellings get one name. Two identical
+    nameless entries are therefore one object (the loader reports the second
+    copy, e.g. seed 4.1 and 8.3 share a tagging rule)."""
 
     def __init__(self, kind: str, model: type[KindModel]) -> None:
         self.kind, self.model = kind, model
 
-    def __call__(self, body: dict[str, Any], section: str | None = None) -> str:
+    def __call__(self, body: dict[str, Any]) -> str:
         try:
             spec: Any = self.model.model_validate(
                 self.model.coerce_body(self.kind, body)
             ).canonical_spec()
         except (ValidationError, ValueError, TypeError):
             spec = body
-        return f"{self.kind}-{content_hash([section or '', spec])}"
+        return f"{self.kind}-{content_hash(spec)}"
 
 
 def default_derive_name(kind: str, model: type[KindModel]) -> Callable[..., str]:

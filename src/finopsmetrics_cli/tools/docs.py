@@ -73,10 +73,11 @@ that reordering a list never turns into delete + create:
   routes; `cost_allocation` -> its `resource_id`;
 - every other kind: `<kind>-<8 hex digits>`, the start of the SHA-256 of the
   entry's canonical spec (normalised values, defaults filled in, as JSON with
-  sorted keys) together with the section it is written in. Equivalent spellings
-  (`80%` / `0.8`) give the same name; changing the content gives a new name, so
-  an edit of a nameless entry is planned as delete + create: give entries that
-  you expect to edit a `name:`.
+  sorted keys). Equivalent spellings (`80%` / `0.8`) and the section spelling
+  (`tagging_rules` / `tags.auto_tagging_rules`) give the same name, so two
+  identical nameless entries are one object. Changing the content gives a new
+  name, so an edit of a nameless entry is planned as delete + create: give
+  entries that you expect to edit a `name:`.
 
 **Nested sections.** Some sections are written inside another key, as in the
 seed: `tags: {auto_tagging_rules: [...]}`, `automation_policy: {rules: [...]}`,

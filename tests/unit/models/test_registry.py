@@ -256,15 +256,11 @@ def test_derived_names_follow_content_not_position() -> None:
     names = [info.name_of(x, "tagging_rules") for x in (a, b)]
     assert [info.name_of(x, "tagging_rules") for x in (b, a)] == names[::-1]
     assert names[0].startswith("tag_rule-") and len(names[0]) == len("tag_rule-") + 8
-    # equivalent spellings, same name; another section spelling, another name
-    assert (
-        info.name_of(
-            {"pattern": "^prod-.*", "tags": {"environment": "production"}, "enabled": True},
-            "tagging_rules",
-        )
-        == names[0]
-    )
-    assert info.name_of(a, "tags.auto_tagging_rules") != names[0]
+    # equivalent spellings and another section spelling: the same name
+    same = {"pattern": "^prod-.*", "tags": {"environment": "production"}, "enabled": True}
+    assert info.name_of(same, "tagging_rules") == names[0]
+    assert info.name_of(a, "tags.auto_tagging_rules") == names[0]
+    assert info.name_of({**a, "tags": {"environment": "prod"}}) != names[0]
 
 
 def test_natural_keys() -> None:

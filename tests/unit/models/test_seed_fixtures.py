@@ -45,8 +45,10 @@ def _all_objects() -> dict[str, dict]:
     for path in FIXTURES:
         for info, name, data in objects(load_yaml(path)):
             address = f"{info.kind}.{name}"
-            assert address not in merged, f"{address} declared twice across the seed"
-            merged[address] = info.model.model_validate(data).canonical_spec()
+            spec = info.model.model_validate(data).canonical_spec()
+            # a derived name repeats only for an identical entry (4.1 and 8.3 share a rule)
+            assert merged.get(address, spec) == spec, f"{address} declared twice across the seed"
+            merged[address] = spec
     return merged
 
 
@@ -73,7 +75,7 @@ def test_seed_merged_addresses() -> None:
         "report.weekly_team_chargeback",
         "budget.ml-training-q1",
     } <= addresses
-    assert sum(a.startswith("tag_rule.") for a in addresses) == 5
+    assert sum(a.startswith("tag_rule.") for a in addresses) == 4
     assert sum(a.startswith("ownership_rule.") for a in addresses) == 3
 
 
