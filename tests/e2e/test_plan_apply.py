@@ -203,3 +203,38 @@ def test_held_lock_names_holder(ws: Workspace) -> None:
         result = ws.run("apply", str(ws.config), "--auto-approve", "--lock-timeout", "0.2s")
     assert result.exit_code == 1
     assert "other-user" in result.stderr and "Traceback" not in result.output
+
+
+def test_apply_asks_on_a_terminal(ws: Workspace) -> None:
+    import os
+    import subprocess
+
+    from engine_cli import BIN
+
+    def apply_with_answer(answer: str) -> subprocess.CompletedProcess[str]:
+        master, slave = os.openpty()
+        try:
+            os.write(master, answer.encode())
+            return subprocess.run(
+                [str(BIN), "apply", str(ws.config), "--state", str(ws.state), "--no-color"],
+                stdin=slave, capture_output=True, text=True, timeout=120,
+                env={**os.environ, "FINOPSMETRICS_ACTOR": "tester"},
+            )
+        finally:
+            os.close(master)
+            os.close(slave)
+
+    declined = apply_with_answer("no\n")
+    assert declined.returncode == 1
+    assert "Do you want to perform these actions?" in declined.stdout
+    assert "error: apply cancelled" in declined.stderr
+    assert ws.engine().info().serial == 0
+    accepted = apply_with_answer("yes\n")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "Apply complete! Resources: 4 added, 0 changed, 0 destroyed." in accepted.stdout
+
+
+def test_apply_json_result_only_on_stdout(ws: Workspace) -> None:
+    result = ws.run("apply", str(ws.config), "--auto-approve", "--format", "json")
+    document = json.loads(result.stdout)
+    assert document["added"] == 4 and document["serial"] == 1

@@ -38,10 +38,17 @@ if TYPE_CHECKING:
 PROGRESS_THRESHOLD = 200
 
 
-def _confirm(console: Console, auto_approve: bool, fmt: str, quiet: bool) -> Callable[[Plan], bool]:
+def _confirm(
+    console: Console, auto_approve: bool, fmt: str, quiet: bool
+) -> Callable[[Plan], bool]:
+    from finopsmetrics_cli.cli.output import make_console
+
+    # With --format json, stdout carries only the result document.
+    shown = make_console(no_color=console.no_color, stderr=True) if fmt == "json" else console
+
     def confirm(plan: Plan) -> bool:
         if not quiet or not auto_approve:
-            print_plan(console, plan, "text" if fmt == "json" else fmt)
+            print_plan(shown, plan, "text")
         if auto_approve:
             return True
         if not sys.stdin.isatty():
