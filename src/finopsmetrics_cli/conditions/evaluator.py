@@ -162,8 +162,14 @@ def _compare(node: Compare) -> Fn:
 
 
 def _member(x: Any, items: Any) -> bool | None:
-    """SQL ``list_contains``: null list or value is null; null items never match."""
-    if x is None or items is None:
+    """SQL list membership: a null list is null, an empty list never contains anything
+    (not even null, as ``x IN (empty)`` is false in SQL), a null value is null otherwise,
+    and null items never match."""
+    if items is None:
+        return None
+    if not items:
+        return False
+    if x is None:
         return None
     return any(item == x for item in items if item is not None)
 
@@ -173,6 +179,8 @@ def _in(node: In) -> Fn:
     negated = node.negated
     if isinstance(node.right, ListExpr):
         items = node.right.items
+        if not items:
+            return lambda r: negated
         if all(isinstance(i, Const) for i in items):
             values = frozenset(i.value for i in items)  # type: ignore[union-attr]
 
@@ -223,9 +231,9 @@ def _text(node: TextMatch) -> Fn:
             if a is None:
                 return None
             b = right(r)
-            if b is None:
-                return None
-            return b in a if isinstance(a, str) else _member(b, a)
+            if not isinstance(a, str):
+                return _member(b, a)
+            return None if b is None else b in a
 
         return contains
     method = str.startswith if node.op == "starts_with" else str.endswith

@@ -157,7 +157,7 @@ class _Parser:
         while self._kw(op):
             self.i += 1
             items.append(operand())  # type: ignore[operator]
-        return BoolOp(op, tuple(items), items[0].span.to(items[-1].span))  # type: ignore[arg-type]
+        return BoolOp(op, tuple(items), first.span.to(items[-1].span))  # type: ignore[arg-type]
 
     def not_expr(self) -> Expr:
         if self._kw("not"):

@@ -187,10 +187,9 @@ class _SqlCompiler:
             items_sql = self.sql(node.right)
             found = self.d.list_contains(items_sql, self.sql(node.left))
             return f"(NOT {found})" if node.negated else found
+        if not node.right.items:  # membership in an empty set is false, even for null
+            return "TRUE" if node.negated else "FALSE"
         left = self.sql(node.left)
-        if not node.right.items:
-            empty = "TRUE" if node.negated else "FALSE"
-            return f"(CASE WHEN {left} IS NULL THEN NULL ELSE {empty} END)"
         items = ", ".join(self.sql(i) for i in node.right.items)
         return f"({left} {'NOT IN' if node.negated else 'IN'} ({items}))"
 
