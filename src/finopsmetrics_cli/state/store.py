@@ -51,7 +51,13 @@ def _rollback(conn: Any) -> None:
 def ensure_state(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
     """Create a new state (atomically) or upgrade an older one; call with the lock held."""
     if not path.exists():
-        _create(path)
+        try:
+            _create(path)
+        except OSError as exc:
+            raise StateError(
+                f"cannot create state {path}: {exc.strerror or exc}",
+                hint="check that the state directory is writable, or pass --state",
+            ) from exc
         return
     ensure_not_empty(path)
     suspend_readers(path)
@@ -88,6 +94,11 @@ def _create(path: Path) -> None:
             conn.execute("COMMIT")
             conn.execute("CHECKPOINT")
         tmp.rename(path)
+    except duckdb.Error as exc:
+        raise StateError(
+            f"cannot create state {path}: {first_line(exc)}",
+            hint="check that the state directory is writable, or pass --state",
+        ) from exc
     finally:
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
@@ -276,10 +287,17 @@ def open_local_writer(
     commit (upload it).
     """
     state = Path(path)
-    state.parent.mkdir(parents=True, exist_ok=True)
     held = lock if lock is not None else FileLock.for_state(state)
     with _exit_cleanly_on_sigterm():
-        held.acquire(who=actor or default_actor(), operation=operation, timeout=lock_timeout)
+        try:
+            state.parent.mkdir(parents=True, exist_ok=True)
+            held.acquire(who=actor or default_actor(), operation=operation, timeout=lock_timeout)
+        except OSError as exc:
+            raise StateError(
+                f"cannot lock state {state}: {exc.strerror or exc} "
+                f"({exc.filename or state.parent})",
+                hint="check that the state directory exists and is writable, or pass --state",
+            ) from exc
         try:
             if prepare is not None:
                 prepare(state)

@@ -124,3 +124,14 @@ def test_reader_of_a_directory_is_a_clear_error(tmp_path: Path) -> None:
         pytest.raises(StateError, match=f"^state file {re.escape(str(tmp_path))} cannot be opened"),
     ):
         reader.info()
+
+
+def test_state_under_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+    path = tmp_path / "plain" / "state.duckdb"
+    with pytest.raises(
+        StateError,
+        match=r"^cannot lock state .*/plain/state\.duckdb: (File exists|Not a directory)",
+    ):
+        with open_writer(path, actor="t", operation="t"):
+            pass  # pragma: no cover
