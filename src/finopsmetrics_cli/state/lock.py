@@ -99,6 +99,7 @@ class StateLock(ABC):
     """A lock on one state location. Subclasses implement the three primitives."""
 
     description: str = "state lock"
+    poll_interval: float = POLL_INTERVAL  # remote back ends poll less often (each try is a request)
 
     def __init__(self) -> None:
         self.held: LockInfo | None = None
@@ -128,7 +129,8 @@ class StateLock(ABC):
                 return info
             if time.monotonic() >= deadline:
                 raise self._held_error(timeout)
-            time.sleep(min(POLL_INTERVAL, max(deadline - time.monotonic(), 0.0)) or POLL_INTERVAL)
+            pause = self.poll_interval
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)) or pause)
 
     def release(self) -> None:
         """Release our lock (never someone else's, even after a force-unlock)."""

@@ -38,7 +38,6 @@ from finopsmetrics_cli.state.api import LockInfo, StateInfo, StateWriter
 from finopsmetrics_cli.state.lock import StateLock, lock_from_json, lock_to_json
 from finopsmetrics_cli.state.store import StateStoreReader
 
-LOCK_POLL_SECONDS = 0.25
 ENDPOINT_ENV = "FINOPSMETRICS_S3_ENDPOINT"
 
 
@@ -123,11 +122,15 @@ def is_missing(exc: BaseException) -> bool:
 class S3Lock(StateLock):
     """The writer lock as an S3 object created only if absent.
 
+    Polls every half second while waiting (each try is one request).
+
     Implements the three primitives of :class:`StateLock` (polling, timeouts
     and messages are shared with the local file lock). Deletion is conditional
     on the lock object's ETag, so removing "our" lock can never remove a newer
     one that another runner took after a force-unlock.
     """
+
+    poll_interval = 0.5
 
     def __init__(self, where: S3Location, client: Any | None = None) -> None:
         super().__init__()
