@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from pulumi.dynamic import (
@@ -41,6 +42,30 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 # Pulumi runs several resource operations at once on the host's thread pool;
 # one in-process writer at a time keeps them from racing for the state lock.
 _ENGINE_LOCK = threading.RLock()
+
+
+class FinopsProviderError(Exception):
+    """An engine error as Pulumi shows it: the message and hint, without the engine's
+    internals (the provider host prints the traceback of whatever is raised)."""
+
+
+@contextmanager
+def _engine_call(*passthrough: type[Exception]) -> Iterator[None]:
+    from finopsmetrics_cli.errors import ConflictError, FinopsError
+
+    with _ENGINE_LOCK:
+        try:
+            yield
+        except passthrough:
+            raise
+        except FinopsError as exc:
+            hint = exc.hint
+            if isinstance(exc, ConflictError):  # in a Pulumi program, adopting is importing
+                hint = (
+                    "to take it over, declare it with opts=pulumi.ResourceOptions(import_=ADDRESS)"
+                )
+            text = f"{exc.message} (hint: {hint})" if hint else exc.message
+            raise FinopsProviderError(text) from None
 
 
 def _is_secret(value: Any) -> bool:
@@ -154,7 +179,7 @@ class FinopsProvider(ResourceProvider):
         if not name:
             return CheckResult(dict(news), [CheckFailure("name", "name must not be empty")])
         try:
-            with _ENGINE_LOCK:
+            with _engine_call(ValidationFailed):
                 canonical = self.engine(news).validate_object(self.kind, name, spec)
         except ValidationFailed as exc:
             failures = [
@@ -180,7 +205,7 @@ class FinopsProvider(ResourceProvider):
             roots = {path.split(".")[0] for path in self._immutable()}
             replaces += [k for k in changed if k in roots]
             return DiffResult(changes=None, replaces=replaces, delete_before_replace=True)
-        with _ENGINE_LOCK:
+        with _engine_call():
             paths = self.engine(news).requires_replace(self.kind, old_spec, new_spec)
         # Pulumi names top-level properties here (``model`` for the engine's ``model.type``).
         replaces += list(dict.fromkeys(path.split(".")[0] for path in paths))
@@ -191,7 +216,7 @@ class FinopsProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         name, spec = self.split(props)
-        with _ENGINE_LOCK:
+        with _engine_call():
             live = self.engine(props).create(
                 self.kind, name, spec, manager="pulumi", adopt=bool(props.get(ADOPT_KEY))
             )
@@ -200,7 +225,7 @@ class FinopsProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The live object (drift included); inputs too, so ``import_`` and refresh see it as is."""
         name = self.name_from_id(id_)
-        with _ENGINE_LOCK:
+        with _engine_call():
             live = self.engine(props).read(self.address(name))
         if live is None:
             return ReadResult("", {})
@@ -212,14 +237,14 @@ class FinopsProvider(ResourceProvider):
         even once ``import_`` has been removed from the program."""
         name, spec = self.split(news)
         adopt = bool(_plain(news.get(ADOPT_KEY)) or _plain(olds.get(ADOPT_KEY)))
-        with _ENGINE_LOCK:
+        with _engine_call():
             live = self.engine(news).update(self.kind, name, spec, manager="pulumi", adopt=adopt)
         return UpdateResult(self._outputs(live, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Deleting what is already gone succeeds: Pulumi's state is then simply right."""
         name = self.name_from_id(id_)
-        with _ENGINE_LOCK:
+        with _engine_call():
             self.engine(props).delete(self.kind, name, manager="pulumi")
 
     def _immutable(self) -> tuple[str, ...]:

@@ -193,6 +193,12 @@ def test_create_over_an_object_of_another_tool_is_a_conflict(
     spec = spec_of(budgets.check(SEED_BUDGET)[0])
     Engine(store, source="terraform").create("budget", NAME, spec, manager="terraform")
     inputs, _ = budgets.check(SEED_BUDGET)
-    with pytest.raises(grpc.RpcError, match="is managed by terraform"):
+    with pytest.raises(grpc.RpcError) as caught:
         budgets.create(inputs)
+    details = caught.value.details()  # type: ignore[attr-defined]
+    assert details.rstrip().endswith(
+        "FinopsProviderError: budget.ML Training Q1 2025 is managed by terraform "
+        "(hint: to take it over, declare it with opts=pulumi.ResourceOptions(import_=ADDRESS))"
+    )
+    assert "engine.py" not in details  # the engine's internals stay out of Pulumi's output
     assert Engine(store).read(ADDRESS).manager == "terraform"  # type: ignore[union-attr]
