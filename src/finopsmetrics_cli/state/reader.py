@@ -25,6 +25,7 @@ from finopsmetrics_cli.state.connection import (
     check_schema,
     connect,
     ensure_not_empty,
+    first_line,
     unreadable,
 )
 
@@ -106,9 +107,17 @@ class StateStoreReader:
         conn.close()
         import duckdb  # noqa: TID251 - state/ is where DuckDB lives
 
-        with duckdb.connect(str(copy)) as rw:
-            migrations.upgrade(rw, self._version)
-        return duckdb.connect(str(copy), read_only=True)
+        try:
+            with duckdb.connect(str(copy)) as rw:
+                migrations.upgrade(rw, self._version)
+            return duckdb.connect(str(copy), read_only=True)
+        except duckdb.Error as exc:
+            raise StateError(
+                f"state file {self.path} has the older schema version {self._version}, and "
+                f"upgrading a temporary copy to read it failed ({first_line(exc)}); "
+                "the file was left untouched",
+                hint="run a write (e.g. apply) to upgrade it in place, or restore a backup",
+            ) from exc
 
     def release_connection(self) -> None:
         """Close the connection (a writer needs the file); the next call reopens it."""
@@ -204,15 +213,23 @@ class StateStoreReader:
 
     def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
         rows = self._query(sql, params)
-        parsed = _parse_json_column([t for r in rows for t in (r[3], r[5])], self.path)
+        # applied_spec almost always equals spec: parse it once and share the object,
+        # which also makes plan's and drift's "applied == live" checks instant.
+        distinct = [r[5] for r in rows if r[5] is not None and r[5] != r[3]]
+        parsed = _parse_json_column([r[3] for r in rows] + distinct, self.path)
+        extra = iter(parsed[len(rows) :])
+        applied = [
+            None if r[5] is None else parsed[i] if r[5] == r[3] else next(extra)
+            for i, r in enumerate(rows)
+        ]
         cache: dict[int, datetime] = {}
         return [
             LiveObject(
                 kind=r[1],
                 name=r[2],
-                spec=parsed[2 * i],
+                spec=parsed[i],
                 manager=r[4],
-                applied_spec=parsed[2 * i + 1],
+                applied_spec=applied[i],
                 version=r[6],
                 created_at=_ts(r[7], cache),
                 created_by=r[8],
