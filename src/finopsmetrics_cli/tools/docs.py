@@ -4,6 +4,7 @@ reference cannot drift from the code."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
@@ -116,6 +117,7 @@ Policy actions: `action: require_approval` is short for
 `action: {type: require_approval}`; a policy's top-level `approvers:` list (seed
 6.1) is merged into `action.approvers`. Approval escalations:
 `- sla_breach_24h: notify_manager` is short for `{after: 24h, action: notify_manager}`.
+Cost allocations accept `method:` as another spelling of `attribution_method:`.
 
 ## References
 
@@ -142,8 +144,8 @@ def _kinds_table(infos: list[KindInfo]) -> str:
             f"`{s}`" + (" (single)" if s in info.single_object_sections else "")
             for s in info.sections
         )
-        summary = info.description.split(".")[0].replace("\n", " ")
-        rows.append(f"| {sections} | [`{info.kind}`](#{info.kind}) | {info.seed} | {summary}. |")
+        summary = " ".join(info.description.split()).replace("|", "\\|")
+        rows.append(f"| {sections} | [`{info.kind}`](#{info.kind}) | {info.seed} | {summary} |")
     return "\n".join(rows)
 
 
@@ -207,7 +209,8 @@ def _meta_lines(info: KindInfo) -> list[str]:
 
 
 def _kind_section(info: KindInfo, blocks: dict[str, str]) -> str:
-    parts = [f"### {info.kind}", "", info.description, "", *_meta_lines(info), ""]
+    text = inspect.cleandoc(info.description)
+    parts = [f"### {info.kind}", "", text, "", *_meta_lines(info), ""]
     parts += ["| field | type | default | description |", "|---|---|---|---|"]
     for path, kind, default, description in field_rows(info.model, skip=KindModel.META_FIELDS):
         parts.append(f"| `{path}` | {kind} | {default} | {description} |")
