@@ -6,7 +6,9 @@ is what ``finopsmetrics validate`` calls (returns warnings too).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,21 @@ def validate_paths(
     from finopsmetrics_cli.config.loader import collect
     from finopsmetrics_cli.config.validate import validate_raw
 
-    return validate_raw(collect(paths, max_bytes=max_bytes))
+    with _no_gc():
+        return validate_raw(collect(paths, max_bytes=max_bytes))
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Loading allocates many small, acyclic objects; the cyclic collector's passes
+    over them cost ~30% of a large validate and free nothing. Restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def validate_text(text: str, display: str = "<string>") -> tuple[Config | None, list[Diagnostic]]:
