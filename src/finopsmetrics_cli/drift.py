@@ -73,7 +73,7 @@ def detect_outside_changes(
             continue
         if wanted is not None and obj.manager not in wanted:
             continue
-        if obj.applied_spec == obj.spec:
+        if obj.applied_spec is obj.spec or obj.applied_spec == obj.spec:
             continue
         fields = _visible(diff_specs(obj.applied_spec, obj.spec), desired.get(address))
         if fields:

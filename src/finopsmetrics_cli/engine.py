@@ -405,7 +405,8 @@ def _history_lookup(
     if bulk is None:
         return reader.last_change
     live_addresses = {o.address for o in live}
-    wanted = [o.address for o in live if o.manager is not None and o.spec != o.applied_spec]
+    wanted = [o.address for o in live if o.manager is not None
+              and o.spec is not o.applied_spec and o.spec != o.applied_spec]
     wanted += [o.address for o in live if o.address in desired and o.manager not in (None, CONFIG)]
     wanted += [a for a in desired if a not in live_addresses]
     found: dict[str, HistoryEntry] = bulk(wanted) if wanted else {}
