@@ -144,13 +144,17 @@ class _Checker:
             )
         if len(rest) == 1:
             return attr.type
-        if attr.type.startswith("map<") and len(rest) == 2:
-            return attr.type[4:-1]
+        if attr.type.startswith("map<"):
+            element = attr.type[4:-1]
+            if len(rest) == 2:
+                return element
+            return self.error(
+                "C210", f"{context}.{rest[0]}.{rest[1]} is a {element}; it has no '{rest[2]}'",
+                node.part_spans[3], hint=f"a key of {context}.{rest[0]} names a single value",
+            )
         return self.error(
             "C210", f"{context}.{rest[0]} is a {attr.type}; it has no '{rest[1]}'",
-            node.part_spans[2],
-            hint="only maps such as resource.tags take a key" if not attr.type.startswith("map<")
-            else "a map takes a single key",
+            node.part_spans[2], hint="only maps such as resource.tags take a key",
         )
 
     # -- arithmetic --------------------------------------------------------

@@ -20,6 +20,7 @@ from functools import lru_cache
 MAX_PATTERN_LENGTH = 256
 MAX_REPEAT = 100
 MAX_UNBOUNDED = 4
+_REPEAT = re.compile(r"\{(\d{1,6})(,(\d{0,6}))?\}")
 
 _CLASS_ESCAPES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
 _NEGATED = {"D": "d", "W": "w", "S": "s"}
@@ -122,7 +123,7 @@ class _RegexParser:
             if ch != "?":
                 self._count_unbounded()
         elif ch == "{":
-            m = re.compile(r"\{(\d{1,3})(,(\d{0,3}))?\}").match(self.s, self.i)
+            m = _REPEAT.match(self.s, self.i)
             if not m:
                 raise self.fail("'{' must start a repetition such as {2} or {1,3}",
                                 hint="write \\{ for a literal brace")

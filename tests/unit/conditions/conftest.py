@@ -20,7 +20,7 @@ def load_fixture(name: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def duck() -> Iterator[Any]:
-    import duckdb
+    import duckdb  # noqa: TID251 - tests run real DuckDB
 
     con = duckdb.connect()
     try:

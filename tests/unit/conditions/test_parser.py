@@ -44,14 +44,16 @@ def test_and_chains_are_flat_and_arithmetic_is_left_associative() -> None:
     assert isinstance(expr, BoolOp) and len(expr.operands) == 4
     arith = parse("a.x - 1 - 2 > 0")
     assert isinstance(arith, Compare) and isinstance(arith.left, Arith)
-    assert isinstance(arith.left.left, Arith) and arith.left.right == Const(2.0, "", Span(10, 11, 1, 11))
+    assert isinstance(arith.left.left, Arith)
+    assert arith.left.right == Const(2.0, "", Span(10, 11, 1, 11))
 
 
 @pytest.mark.parametrize(
     ("text", "value", "unit"),
     [
         ("5%", 0.05, "percent"), ("12.5%", 0.125, "percent"), ("48h", 172_800.0, "duration"),
-        ("7d", 604_800.0, "duration"), ("30m", 1_800.0, "duration"), ("2w", 1_209_600.0, "duration"),
+        ("7d", 604_800.0, "duration"), ("30m", 1_800.0, "duration"),
+        ("2w", 1_209_600.0, "duration"),
         ("90s", 90.0, "duration"), ("0.8", 0.8, ""), ("1e3", 1000.0, ""), ("TRUE", True, ""),
         ("false", False, ""), ("Null", None, ""), ("'it\\'s'", "it's", ""),
         ('"a\\"b\\\\c\\n\\u00e9"', 'a"b\\c\né', ""),

@@ -1,0 +1,77 @@
+"""MATCHES: the accepted subset, and Python's re agreeing with DuckDB's RE2 on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from finopsmetrics_cli.conditions.regex import RegexRejected, safe_regex
+
+ACCEPTED = ["^prod-.*", ".*-ml-.*", "\\d+\\.\\d{1,3}$", "[a-z_-]+@x\\.com", "(ab|cd)",
+            "[\\w.]+", "^$", "a{2,}", "x?y", "\\s", "[^a]", "é+", "\\D\\W\\S", "a|", "\\n\\t"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(a+)+", "a repeated group may not contain a repetition or '|'"),
+        ("(a|b)*", "a repeated group may not contain a repetition or '|'"),
+        ("(?=a)", "only plain groups ( ) and (?: ) are supported"),
+        ("(?i)a", "only plain groups ( ) and (?: ) are supported"),
+        ("a*?", "lazy and possessive quantifiers are not supported"),
+        ("\\bword", "unsupported escape '\\b'"),
+        ("(a)\\1", "unsupported escape '\\1'"),
+        ("[z-a]", "a range must go from low to high, e.g. a-z"),
+        ("a{2,1}", "repetition {m,n} needs m <= n"),
+        ("a{1000}", "repetition counts are limited to 100"),
+        ("a{", "'{' must start a repetition such as {2} or {1,3}"),
+        ("[abc", "missing ']'"),
+        ("(abc", "missing ')'"),
+        ("abc)", "unbalanced ')'"),
+        ("*a", "nothing to repeat"),
+        ("^*", "nothing to repeat"),
+        ("[]", "an empty [] matches nothing"),
+        ("[[:alpha:]]", "'[' inside [...] must be escaped"),
+        ("a*b*c*d*e*", "at most 4 unbounded repetitions (*, +, {n,}) are allowed in one pattern"),
+        ("x" * 257, "the pattern is 257 characters long; the limit is 256"),
+        ("abc\\", "the pattern ends with a lone backslash"),
+    ],
+)
+def test_rejected_patterns(pattern: str, message: str) -> None:
+    with pytest.raises(RegexRejected) as info:
+        safe_regex(pattern)
+    assert info.value.message == message
+
+
+def test_engine_spellings() -> None:
+    r = safe_regex("\\d+$")
+    assert (r.python, r.re2) == ("[0-9]+\\Z", "[0-9]+\\z")
+
+
+_SUBJECTS = st.text(alphabet="abcdxyz-_.@ 019é\n\tAZ", max_size=12)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(_SUBJECTS, min_size=30, max_size=30))
+def test_python_and_duckdb_regex_agree(duck: Any, subjects: list[str]) -> None:
+    patterns = [safe_regex(p) for p in ACCEPTED]
+    select = ", ".join("regexp_matches(s, ?)" for _ in patterns)
+    values = ", ".join(f"({i}, ?)" for i in range(len(subjects)))
+    got = duck.execute(
+        f"SELECT {select} FROM (VALUES {values}) AS v(i, s) ORDER BY i",
+        [p.re2 for p in patterns] + subjects,
+    ).fetchall()
+    for subject, row in zip(subjects, got, strict=True):
+        expected = tuple(p.compiled.search(subject) is not None for p in patterns)
+        assert row == expected, subject
+
+
+def test_dollar_means_end_of_text_in_both_engines(duck: Any) -> None:
+    r = safe_regex("c$")
+    assert r.compiled.search("abc\n") is None
+    (got,) = duck.execute("SELECT regexp_matches(?, ?)", ["abc\n", r.re2]).fetchone()
+    assert got is False
