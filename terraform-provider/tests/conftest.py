@@ -45,6 +45,11 @@ class Result:
     def text(self) -> str:
         return self.out + self.err
 
+    @property
+    def flat(self) -> str:
+        """stdout and stderr with runs of whitespace squashed (Terraform aligns and wraps)."""
+        return " ".join(self.text.split())
+
     def summary(self) -> str:
         """The ``Plan: ...`` / ``Apply complete! ...`` / ``No changes.`` line."""
         for pattern in (r"Apply complete! Resources: [^\n]*", r"Destroy complete! Resources: [^\n]*",
