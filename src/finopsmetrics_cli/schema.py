@@ -106,25 +106,27 @@ def _section_schema(
     return {"title": title, "description": info.description, "anyOf": shapes}
 
 
+_SETTING_TYPES: dict[str, dict[str, Any]] = {
+    "max_destroy": {"type": "integer", "minimum": 0},
+    "attributes": {
+        "type": "object",
+        "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+
 def _settings_schema() -> dict[str, Any]:
+    """``settings:``, described by the loader's own table of settings."""
+    from finopsmetrics_cli.config.settings import SETTINGS_DOC
+
     return {
         "type": "object",
         "description": "Settings for the whole configuration.",
         "properties": {
-            "max_destroy": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "Refuse plans that destroy more objects than this.",
-            },
-            "attributes": {
-                "type": "object",
-                "description": "Extra condition attributes: context -> attribute -> type.",
-                "additionalProperties": {
-                    "type": "object",
-                    "additionalProperties": {"type": "string"},
-                },
-            },
+            key: {**_SETTING_TYPES.get(key, {}), "description": doc}
+            for key, doc in SETTINGS_DOC.items()
         },
+        "additionalProperties": False,
     }
 
 
@@ -132,7 +134,7 @@ def file_schema() -> dict[str, Any]:
     """The JSON Schema of a whole ``finopsmetrics.yaml``."""
     defs, names = _model_defs()
     properties: dict[str, Any] = {
-        "version": {"description": "File format version; 1 (the default).", "enum": [1, "1"]},
+        "version": {"description": "File format version; 1 (the default).", "enum": [1]},
         "settings": _settings_schema(),
     }
     nested: dict[str, dict[str, Any]] = {}

@@ -40,6 +40,8 @@ settings:           # optional
 budgets: ...        # one section per kind (table below)
 ```
 
+SETTINGS_TABLE
+
 A configuration may be one file or a directory of `*.yaml`/`*.yml` files; the
 same section may appear in several files. Unknown keys anywhere are errors,
 with "did you mean" suggestions.
@@ -228,11 +230,19 @@ def _kind_section(info: KindInfo, blocks: dict[str, str]) -> str:
     return "\n".join(parts)
 
 
+def _settings_table() -> str:
+    from finopsmetrics_cli.config.settings import SETTINGS_DOC
+
+    rows = ["| setting | meaning |", "|---|---|"]
+    rows += [f"| `{key}` | {doc} |" for key, doc in SETTINGS_DOC.items()]
+    return "\n".join(rows)
+
+
 def render_file_format(example_path: Path) -> str:
     infos = list(kinds())
     blocks = example_blocks(example_path.read_text(encoding="utf-8"))
     sections = [
-        INTRO,
+        INTRO.replace("SETTINGS_TABLE", _settings_table()),
         "## Kinds\n\n" + _kinds_table(infos),
         "## Kind reference\n\n" + "\n\n".join(_kind_section(info, blocks) for info in infos),
         "## Error codes of field values\n\n"

@@ -209,3 +209,24 @@ def test_schema_command_unknown_kind() -> None:
     assert proc.stdout == ""
     assert "error: unknown kind 'budgt'; did you mean 'budget'?" in proc.stderr
     assert "hint: kinds: budget, policy," in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"settings": {"max_destroi": 1}},
+        {"settings": {"max_destroy": -1}},
+        {"settings": {"attributes": {"resource": {"gpu_count": 3}}}},
+        {"version": "1"},
+    ],
+)
+def test_schema_rejects_bad_settings_and_version(
+    validator: jsonschema.Draft202012Validator, doc: dict[str, Any]
+) -> None:
+    assert list(validator.iter_errors(doc))
+
+
+def test_schema_settings_follow_the_loader() -> None:
+    from finopsmetrics_cli.config.settings import SETTINGS_DOC
+
+    assert set(file_schema()["properties"]["settings"]["properties"]) == set(SETTINGS_DOC)
