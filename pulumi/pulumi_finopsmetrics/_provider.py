@@ -51,7 +51,7 @@ class FinopsProviderError(Exception):
 
 @contextmanager
 def _engine_call(*passthrough: type[Exception]) -> Iterator[None]:
-    from finopsmetrics_cli.errors import ConflictError, FinopsError
+    from finopsmetrics_cli.errors import ConflictError, FinopsError, LockError
 
     with _ENGINE_LOCK:
         try:
@@ -64,6 +64,8 @@ def _engine_call(*passthrough: type[Exception]) -> Iterator[None]:
                 hint = (
                     "to take it over, declare it with opts=pulumi.ResourceOptions(import_=ADDRESS)"
                 )
+            elif isinstance(exc, LockError):
+                hint = f"wait for it to finish, or set {LOCK_TIMEOUT_ENV} (seconds) to wait longer"
             text = f"{exc.message} (hint: {hint})" if hint else exc.message
             raise FinopsProviderError(text) from None
 

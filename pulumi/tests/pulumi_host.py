@@ -42,7 +42,8 @@ class ProviderHost:
     """One running host process and a client for one kind's resources."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PULUMI_PROJECT": "finops"}
+        # A short lock wait keeps the held-lock test quick (the default is 30 s).
+        env = {**os.environ, "PULUMI_PROJECT": "finops", "FINOPSMETRICS_LOCK_TIMEOUT": "0.5"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pulumi.dynamic"],
             stdout=subprocess.PIPE,

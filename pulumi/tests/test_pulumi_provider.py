@@ -202,3 +202,25 @@ def test_create_over_an_object_of_another_tool_is_a_conflict(
     )
     assert "engine.py" not in details  # the engine's internals stay out of Pulumi's output
     assert Engine(store).read(ADDRESS).manager == "terraform"  # type: ignore[union-attr]
+
+
+def test_a_held_state_lock_fails_the_write_naming_its_holder(
+    budgets: KindClient, store: str
+) -> None:
+    from finopsmetrics_cli.state import lock_for
+
+    inputs, _ = budgets.check(SEED_BUDGET)
+    lock = lock_for(store)
+    lock.acquire(who="ci-runner@build-7", operation="apply")
+    try:
+        with pytest.raises(grpc.RpcError) as caught:
+            budgets.create(inputs)
+    finally:
+        lock.release()
+    last_line = caught.value.details().rstrip().splitlines()[-1]  # type: ignore[attr-defined]
+    assert last_line.startswith("pulumi_finopsmetrics._provider.FinopsProviderError: state ")
+    assert "held by ci-runner@build-7 for 'apply'" in last_line
+    assert last_line.endswith(
+        "(hint: wait for it to finish, or set FINOPSMETRICS_LOCK_TIMEOUT (seconds) to wait longer)"
+    )
+    assert Engine(store).read(ADDRESS) is None
