@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from state_helpers import Commit
 
 from finopsmetrics_cli.state import open_writer
 from finopsmetrics_cli.state.api import Write
@@ -13,16 +14,6 @@ from finopsmetrics_cli.state.api import Write
 @pytest.fixture
 def state_path(tmp_path: Path) -> Path:
     return tmp_path / ".finopsmetrics" / "state.duckdb"
-
-
-def budget(
-    name: str, amount: int = 100, manager: str | None = "config", action: str = "create"
-) -> Write:
-    spec: dict[str, Any] = {"amount": amount, "currency": "USD", "period": "monthly"}
-    return Write(action, "budget", name, spec, manager)  # type: ignore[arg-type]
-
-
-Commit = Callable[..., int]
 
 
 @pytest.fixture

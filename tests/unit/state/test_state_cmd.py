@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import budget
+from state_helpers import budget
 from typer.testing import CliRunner, Result
 
 from finopsmetrics_cli.cli.app import app

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Commit, budget
+from state_helpers import Commit, budget
 
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.state import (

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import budget
+from state_helpers import budget
 
 from finopsmetrics_cli.errors import FinopsError, LockError
 from finopsmetrics_cli.state import force_unlock, lock_holder, open_reader, open_writer

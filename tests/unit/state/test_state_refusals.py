@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb  # noqa: TID251 - tests tamper with state files directly
 import pytest
-from conftest import Commit, budget
+from state_helpers import Commit, budget
 
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.state import migrations, open_reader, open_writer

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import Commit, budget
+from state_helpers import Commit, budget
 
 from finopsmetrics_cli.errors import PlanError, StateError
 from finopsmetrics_cli.state import open_reader, open_writer
