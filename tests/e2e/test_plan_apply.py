@@ -238,3 +238,20 @@ def test_apply_json_result_only_on_stdout(ws: Workspace) -> None:
     result = ws.run("apply", str(ws.config), "--auto-approve", "--format", "json")
     document = json.loads(result.stdout)
     assert document["added"] == 4 and document["serial"] == 1
+
+
+def test_history_records_the_applied_git_commit(ws: Workspace) -> None:
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(ws.root), *args], check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "add", "finopsmetrics.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "config")
+    applied(ws)
+    assert ws.engine().history("budget.data-lake")[0].git_commit == git("rev-parse", "HEAD")
+    ws.edit("amount: 12000", "amount: 12500")  # uncommitted: the commit is not what was applied
+    applied(ws)
+    assert ws.engine().history("budget.data-lake")[0].git_commit is None

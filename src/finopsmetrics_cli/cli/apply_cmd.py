@@ -96,6 +96,27 @@ def _progress(enabled: bool, no_color: bool) -> Iterator[Callable[[int, int], No
             bar.stop()
 
 
+def git_commit_of(paths: list[Path]) -> str | None:
+    """HEAD of the repository holding ``paths`` when they are committed unchanged (history
+    then says which commit was applied); None outside git or with local edits."""
+    import subprocess
+
+    where = paths[0] if paths[0].is_dir() else paths[0].parent
+    try:
+        head = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=5)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--",
+                                *[str(p.resolve()) for p in paths]],
+                               capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if dirty.returncode != 0 or dirty.stdout.strip():
+        return None
+    return head.stdout.strip() or None
+
+
 def _print_result(console: Console, result: ApplyResult, fmt: str) -> None:
     if fmt == "json":
         doc = {"format_version": "1.0", "added": result.added, "changed": result.changed,
@@ -150,7 +171,9 @@ def register(app: typer.Typer) -> None:
                 with _progress(show_progress, no_color) as progress:
                     result = engine.apply(saved, progress=progress)
             else:
-                config = engine.load_config(config_paths([path] if path else None))
+                chosen = config_paths([path] if path else None)
+                config = engine.load_config(chosen)
+                engine.git_commit = git_commit_of(chosen)
                 options = plan_options(target=target, replace=replace, destroy=destroy,
                                        adopt=adopt, refresh_only=refresh_only,
                                        allow_destroy=allow_destroy)
