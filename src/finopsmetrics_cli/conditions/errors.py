@@ -9,6 +9,36 @@ from __future__ import annotations
 from finopsmetrics_cli.errors import Diagnostic, FinopsError, Location
 
 
+ERROR_CODES: dict[str, str] = {
+    "C001": "The condition is empty or not text.",
+    "C002": "The condition is longer than 10,000 characters.",
+    "C003": "Nesting deeper than 64 levels, or a list of more than 1,000 items.",
+    "C100": "The condition cannot be parsed (internal error; please report it).",
+    "C101": "A character that cannot start any token.",
+    "C102": "A token where it cannot appear.",
+    "C103": "The condition ends too early.",
+    "C104": "An unterminated string or an invalid escape.",
+    "C201": "Unknown context or attribute (with a suggestion).",
+    "C202": "The two sides of a comparison have different or unordered types.",
+    "C203": "An operator applied to the wrong kind of value (IN, CONTAINS, MATCHES...).",
+    "C204": "List items of mixed types.",
+    "C205": "A MATCHES pattern outside the supported regular-expression subset.",
+    "C207": "Not a true/false value where one is needed.",
+    "C208": "A comparison with null (use IS NULL / IS NOT NULL).",
+    "C209": "A number compared with a duration.",
+    "C210": "A key or sub-attribute on something that is not a map.",
+    "C211": "Arithmetic on values that do not support it.",
+    "C212": "A list outside IN, NOT IN or CONTAINS.",
+    "C213": "MATCHES with a pattern that is not a quoted string.",
+    "C214": "A percent attribute compared with a number outside 0..1 (a forgotten %).",
+    "C401": "A record holds a value of the wrong type for its attribute (evaluation).",
+    "C402": "The SQL column mapping has no column for an attribute the condition reads.",
+    "C403": "Unknown SQL dialect.",
+    "C404": "A list outside IN in SQL compilation (internal error).",
+}
+"""Every code a :class:`ConditionError` can carry; stable across releases."""
+
+
 class ConditionError(FinopsError):
     """One problem in a condition: a stable ``code``, a message, a hint and a position."""
 

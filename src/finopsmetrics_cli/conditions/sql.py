@@ -100,7 +100,7 @@ def to_sql(
             dialect = DIALECTS[dialect]
         except KeyError:
             raise ConditionError(
-                "C402", f"unknown SQL dialect '{dialect}'",
+                "C403", f"unknown SQL dialect '{dialect}'",
                 hint="dialects: " + ", ".join(sorted(DIALECTS)),
             ) from None
     compiler = _SqlCompiler(columns, dialect, schema or AttributeSchema.default())
@@ -151,7 +151,7 @@ class _SqlCompiler:
         if isinstance(node, BoolOp):
             joiner = f" {node.op.upper()} "
             return "(" + joiner.join(self.sql(o) for o in node.operands) + ")"
-        raise ConditionError.at("C403", "a list can only follow IN or NOT IN", node.span)
+        raise ConditionError.at("C404", "a list can only follow IN or NOT IN", node.span)
 
     def number(self, node: Expr) -> str:
         """Arithmetic runs in DOUBLE, as in Python, whatever the column's numeric type."""
@@ -178,7 +178,7 @@ class _SqlCompiler:
             if base is not None:
                 return self.d.map_get(base, self.param(node.parts[2], "string"))
         raise ConditionError.at(
-            "C401", f"no column holds {dotted} in this table", node.span,
+            "C402", f"no column holds {dotted} in this table", node.span,
             hint="pass a column for it in the column mapping",
         )
 

@@ -45,7 +45,7 @@ def test_unmapped_attribute_is_an_error_at_its_position() -> None:
         condition.to_sql({"resource.type": "type"})
     err = info.value
     assert (err.code, err.message, err.column) == (
-        "C401", "no column holds resource.region in this table", 26,
+        "C402", "no column holds resource.region in this table", 26,
     )
 
 
