@@ -148,6 +148,10 @@ class _Walker:
             kinds = [k for k in kind if k != "null"]
             pairs = [self.types({**node, "type": k}, path_name) for k in kinds]
             return _union(p[0] for p in pairs), _output_union(p[1] for p in pairs)
+        if kind == "array" and "prefixItems" in node:  # a fixed-length tuple ([x, y])
+            pairs = [self.types(item, path_name) for item in node["prefixItems"]]
+            item_in, item_out = _union(p[0] for p in pairs), _output_union(p[1] for p in pairs)
+            return f"Sequence[pulumi.Input[{item_in}]]", f"Sequence[{item_out}]"
         if kind == "array":
             item_in, item_out = self.types(node.get("items", {}), path_name)
             return f"Sequence[pulumi.Input[{item_in}]]", f"Sequence[{item_out}]"

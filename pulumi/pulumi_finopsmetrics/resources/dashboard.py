@@ -23,8 +23,8 @@ class DashboardWidgetArgs:
         *,
         type: pulumi.Input[str],
         title: Optional[pulumi.Input[str]] = None,
-        position: Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]] = None,
-        size: Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]] = None,
+        position: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]] = None,
+        size: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]] = None,
         config: Optional[pulumi.Input[Mapping[str, Any]]] = None,
     ) -> None:
         """:param type: Widget type: cost_trend, budget_status, recommendations ...
@@ -65,22 +65,22 @@ class DashboardWidgetArgs:
 
     @property
     @pulumi.getter
-    def position(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]]:
+    def position(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]:
         """[x, y] of the top-left cell; omitted = placed automatically."""
         return pulumi.get(self, "position")
 
     @position.setter
-    def position(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]]) -> None:
+    def position(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]) -> None:
         pulumi.set(self, "position", value)
 
     @property
     @pulumi.getter
-    def size(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]]:
+    def size(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]:
         """[width, height] in cells."""
         return pulumi.get(self, "size")
 
     @size.setter
-    def size(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[Any]]]]) -> None:
+    def size(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[int]]]]) -> None:
         pulumi.set(self, "size", value)
 
     @property
