@@ -53,13 +53,20 @@ class _Thing(KindModel):
     window: _Window | None = None
     labels: dict[str, str | list[str]] = Field(default_factory=dict)
     extra: Any = None
+    position: tuple[int, int] | None = None
+    channels: list[str] = Field(
+        default_factory=list, json_schema_extra={"x-shorthand": {"type": "string"}}
+    )
 
 
 def test_a_model_becomes_typed_args_and_a_resource() -> None:
     code = analyse(KindInfo("tiny_thing", "tiny_things", _Thing, description="A thing."))
     assert code.cls == "TinyThing"
     props = {p.name: p for p in code.props}
-    assert set(props) == {"amount", "alerts", "window", "labels", "extra"}
+    assert set(props) == {"amount", "alerts", "window", "labels", "extra", "position", "channels"}
+    assert props["position"].input_type == "Sequence[pulumi.Input[int]]"
+    assert props["channels"].input_type == "Union[Sequence[pulumi.Input[str]], str]"
+    assert props["channels"].output_type == "Any"  # stored as a list, written either way
     assert props["amount"].required and props["amount"].input_type == "float"
     assert props["alerts"].input_type == (
         "Sequence[pulumi.Input[pulumi.InputType[TinyThingAlertArgs]]]"
