@@ -21,9 +21,9 @@ from finopsmetrics_cli.models.types import (
     ChoiceOf,
     CurrencyCode,
     FilterMap,
-    Identifier,
     NonNegativeNumber,
     Ratio,
+    RefName,
 )
 
 Method = Annotated[
@@ -58,9 +58,9 @@ COST_TOLERANCE = 0.01  # one cent
 class Allocation(StrictModel):
     """One target of a split: a service, team or project, with its usage or share."""
 
-    service: Identifier | None = Field(None, description="Target service.")
-    team: Identifier | None = Field(None, description="Target team.")
-    project: Identifier | None = Field(None, description="Target project.")
+    service: RefName | None = Field(None, description="Target service.")
+    team: RefName | None = Field(None, description="Target team.")
+    project: RefName | None = Field(None, description="Target project.")
     share: Ratio | None = Field(None, description="Explicit share, 0..1 or percent (method fixed).")
     queries: NonNegativeNumber | None = Field(None, description="Usage for split_by query_count.")
     requests: NonNegativeNumber | None = Field(
@@ -255,7 +255,7 @@ class BusinessMapping(KindModel):
         None, description="How shared costs of the entity are split."
     )
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
-    owner: Identifier | None = Field(None, description="Owning team (a declared team).")
+    owner: RefName | None = Field(None, description="Owning team (a declared team).")
     revenue_attribution: StrictBool = Field(False, description="Attribute revenue to this entity.")
     revenue_per_request: NonNegativeNumber | None = Field(
         None, description="Revenue per request, for unit economics (needs revenue_attribution)."

@@ -20,8 +20,8 @@ from finopsmetrics_cli.models.types import (
     ChoiceOf,
     CurrencyCode,
     FilterMap,
-    Identifier,
     PositiveNumber,
+    RefName,
     Threshold,
 )
 
@@ -45,11 +45,11 @@ class BudgetAlert(StrictModel):
     type: AlertBasis = Field(
         "actual", description="actual (spend so far) or forecasted (end of period)."
     )
-    channels: list[Identifier] = Field(
+    channels: list[RefName] = Field(
         default_factory=list,
         description="Declared notification_channel names or built-in types (slack, email ...).",
     )
-    recipients: list[Identifier] = Field(
+    recipients: list[RefName] = Field(
         default_factory=list, description="Emails, personas or chat channels (#ml-team) to notify."
     )
     priority: Priority | None = Field(None, description="low, medium, high or critical.")
@@ -77,7 +77,7 @@ class Budget(KindModel):
         default_factory=dict,
         description="Which costs count: dimension -> value(s), e.g. service: ml-training.",
     )
-    owner: Identifier | None = Field(
+    owner: RefName | None = Field(
         None, description="The team that owns the budget (a declared team)."
     )
     start_date: date | None = Field(None, description="First day the budget applies (YYYY-MM-DD).")

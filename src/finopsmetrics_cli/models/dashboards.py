@@ -11,7 +11,7 @@ from pydantic import Field, Strict, ValidationInfo, field_validator
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import FieldType, Identifier, PositiveInt
+from finopsmetrics_cli.models.types import FieldType, Identifier, PositiveInt, RefName
 
 _LAYOUT = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)(?:[_ -]grid)?\s*$", re.IGNORECASE)
 MAX_GRID = 24
@@ -94,7 +94,7 @@ class Dashboard(KindModel):
     and must not overlap; widgets without a position are placed automatically."""
 
     description: str | None = description_field()
-    role: Identifier | None = Field(
+    role: RefName | None = Field(
         None, description="Persona the dashboard is for (cfo, engineer ...)."
     )
     layout: Layout | None = Field(

@@ -31,8 +31,9 @@ from finopsmetrics_cli.models.types import (
     Condition,
     Duration,
     Identifier,
-    IdentifierList,
     PositiveNumber,
+    RefName,
+    RefNameList,
     duration_seconds,
 )
 
@@ -61,10 +62,10 @@ class PolicyAction(StrictModel):
     type: PolicyActionType = Field(
         description="alert, notify, require_approval, prevent, remediate or log."
     )
-    approvers: list[Identifier] = Field(
+    approvers: list[RefName] = Field(
         default_factory=list, description="Roles or emails that can approve (require_approval)."
     )
-    approval_workflow: Identifier | None = Field(
+    approval_workflow: RefName | None = Field(
         None, description="A declared approval_workflow that handles the approval."
     )
 
@@ -94,17 +95,17 @@ class Policy(KindModel):
         description="A type (`require_approval`) or `{type, approvers, approval_workflow}`.",
         json_schema_extra={SHORTHAND: {"type": "string"}},
     )
-    approvers: list[Identifier] | None = Field(
+    approvers: list[RefName] | None = Field(
         None, description="Shorthand for action.approvers (seed 6.1); merged into the action."
     )
-    notification: IdentifierList = Field(
+    notification: RefNameList = Field(
         default_factory=list, description="Channel types, channels or personas to notify."
     )
     severity: Severity = Field("medium", description="low, medium, high or critical.")
     remediation: Identifier | None = Field(
         None, description="Automatic remediation to run, e.g. auto_enable_encryption."
     )
-    exception_process: Identifier | None = Field(
+    exception_process: RefName | None = Field(
         None, description="How to request an exception (usually an approval workflow name)."
     )
     compliance_framework: Identifier | None = Field(
@@ -132,7 +133,7 @@ class ApprovalStage(StrictModel):
     """One stage: any listed approver approves within the SLA."""
 
     stage: Identifier = Field(description="Stage name, unique within the workflow.")
-    approvers: list[Identifier] = Field(min_length=1, description="Roles or emails; at least one.")
+    approvers: list[RefName] = Field(min_length=1, description="Roles or emails; at least one.")
     sla_hours: PositiveNumber = Field(
         24, description="Hours before the stage breaches its SLA (> 0)."
     )

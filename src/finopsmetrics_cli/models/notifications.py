@@ -11,7 +11,7 @@ from finopsmetrics_cli.models.base import KindModel, content_hash, register_kind
 from finopsmetrics_cli.models.common import channel_ref, description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.secrets import SecretRef
-from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier
+from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier, RefName
 
 ChannelType = Annotated[
     str,
@@ -133,7 +133,7 @@ class NotificationRule(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     persona: Identifier | None = Field(None, description="Who receives: cfo, engineer, finance ...")
-    channels: list[Identifier] = Field(
+    channels: list[RefName] = Field(
         default_factory=list, description="Declared notification_channel names or built-in types."
     )
     frequency: Frequency = Field(

@@ -33,10 +33,11 @@ from finopsmetrics_cli.models.types import (
     FilterMap,
     Horizon,
     Identifier,
-    IdentifierList,
     NonNegativeNumber,
     Percent,
     Ratio,
+    RefName,
+    RefNameList,
 )
 
 DetectorType = Annotated[
@@ -76,10 +77,10 @@ def _default_model() -> DetectorModel:
 class DetectorAlerts(StrictModel):
     """Where anomalies are sent (8.1 `alerts {channels, recipients}`)."""
 
-    channels: list[Identifier] = Field(
+    channels: list[RefName] = Field(
         default_factory=list, description="Declared notification_channel names or built-in types."
     )
-    recipients: list[Identifier] = Field(
+    recipients: list[RefName] = Field(
         default_factory=list, description="Emails, personas or #chat-channels."
     )
     min_severity: Severity = Field("low", description="Only anomalies at or above this severity.")
@@ -110,7 +111,7 @@ class AnomalyDetector(KindModel):
     alerts: DetectorAlerts = Field(
         default_factory=_default_alerts, description="Channels and recipients."
     )
-    owner: Identifier | None = Field(None, description="Owning team (a declared team).")
+    owner: RefName | None = Field(None, description="Owning team (a declared team).")
 
 
 @register_kind(
@@ -136,10 +137,10 @@ class AutomationRule(KindModel):
     )
     parameters: dict[str, Any] = Field(default_factory=dict, description="Action parameters.")
     require_approval: StrictBool = Field(False, description="Ask for approval before acting.")
-    approval_workflow: Identifier | None = Field(
+    approval_workflow: RefName | None = Field(
         None, description="A declared approval_workflow used when require_approval is true."
     )
-    notification: IdentifierList = Field(
+    notification: RefNameList = Field(
         default_factory=list, description="Personas or channel types notified: [engineer, slack]."
     )
     schedule: Cron | None = Field(
@@ -221,9 +222,7 @@ class CommitmentPolicy(KindModel):
     auto_purchase: StrictBool = Field(
         False, description="Buy without a human (needs approval_workflow otherwise)."
     )
-    approval_workflow: Identifier | None = Field(
-        None, description="Approval workflow for purchases."
-    )
+    approval_workflow: RefName | None = Field(None, description="Approval workflow for purchases.")
 
 
 _TIME = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
@@ -283,7 +282,7 @@ class SchedulingPolicy(KindModel):
     selectors: FilterMap = Field(
         default_factory=dict, description="Which workloads: dimension -> value(s)."
     )
-    team: Identifier | None = Field(None, description="Owning team (a declared team).")
+    team: RefName | None = Field(None, description="Owning team (a declared team).")
     flexibility: Annotated[str, ChoiceOf("low", "medium", "high")] = Field(
         "medium", description="How freely the workload may move: low, medium or high."
     )
@@ -388,7 +387,7 @@ class SaasLicensePolicy(KindModel):
     require_approval: StrictBool = Field(
         True, description="Ask before downgrading or reclaiming seats."
     )
-    recipients: list[Identifier] = Field(
+    recipients: list[RefName] = Field(
         default_factory=list, description="Who is told: personas or emails."
     )
     exclude_users: list[str] = Field(

@@ -15,8 +15,8 @@ from finopsmetrics_cli.models.types import (
     ChoiceOf,
     Email,
     FieldType,
-    Identifier,
     PositiveNumber,
+    RefName,
 )
 
 
@@ -29,7 +29,7 @@ class Team(KindModel):
     owners: list[Email] = Field(default_factory=list, description="Team owners' emails.")
     members: list[Email] = Field(default_factory=list, description="Members' emails.")
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
-    parent: Identifier | None = Field(None, description="Parent team (a declared team).")
+    parent: RefName | None = Field(None, description="Parent team (a declared team).")
     budget_monthly: PositiveNumber | None = Field(
         None, description="Monthly budget (team.budget_monthly in conditions)."
     )

@@ -14,7 +14,7 @@ from finopsmetrics_cli.models.common import (
     persona_ref,
 )
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier
+from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier, RefName
 
 ReportFormat = Annotated[
     str,
@@ -53,10 +53,10 @@ class Report(KindModel):
     trigger: Identifier | None = Field(
         None, description="Event that also produces the report, e.g. anomaly_detected."
     )
-    recipients: list[Identifier] = Field(
+    recipients: list[RefName] = Field(
         default_factory=list, description="Personas, teams or emails receiving the report."
     )
-    channels: list[Identifier] = Field(
+    channels: list[RefName] = Field(
         default_factory=list,
         description="Channels the report is delivered through (default: email).",
     )

@@ -11,13 +11,13 @@ from pydantic import Field, StrictBool, model_validator
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Condition, Identifier, Ratio, Regex, TagMap
+from finopsmetrics_cli.models.types import Condition, Identifier, Ratio, RefName, Regex, TagMap
 
 
 class InferenceRule(StrictModel):
     """Infer one tag from a related attribute (4.1)."""
 
-    tag: Identifier = Field(description="The tag key to set.")
+    tag: RefName = Field(description="The tag key to set.")
     infer_from: Identifier = Field(
         description="Where the value comes from, e.g. vpc_tag, security_group_name."
     )
@@ -28,7 +28,7 @@ class MlPrediction(StrictModel):
 
     model: Identifier = Field(description="Prediction model name, e.g. tag_predictor_v1.")
     confidence_threshold: Ratio = Field(0.8, description="Minimum confidence, 0..1 (0.8 or 80%).")
-    tags: list[Identifier] = Field(min_length=1, description="Tag keys the model predicts.")
+    tags: list[RefName] = Field(min_length=1, description="Tag keys the model predicts.")
 
 
 class ConditionalTags(StrictModel):

@@ -631,9 +631,38 @@ Identifier = Annotated[
 ]
 
 
+def _ref_name(value: Any) -> str:
+    if type(value) is str:
+        text = value.strip()
+        if text and not _CONTROL.search(text):
+            return text
+    raise custom_error(
+        "invalid_name", "expected a name (a non-empty string), got {value}", value=repr(value)
+    )
+
+
+# The name of another object, a person or a tag key: case is kept (object names
+# and tag keys are case-sensitive); only surrounding spaces are dropped.
+RefName = Annotated[
+    str,
+    FieldType(
+        _ref_name,
+        {"type": "string", "minLength": 1},
+        doc="name",
+    ),
+]
+
+
 def _one_or_many(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
+
+RefNameList = Annotated[
+    list[RefName],
+    BeforeValidator(_one_or_many),
+    json_schema({"type": "array", "items": {"type": "string"}}, {"type": "string"}),
+    DocType("name or list of names"),
+]
 
 # A field the seed writes both as ``notification: slack`` and ``notification: [a, b]``.
 IdentifierList = Annotated[

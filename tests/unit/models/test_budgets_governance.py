@@ -11,7 +11,7 @@ def test_budget_canonical_spellings_are_equal() -> None:
         amount=50000,
         currency="usd",
         period="Monthly",
-        alerts=[{"threshold": "80%", "channels": ["Slack"]}],
+        alerts=[{"threshold": "80%", "channels": [" slack "]}],
     )
     b = spec(
         "budget",
@@ -25,6 +25,21 @@ def test_budget_canonical_spellings_are_equal() -> None:
         "channels": ["slack"],
         "recipients": [],
     }
+
+
+def test_reference_fields_keep_case() -> None:
+    out = spec(
+        "budget",
+        amount=1,
+        owner="ML-Platform",
+        alerts=[{"threshold": 1, "channels": ["FinOps Slack"]}],
+    )
+    assert (out["owner"], out["alerts"][0]["channels"]) == ("ML-Platform", ["FinOps Slack"])
+    assert one_error("budget", amount=1, owner="  ") == (
+        "invalid_name",
+        "owner",
+        "expected a name (a non-empty string), got '  '",
+    )
 
 
 def test_budget_errors() -> None:
