@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.types import Name
 
 
 class StrictModel(BaseModel):
@@ -50,7 +51,7 @@ class KindModel(StrictModel):
     """Base of every kind. ``name`` and ``lifecycle`` are addressing and meta,
     not spec: they are never part of the canonical spec that is stored and diffed."""
 
-    name: str = Field(description="Unique name within the kind; the address is KIND.NAME.")
+    name: Name = Field(description="Unique name within the kind; the address is KIND.NAME.")
     lifecycle: Lifecycle | None = Field(None, description="prevent_destroy and ignore_changes.")
 
     META_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "lifecycle"})

@@ -105,7 +105,8 @@ formatting change is never a diff:
 | currency | ISO 4217 codes, any case | upper case: `eur` -> `EUR` |
 | cron | 5 fields; `JAN`-`DEC`, `SUN`-`SAT`, `a-b`, `*/n`, lists; `@daily` | upper-cased |
 | one of (enums) | any case; `-` and spaces read as `_` | lower case: `Real-Time` -> `real_time` |
-| identifier | names of things (personas, widget types, checks) | lower case |
+| identifier | kinds of things (widget types, checks, actions) | lower case |
+| name | names of objects, people, tag keys (`owner`, `channels`) | as written (trimmed) |
 | one-or-list | `notification: slack` or `notification: [a, b]` | a list |
 | condition | the condition language, any line breaks | whitespace outside quotes collapsed |
 | secret reference | only `${env:NAME}` or `${file:PATH}` | the reference (never the value) |

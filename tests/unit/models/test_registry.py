@@ -276,3 +276,14 @@ def test_kind_models_subclass_kindmodel() -> None:
     for info in kinds():
         assert issubclass(info.model, KindModel)
         assert info.description
+
+
+def test_object_names_are_checked() -> None:
+    model = get_kind("team").model
+    assert model.model_validate({"name": "ML Training Q1 2025"}).name == "ML Training Q1 2025"
+    try:
+        model.model_validate({"name": "web "})
+    except ValueError as exc:
+        assert "name 'web ' must have no surrounding spaces" in str(exc)
+    else:  # pragma: no cover
+        raise AssertionError("accepted a name with a trailing space")
