@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.unit.models.routing import SEED_FIXTURES, load_yaml, objects
 
 ROOT = Path(__file__).resolve().parents[3]
