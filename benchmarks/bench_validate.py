@@ -50,8 +50,10 @@ def measure(label: str, args: list[str], runs: int, bar: float | None, expect_rc
     ok = codes == {expect_rc} and (bar is None or min(walls) < bar) and peak < 500
     verdict = "ok" if ok else "OVER BAR" if codes == {expect_rc} else f"exit codes {sorted(codes)}"
     bar_text = f"< {bar:.1f} s" if bar else "(no bar)"
-    print(f"{label:<42} best {min(walls):6.3f} s  median {statistics.median(walls):6.3f} s  "
-          f"cpu {cpu:6.3f} s  peak {peak:6.1f} MB  bar {bar_text:<9} {verdict}")
+    print(
+        f"{label:<42} best {min(walls):6.3f} s  median {statistics.median(walls):6.3f} s  "
+        f"cpu {cpu:6.3f} s  peak {peak:6.1f} MB  bar {bar_text:<9} {verdict}"
+    )
     return ok
 
 
@@ -61,21 +63,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--objects", type=int, default=10_000)
     parser.add_argument("--mappings", type=int, default=100_000)
     args = parser.parse_args(argv)
-    print(f"cpus: {os.cpu_count()}  load average: {os.getloadavg()[0]:.2f}  python: {sys.version.split()[0]}")
+    print(
+        f"cpus: {os.cpu_count()}  load average: {os.getloadavg()[0]:.2f}  python: {sys.version.split()[0]}"
+    )
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         big = Path(tmp) / "big.yaml"
         big.write_text(generate_config(args.objects), encoding="utf-8")
         vt = Path(tmp) / "virtual_tags.yaml"
         vt.write_text(generate_virtual_tag_config(args.mappings), encoding="utf-8")
-        print(f"generated: {big.stat().st_size / 1e6:.1f} MB ({args.objects:,} objects), "
-              f"{vt.stat().st_size / 1e6:.1f} MB ({args.mappings:,} virtual-tag mappings)")
+        print(
+            f"generated: {big.stat().st_size / 1e6:.1f} MB ({args.objects:,} objects), "
+            f"{vt.stat().st_size / 1e6:.1f} MB ({args.mappings:,} virtual-tag mappings)"
+        )
         ok &= measure("finopsmetrics --version", [EXE, "--version"], args.runs, 0.3)
-        ok &= measure("validate examples/finopsmetrics.yaml",
-                      [EXE, "validate", str(ROOT / "examples" / "finopsmetrics.yaml"), "-q"], args.runs, 0.6)
-        ok &= measure(f"validate {args.objects:,} objects", [EXE, "validate", str(big), "-q"], args.runs, 2.0)
-        ok &= measure(f"validate {args.mappings:,} vt mappings", [EXE, "validate", str(vt), "-q"],
-                      args.runs, None)
+        ok &= measure(
+            "validate examples/finopsmetrics.yaml",
+            [EXE, "validate", str(ROOT / "examples" / "finopsmetrics.yaml"), "-q"],
+            args.runs,
+            0.6,
+        )
+        ok &= measure(
+            f"validate {args.objects:,} objects", [EXE, "validate", str(big), "-q"], args.runs, 2.0
+        )
+        ok &= measure(
+            f"validate {args.mappings:,} vt mappings",
+            [EXE, "validate", str(vt), "-q"],
+            args.runs,
+            None,
+        )
     print("all bars hold" if ok else "some bar does not hold")
     return 0 if ok else 1
 

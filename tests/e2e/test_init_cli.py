@@ -25,8 +25,10 @@ def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
     )
     config = load_config(config_path)
     assert sorted(config.objects) == [
-        "budget.platform-monthly", "notification_channel.finops-alerts",
-        "policy.require-cost-center-tag", "team.platform",
+        "budget.platform-monthly",
+        "notification_channel.finops-alerts",
+        "policy.require-cost-center-tag",
+        "team.platform",
     ]
     assert (tmp_path / "proj" / ".gitignore").read_text().splitlines()[-1] == ".finopsmetrics/"
     assert result.output.splitlines()[0] == f"wrote {config_path}"
@@ -37,21 +39,28 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     result = runner.invoke(app, ["init", str(tmp_path), "--no-color"])
     assert result.exit_code == 1
     assert (tmp_path / "finopsmetrics.yaml").read_text() == "teams: []\n"
-    assert f"error: {tmp_path / 'finopsmetrics.yaml'} already exists; not overwriting it" in result.output
+    assert (
+        f"error: {tmp_path / 'finopsmetrics.yaml'} already exists; not overwriting it"
+        in result.output
+    )
 
 
 def test_init_keeps_an_existing_gitignore_and_schema_option(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text("node_modules/\n")
     proc = subprocess.run(
         [str(EXE), "init", str(tmp_path), "--schema", "../schemas/finopsmetrics.schema.json", "-q"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert (proc.returncode, proc.stdout) == (0, "")
     assert (tmp_path / ".gitignore").read_text().splitlines()[0] == "node_modules/"
     assert ".finopsmetrics/" in (tmp_path / ".gitignore").read_text().splitlines()
     first = (tmp_path / "finopsmetrics.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schemas/finopsmetrics.schema.json"
-    again = subprocess.run([str(EXE), "init", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    again = subprocess.run(
+        [str(EXE), "init", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
     assert again.returncode == 1 and "Traceback" not in again.stderr
 
 

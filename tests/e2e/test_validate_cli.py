@@ -42,8 +42,10 @@ SARIF_REQUIRED = {
                                 "required": ["name"],
                                 "properties": {
                                     "name": {"type": "string"},
-                                    "rules": {"type": "array", "items": {
-                                        "type": "object", "required": ["id"]}},
+                                    "rules": {
+                                        "type": "array",
+                                        "items": {"type": "object", "required": ["id"]},
+                                    },
                                 },
                             }
                         },
@@ -58,20 +60,37 @@ SARIF_REQUIRED = {
                                 "ruleIndex": {"type": "integer", "minimum": 0},
                                 "level": {"enum": ["none", "note", "warning", "error"]},
                                 "message": {"type": "object", "required": ["text"]},
-                                "locations": {"type": "array", "items": {
-                                    "type": "object",
-                                    "properties": {"physicalLocation": {
+                                "locations": {
+                                    "type": "array",
+                                    "items": {
                                         "type": "object",
-                                        "required": ["artifactLocation"],
                                         "properties": {
-                                            "artifactLocation": {"type": "object", "required": ["uri"]},
-                                            "region": {"type": "object", "properties": {
-                                                "startLine": {"type": "integer", "minimum": 1},
-                                                "startColumn": {"type": "integer", "minimum": 1},
-                                            }},
+                                            "physicalLocation": {
+                                                "type": "object",
+                                                "required": ["artifactLocation"],
+                                                "properties": {
+                                                    "artifactLocation": {
+                                                        "type": "object",
+                                                        "required": ["uri"],
+                                                    },
+                                                    "region": {
+                                                        "type": "object",
+                                                        "properties": {
+                                                            "startLine": {
+                                                                "type": "integer",
+                                                                "minimum": 1,
+                                                            },
+                                                            "startColumn": {
+                                                                "type": "integer",
+                                                                "minimum": 1,
+                                                            },
+                                                        },
+                                                    },
+                                                },
+                                            }
                                         },
-                                    }},
-                                }},
+                                    },
+                                },
                             },
                         },
                     },
@@ -113,11 +132,18 @@ def test_json_format_is_versioned() -> None:
     assert result.exit_code == 1
     doc = json.loads(result.output)
     assert doc["format_version"] == 1 and doc["valid"] is False and doc["error_count"] == 1
-    assert doc["diagnostics"] == [{
-        "code": "E120", "severity": "error", "message": "budget 'x': unknown field 'curency'",
-        "hint": "did you mean 'currency'?", "file": str(BAD / "unknown_field.yaml"),
-        "line": 4, "column": 5, "path": ["curency"],
-    }]
+    assert doc["diagnostics"] == [
+        {
+            "code": "E120",
+            "severity": "error",
+            "message": "budget 'x': unknown field 'curency'",
+            "hint": "did you mean 'currency'?",
+            "file": str(BAD / "unknown_field.yaml"),
+            "line": 4,
+            "column": 5,
+            "path": ["curency"],
+        }
+    ]
 
 
 def test_github_annotations() -> None:
@@ -153,11 +179,15 @@ def test_default_path_and_missing_default(tmp_path: Path, monkeypatch: pytest.Mo
     assert runner.invoke(app, ["validate"]).exit_code == 0
 
 
-@pytest.mark.parametrize("name", ["alias_bomb", "deep_nesting_flow", "binary", "not_utf8", "tab_indent"])
+@pytest.mark.parametrize(
+    "name", ["alias_bomb", "deep_nesting_flow", "binary", "not_utf8", "tab_indent"]
+)
 def test_hostile_input_in_a_real_process_no_traceback(name: str) -> None:
     proc = subprocess.run(
         [str(EXE), "validate", str(BAD / f"{name}.yaml"), "--no-color"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -167,11 +197,15 @@ def test_hostile_input_in_a_real_process_no_traceback(name: str) -> None:
 def test_real_process_valid_and_max_bytes(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_text("teams:\n  - name: platform\n")
-    ok = subprocess.run([str(EXE), "validate", str(path), "-q"], capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [str(EXE), "validate", str(path), "-q"], capture_output=True, text=True, timeout=60
+    )
     assert (ok.returncode, ok.stdout, ok.stderr) == (0, "", "")
     big = subprocess.run(
         [str(EXE), "validate", str(path), "--max-bytes", "10", "--format", "json"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert big.returncode == 1
     assert json.loads(big.stdout)["diagnostics"][0]["code"] == "E002"

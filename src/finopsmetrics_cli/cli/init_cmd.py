@@ -110,7 +110,9 @@ def register(app: typer.Typer) -> None:
     def init(
         directory: Path = typer.Argument(Path("."), help="Where to write finopsmetrics.yaml."),  # noqa: B008
         schema: str = typer.Option(
-            None, "--schema", help="Schema URL or path for the yaml-language-server line.",
+            None,
+            "--schema",
+            help="Schema URL or path for the yaml-language-server line.",
             show_default=False,
         ),
         no_color: bool = typer.Option(False, "--no-color", help="Plain output, no colours."),

@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 DiagnosticFormat = Literal["text", "json", "github", "sarif"]
 JSON_FORMAT_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-DOCS_ERRORS_URI = "https://github.com/finopsmetrics/finopsmetrics/blob/main/docs/reference/errors.md"
+DOCS_ERRORS_URI = (
+    "https://github.com/finopsmetrics/finopsmetrics/blob/main/docs/reference/errors.md"
+)
 
 
 def make_console(*, no_color: bool = False, stderr: bool = False) -> Console:
@@ -120,7 +122,9 @@ def render_github(diagnostics: Sequence[Diagnostic]) -> str:
     return "\n".join(lines)
 
 
-def render_sarif(diagnostics: Sequence[Diagnostic], *, tool: str = "finopsmetrics") -> dict[str, Any]:
+def render_sarif(
+    diagnostics: Sequence[Diagnostic], *, tool: str = "finopsmetrics"
+) -> dict[str, Any]:
     """A SARIF 2.1.0 log with one run; rules are the distinct codes seen."""
     rules: dict[str, dict[str, Any]] = {}
     results = []
@@ -204,9 +208,7 @@ def render_diagnostics(
 
 
 @contextmanager
-def handle_errors(
-    console: Console | None = None, fmt: DiagnosticFormat = "text"
-) -> Iterator[None]:
+def handle_errors(console: Console | None = None, fmt: DiagnosticFormat = "text") -> Iterator[None]:
     """Turn a FinopsError raised inside the block into output and ``typer.Exit``."""
     import typer
 

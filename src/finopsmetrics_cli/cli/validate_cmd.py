@@ -7,7 +7,7 @@ so it stays fast enough for pre-commit hooks.
 from __future__ import annotations
 
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,7 +15,7 @@ import typer
 DEFAULT_CONFIG = ("finopsmetrics.yaml", "finopsmetrics.yml")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     github = "github"
@@ -35,14 +35,18 @@ def register(app: typer.Typer) -> None:
     @app.command("validate")
     def validate(
         paths: list[Path] | None = typer.Argument(  # noqa: B008
-            None, help="Files or directories (all *.yaml/*.yml below). Default: ./finopsmetrics.yaml.",
+            None,
+            help="Files or directories (all *.yaml/*.yml below). Default: ./finopsmetrics.yaml.",
             show_default=False,
         ),
         fmt: Format = typer.Option(Format.text, "--format", "-f", help="Output format."),  # noqa: B008
         no_color: bool = typer.Option(False, "--no-color", help="Plain output, no colours."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Only problems, no summary."),
         max_bytes: int = typer.Option(
-            50 * 1024 * 1024, "--max-bytes", help="Refuse files larger than this.", show_default=True
+            50 * 1024 * 1024,
+            "--max-bytes",
+            help="Refuse files larger than this.",
+            show_default=True,
         ),
     ) -> None:
         """Check configuration files: schema, conditions, references. Exit 1 on any error."""
@@ -52,9 +56,16 @@ def register(app: typer.Typer) -> None:
         started = time.perf_counter()
         targets = _default_paths(paths)
         config, diagnostics = validate_paths(targets, max_bytes=max_bytes)
-        files = len(config.files) if config else len({d.location.file for d in diagnostics if d.location}) or len(targets)
+        files = (
+            len(config.files)
+            if config
+            else len({d.location.file for d in diagnostics if d.location}) or len(targets)
+        )
         console = make_console(no_color=no_color)
-        extra = {"objects": len(config.objects) if config else 0, "files": list(config.files) if config else []}
+        extra = {
+            "objects": len(config.objects) if config else 0,
+            "files": list(config.files) if config else [],
+        }
         if config is not None:
             extra["digest"] = config.digest
         render_diagnostics(diagnostics, fmt.value, console=console, files=files, extra=extra)
@@ -64,7 +75,8 @@ def register(app: typer.Typer) -> None:
                 console.print(
                     f"[green]valid:[/green] {len(config.objects)} objects in {len(config.files)} "
                     f"file{'s' if len(config.files) != 1 else ''} "
-                    f"({summary_line(diagnostics, len(config.files)).split(' in ')[0]}; {elapsed:.2f}s)"
+                    f"({summary_line(diagnostics, len(config.files)).split(' in ')[0]};"
+                    f" {elapsed:.2f}s)"
                 )
             else:
                 console.print(f"[red]invalid:[/red] {summary_line(diagnostics, files)}")

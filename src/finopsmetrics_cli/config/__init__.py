@@ -53,7 +53,9 @@ def validate_text(text: str, display: str = "<string>") -> tuple[Config | None, 
     return validate_raw(collect_text(text, display))
 
 
-def load_config(paths: Sequence[str | Path] | str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Config:
+def load_config(
+    paths: Sequence[str | Path] | str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Config:
     """A validated Config, or :class:`ValidationFailed` carrying every diagnostic."""
     if isinstance(paths, (str, Path)):
         paths = [paths]

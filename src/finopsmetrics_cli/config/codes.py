@@ -25,21 +25,41 @@ _ALL = (
     Code("E002", "file too large", "split the configuration into several files in one directory"),
     Code("E003", "binary file", "pass only YAML files; directories load only *.yaml and *.yml"),
     Code("E004", "not UTF-8", "save the file as UTF-8"),
-    Code("E005", "empty file", "add at least one section (run `finopsmetrics init` for a starter file) or delete the file"),
-    Code("E006", "no configuration files", "pass a YAML file or a directory holding *.yaml/*.yml files"),
+    Code(
+        "E005",
+        "empty file",
+        "add at least one section (run `finopsmetrics init` for a starter file) or delete the file",
+    ),
+    Code(
+        "E006",
+        "no configuration files",
+        "pass a YAML file or a directory holding *.yaml/*.yml files",
+    ),
     Code("E010", "YAML syntax error", "check indentation, colons and quotes around this position"),
     Code("E011", "tab indentation", "YAML indents with spaces only; replace the tab with spaces"),
     Code("E012", "duplicate key", None),
     Code("E013", "alias bomb", "use fewer nested aliases; anchors must not expand exponentially"),
-    Code("E014", "nesting too deep", "flatten the structure; no finopsmetrics field nests this deep"),
-    Code("E015", "several YAML documents", "split the documents into separate files (without '---')"),
+    Code(
+        "E014", "nesting too deep", "flatten the structure; no finopsmetrics field nests this deep"
+    ),
+    Code(
+        "E015", "several YAML documents", "split the documents into separate files (without '---')"
+    ),
     Code("E016", "unsupported YAML tag", None),
     Code("E017", "non-string key", None),
     # Structure of the file
-    Code("E101", "top level is not a mapping", "the file must be a mapping of sections, e.g. `budgets:`"),
+    Code(
+        "E101",
+        "top level is not a mapping",
+        "the file must be a mapping of sections, e.g. `budgets:`",
+    ),
     Code("E102", "unknown section", None),
     Code("E103", "unsupported version", "use `version: 1` or leave it out"),
-    Code("E104", "section has the wrong shape", "a section is a list of objects with `name`, or a mapping name -> object"),
+    Code(
+        "E104",
+        "section has the wrong shape",
+        "a section is a list of objects with `name`, or a mapping name -> object",
+    ),
     Code("E105", "object has no name", "add `name:` to the object"),
     Code("E106", "duplicate name", "names must be unique per kind; rename one of them"),
     Code("W106", "same unnamed object twice", None, "warning"),

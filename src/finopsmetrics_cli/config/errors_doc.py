@@ -17,11 +17,13 @@ MORE = {
     "E016": "Tags such as `!!binary`, `!!set` or `!custom` are refused; write plain values.",
     "E017": 'Quote the key: `"2024": ...`.',
     "E102": "The hint suggests the closest section (`bugdets` -> `budgets`).",
-    "E110": "The hint names the closest setting, or the closest attribute type (`numbr` -> `number`).",
+    "E110": "The hint names the closest setting, or the closest attribute type"
+    " (`numbr` -> `number`).",
     "E120": "The hint suggests the closest field of that object, or lists the allowed fields.",
     "E121": "Add the field; the location is the object (or nested mapping) that lacks it.",
     "E122": "E.g. a list where a number is expected; the message says what was found.",
-    "E123": "A value pydantic rejects (a constraint, an unknown enum value) that no E2xx code covers.",
+    "E123": "A value pydantic rejects (a constraint, an unknown enum value) that no E2xx"
+    " code covers.",
     "W106": "Two unnamed entries (named after their content) are identical, e.g. the same tag"
     " rule in two files: it is declared once.",
     "E301": "A name that must exist does not: a channel (neither declared nor a built-in type such"
@@ -78,16 +80,25 @@ def render_errors_reference() -> str:
                 out.append(f"| {_anchor(c.code)} | {c.title}{kind} | {fix} |")
         out.append("")
     out += [
-        "## Values (the kinds' own checks)", "",
+        "## Values (the kinds' own checks)",
+        "",
         "Raised by the kinds' field types and validators; the message names the field and",
-        "the offending value.", "", "| code | meaning | error type |", "|---|---|---|",
+        "the offending value.",
+        "",
+        "| code | meaning | error type |",
+        "|---|---|---|",
     ]
     for etype, entry in sorted(MODEL_CODES.items(), key=lambda kv: kv[1].code):
         out.append(f"| {_anchor(entry.code)} | {entry.title} | `{etype}` |")
     out += [
-        "", "## Conditions (the condition language)", "",
+        "",
+        "## Conditions (the condition language)",
+        "",
         "Reported at the exact line and column inside the condition, also inside `|` and `>`",
-        "block scalars and quoted strings.", "", "| code | meaning |", "|---|---|",
+        "block scalars and quoted strings.",
+        "",
+        "| code | meaning |",
+        "|---|---|",
     ]
     for code, meaning in sorted(CONDITION_CODES.items()):
         out.append(f"| {_anchor(code)} | {meaning} |")

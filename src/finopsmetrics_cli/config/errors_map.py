@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,9 @@ from pydantic import BaseModel
 
 from finopsmetrics_cli.config.loader import suggest
 
-_TYPE_ERRORS = re.compile(r"(_type|_parsing|_not_finite|is_instance_of|model_attributes_type|dict_type|list_type)$")
+_TYPE_ERRORS = re.compile(
+    r"(_type|_parsing|_not_finite|is_instance_of|model_attributes_type|dict_type|list_type)$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,9 @@ class FieldError:
     at_parent: bool = False  # point at the enclosing mapping (missing field)
 
 
-def map_errors(errors: list[Mapping[str, Any]], data: Any, model: type[BaseModel]) -> list[FieldError]:
+def map_errors(
+    errors: Sequence[Mapping[str, Any]], data: Any, model: type[BaseModel]
+) -> list[FieldError]:
     """Translate ``ValidationError.errors()`` of one object into :class:`FieldError`s."""
     from finopsmetrics_cli.models.errors import code_for, error_path
 
@@ -57,12 +61,16 @@ def map_errors(errors: list[Mapping[str, Any]], data: Any, model: type[BaseModel
                 hint = "allowed fields: " + ", ".join(sorted(allowed))
             mapped.append(FieldError("E120", f"unknown field {leaf!r}", hint, path, at_key=True))
         elif etype == "missing":
-            mapped.append(FieldError("E121", f"missing required field {field_name!r}", None, path, at_parent=True))
+            mapped.append(
+                FieldError(
+                    "E121", f"missing required field {field_name!r}", None, path, at_parent=True
+                )
+            )
         elif _TYPE_ERRORS.search(etype):
             mapped.append(FieldError("E122", f"{prefix}{msg}{_got(err)}", None, path))
         else:
             if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+                msg = msg[len("Value error, ") :]
             hint = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
             if etype in ("literal_error", "enum") and isinstance(err.get("input"), str):
                 hint = suggest(err["input"], re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
@@ -79,7 +87,9 @@ def _got(err: Mapping[str, Any]) -> str:
 
 
 def _kind_of(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", list: "a list", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _clean(loc: tuple[Any, ...], data: Any, etype: str) -> tuple[str | int, ...]:
@@ -96,7 +106,12 @@ def _clean(loc: tuple[Any, ...], data: Any, etype: str) -> tuple[str | int, ...]
             current = current[step]
         elif last and isinstance(current, Mapping) and etype in ("missing", "extra_forbidden"):
             out.append(step)
-        elif isinstance(current, Mapping) and isinstance(step, str) and _looks_like_field(step) and etype == "missing":
+        elif (
+            isinstance(current, Mapping)
+            and isinstance(step, str)
+            and _looks_like_field(step)
+            and etype == "missing"
+        ):
             out.append(step)
             current = None
         # else: a union member tag or a validator name — not a place in the input
@@ -113,7 +128,9 @@ def _most_specific(errors: list[FieldError]) -> list[FieldError]:
     seen: set[tuple[tuple[str | int, ...], bool]] = set()
     paths = [e.path for e in errors]
     for e in errors:
-        if e.code == "E122" and any(len(p) > len(e.path) and p[: len(e.path)] == e.path for p in paths):
+        if e.code == "E122" and any(
+            len(p) > len(e.path) and p[: len(e.path)] == e.path for p in paths
+        ):
             continue
         key = (e.path, e.at_key)
         if key in seen:
@@ -151,7 +168,10 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     args = typing.get_args(annotation)
     if origin is dict and len(args) == 2:
         return _models_in(args[1])
-    if origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, typing.Annotated) or args:
+    if (
+        origin in (typing.Union, types.UnionType, list, tuple, set, frozenset, typing.Annotated)
+        or args
+    ):
         found: list[type[BaseModel]] = []
         for a in args:
             found.extend(_models_in(a))

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
-_KEY = re.compile(r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"\-?:,\[\]{}][^#]*?|-[^\s#][^#]*?))\s*:(?:\s|$)""")
+_KEY = re.compile(
+    r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^\s#'"\-?:,\[\]{}][^#]*?|-[^\s#][^#]*?))\s*:(?:\s|$)"""
+)
 
 Pos = tuple[int, int]  # 1-based line, column
 
@@ -25,19 +27,19 @@ _FIRST_CONTENT = re.compile(r"^( *)[^ \n#\r]", re.MULTILINE)
 _MAX_INDENT = 64
 
 
-@lru_cache(maxsize=None)
+@cache
 def _at_indent(n: int) -> re.Pattern[str]:
     """Lines whose content starts exactly at column n (comments excluded)."""
     return re.compile(rf"^ {{{n}}}([^ \n#\r].*)$", re.MULTILINE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shallower(n: int) -> re.Pattern[str]:
     """A content line indented less than n."""
     return re.compile(rf"^ {{0,{max(n - 1, 0)}}}[^ \n#\r]", re.MULTILINE)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _block_end(n: int) -> re.Pattern[str]:
     """The line that ends a block at indentation n: less indented, or at n but not a list item."""
     if n == 0:
@@ -69,7 +71,7 @@ class EntryIndex:
 
     def _line_text(self, line: int) -> str:
         end = self.starts[line + 1] - 1 if line + 1 < len(self.starts) else len(self.text)
-        return self.text[self.starts[line]:end]
+        return self.text[self.starts[line] : end]
 
     def _line_of(self, offset: int) -> int:
         return bisect_right(self.starts, offset) - 1
@@ -78,7 +80,7 @@ class EntryIndex:
         return self.starts[line] if line < len(self.starts) else len(self.text)
 
     def _children(self, start: int, stop: int, data: Any) -> dict[Any, Pos] | None:
-        """Positions of the entries of the block in lines [start, stop), checked against ``data``."""
+        """Entry positions of the block in lines [start, stop), checked against ``data``."""
         pos, end = self._offset(start), self._offset(stop)
         first = _FIRST_CONTENT.search(self.text, pos, end)
         if first is None:
@@ -154,5 +156,5 @@ def _has_inline_value(line: str) -> bool:
     m = _KEY.match(content)
     if not m:
         return True
-    rest = content[m.end():].strip()
+    rest = content[m.end() :].strip()
     return bool(rest) and not rest.startswith("#")

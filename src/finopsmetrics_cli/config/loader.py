@@ -51,7 +51,9 @@ class RawConfig:
     files: list[SourceFile] = field(default_factory=list)
     objects: list[RawObject] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
-    settings_origin: dict[str, tuple[SourceFile, tuple[str | int, ...]]] = field(default_factory=dict)
+    settings_origin: dict[str, tuple[SourceFile, tuple[str | int, ...]]] = field(
+        default_factory=dict
+    )
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -69,18 +71,30 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], l
         p = Path(given)
         if p.is_dir():
             found = sorted(
-                f for f in p.rglob("*") if f.suffix in (".yaml", ".yml") and f.is_file()
+                f
+                for f in p.rglob("*")
+                if f.suffix in (".yaml", ".yml")
+                and f.is_file()
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
             )
             if not found:
-                diagnostics.append(codes.diag("E006", f"no *.yaml or *.yml files in {str(p)!r}", Location(str(p), 1, 1)))
+                diagnostics.append(
+                    codes.diag(
+                        "E006", f"no *.yaml or *.yml files in {str(p)!r}", Location(str(p), 1, 1)
+                    )
+                )
             files.extend((f, str(f)) for f in found)
         elif p.exists():
             files.append((p, str(p)))
         else:
-            diagnostics.append(codes.diag(
-                "E001", f"no such file or directory: {str(p)!r}", Location(str(p), 1, 1),
-                hint="pass a file or directory, or create one with `finopsmetrics init`"))
+            diagnostics.append(
+                codes.diag(
+                    "E001",
+                    f"no such file or directory: {str(p)!r}",
+                    Location(str(p), 1, 1),
+                    hint="pass a file or directory, or create one with `finopsmetrics init`",
+                )
+            )
     seen: set[Path] = set()
     unique = []
     for f, display in files:
@@ -131,102 +145,178 @@ def _parents(sections: dict[str, str]) -> dict[str, dict[str, str]]:
     return parents
 
 
-def _collect_file(raw: RawConfig, source: SourceFile, sections: dict[str, str], parents: dict[str, dict[str, str]]) -> None:
+def _collect_file(
+    raw: RawConfig, source: SourceFile, sections: dict[str, str], parents: dict[str, dict[str, str]]
+) -> None:
     data = source.data
     if not isinstance(data, dict):
-        raw.diagnostics.append(codes.diag(
-            "E101", f"top level is a {_type_name(data)}, expected a mapping of sections",
-            source.locate(())))
+        raw.diagnostics.append(
+            codes.diag(
+                "E101",
+                f"top level is a {_type_name(data)}, expected a mapping of sections",
+                source.locate(()),
+            )
+        )
         return
     top_names = sorted({*RESERVED, *(s for s in sections if "." not in s), *parents})
     for key, value in data.items():
         if key == "version":
             if value not in SUPPORTED_VERSIONS or isinstance(value, bool):
-                raw.diagnostics.append(codes.diag(
-                    "E103", f"unsupported version {value!r}; this finopsmetrics reads version 1",
-                    source.locate(("version",))))
+                raw.diagnostics.append(
+                    codes.diag(
+                        "E103",
+                        f"unsupported version {value!r}; this finopsmetrics reads version 1",
+                        source.locate(("version",)),
+                    )
+                )
         elif key == "settings":
             _collect_settings(raw, source, value)
         elif key in sections:
             _collect_section(raw, source, (key,), key, value)
         elif key in parents:
             if not isinstance(value, dict):
-                raw.diagnostics.append(codes.diag(
-                    "E104", f"section {key!r} must be a mapping of {', '.join(sorted(parents[key]))}",
-                    source.locate((key,))))
+                raw.diagnostics.append(
+                    codes.diag(
+                        "E104",
+                        f"section {key!r} must be a mapping of {', '.join(sorted(parents[key]))}",
+                        source.locate((key,)),
+                    )
+                )
                 continue
             for sub, body in value.items():
                 if sub in parents[key]:
                     _collect_section(raw, source, (key, sub), f"{key}.{sub}", body)
                 else:
-                    raw.diagnostics.append(codes.diag(
-                        "E102", f"unknown section {key}.{sub}", source.locate((key, sub), key=True),
-                        hint=suggest(sub, parents[key]) or f"{key} holds: {', '.join(sorted(parents[key]))}"))
+                    raw.diagnostics.append(
+                        codes.diag(
+                            "E102",
+                            f"unknown section {key}.{sub}",
+                            source.locate((key, sub), key=True),
+                            hint=suggest(sub, parents[key])
+                            or f"{key} holds: {', '.join(sorted(parents[key]))}",
+                        )
+                    )
         else:
-            raw.diagnostics.append(codes.diag(
-                "E102", f"unknown top-level key {key!r}", source.locate((key,), key=True),
-                hint=suggest(key, top_names) or "see docs/reference/file-format.md for the sections"))
+            raw.diagnostics.append(
+                codes.diag(
+                    "E102",
+                    f"unknown top-level key {key!r}",
+                    source.locate((key,), key=True),
+                    hint=suggest(key, top_names)
+                    or "see docs/reference/file-format.md for the sections",
+                )
+            )
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "mapping", list: "list", str: "string", type(None): "null"}.get(type(value), type(value).__name__)
+    return {dict: "mapping", list: "list", str: "string", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _collect_settings(raw: RawConfig, source: SourceFile, value: Any) -> None:
     if value is None:
         return
     if not isinstance(value, dict):
-        raw.diagnostics.append(codes.diag(
-            "E110", f"settings must be a mapping, got a {_type_name(value)}", source.locate(("settings",))))
+        raw.diagnostics.append(
+            codes.diag(
+                "E110",
+                f"settings must be a mapping, got a {_type_name(value)}",
+                source.locate(("settings",)),
+            )
+        )
         return
     for key, item in value.items():
         if key in raw.settings:
             first_source, first_path = raw.settings_origin[key]
-            raw.diagnostics.append(codes.diag(
-                "E110", f"setting {key!r} is already set at {first_source.locate(first_path, key=True)}",
-                source.locate(("settings", key), key=True), hint="set each setting once"))
+            raw.diagnostics.append(
+                codes.diag(
+                    "E110",
+                    f"setting {key!r} is already set at"
+                    f" {first_source.locate(first_path, key=True)}",
+                    source.locate(("settings", key), key=True),
+                    hint="set each setting once",
+                )
+            )
             continue
         raw.settings[key] = item
         raw.settings_origin[key] = (source, ("settings", key))
 
 
-def _collect_section(raw: RawConfig, source: SourceFile, path: tuple[str, ...], section: str, value: Any) -> None:
+def _collect_section(
+    raw: RawConfig, source: SourceFile, path: tuple[str, ...], section: str, value: Any
+) -> None:
     info = get_kind(all_sections()[section])
     if value is None:
         return
     if section in info.single_object_sections:
         if isinstance(value, dict):
-            raw.objects.append(RawObject(info, section, info.name_of(value), value, source, path, derived=True))
+            raw.objects.append(
+                RawObject(info, section, info.name_of(value), value, source, path, derived=True)
+            )
         else:
-            raw.diagnostics.append(codes.diag(
-                "E104", f"section {section!r} is one {info.kind} object (a mapping of its fields), got a {_type_name(value)}",
-                source.locate(path)))
+            raw.diagnostics.append(
+                codes.diag(
+                    "E104",
+                    f"section {section!r} is one {info.kind} object (a mapping of its fields),"
+                    f" got a {_type_name(value)}",
+                    source.locate(path),
+                )
+            )
         return
     if isinstance(value, list):
         for i, item in enumerate(value):
             _collect_item(raw, info, source, section, (*path, i), item)
     elif isinstance(value, dict):
         for name, body in value.items():
-            raw.objects.append(RawObject(info, section, name, body, source, (*path, name), name_is_key=True))
+            raw.objects.append(
+                RawObject(info, section, name, body, source, (*path, name), name_is_key=True)
+            )
     else:
-        raw.diagnostics.append(codes.diag(
-            "E104", f"section {section!r} must be a list of {info.kind} objects or a mapping name -> object, got a {_type_name(value)}",
-            source.locate(path)))
+        raw.diagnostics.append(
+            codes.diag(
+                "E104",
+                f"section {section!r} must be a list of {info.kind} objects or a mapping"
+                f" name -> object, got a {_type_name(value)}",
+                source.locate(path),
+            )
+        )
 
 
-def _collect_item(raw: RawConfig, info: KindInfo, source: SourceFile, section: str, path: tuple[str | int, ...], item: Any) -> None:
+def _collect_item(
+    raw: RawConfig,
+    info: KindInfo,
+    source: SourceFile,
+    section: str,
+    path: tuple[str | int, ...],
+    item: Any,
+) -> None:
     key = info.name_key
     if isinstance(item, dict) and key in item:
         name = item[key]
         if not isinstance(name, str) or not name.strip():
-            raw.diagnostics.append(codes.diag(
-                "E107", f"{key} must be a non-empty string, got {name!r}", source.locate((*path, key))))
+            raw.diagnostics.append(
+                codes.diag(
+                    "E107",
+                    f"{key} must be a non-empty string, got {name!r}",
+                    source.locate((*path, key)),
+                )
+            )
             return
-        raw.objects.append(RawObject(info, section, name, item, source, path, name_path=(*path, key)))
+        raw.objects.append(
+            RawObject(info, section, name, item, source, path, name_path=(*path, key))
+        )
         return
     if not isinstance(item, dict):
-        raw.diagnostics.append(codes.diag(
-            "E104", f"each entry of {section!r} must be a mapping of {info.kind} fields, got a {_type_name(item)}",
-            source.locate(path)))
+        raw.diagnostics.append(
+            codes.diag(
+                "E104",
+                f"each entry of {section!r} must be a mapping of {info.kind} fields,"
+                f" got a {_type_name(item)}",
+                source.locate(path),
+            )
+        )
         return
-    raw.objects.append(RawObject(info, section, info.name_of(item), item, source, path, derived=True))
+    raw.objects.append(
+        RawObject(info, section, info.name_of(item), item, source, path, derived=True)
+    )

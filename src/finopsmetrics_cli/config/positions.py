@@ -16,7 +16,7 @@ from typing import Any
 
 
 def scalar_positions(text: str, node: Any, value: str) -> list[tuple[int, int]]:
-    """``(line, column)`` (1-based) in ``text`` for each character of ``value``, plus one past the end."""
+    """1-based ``(line, column)`` in ``text`` of each character of ``value``, and one past."""
     start = node.start_mark.index
     end = min(node.end_mark.index, len(text))
     style = getattr(node, "style", None)
@@ -51,7 +51,11 @@ def scalar_positions(text: str, node: Any, value: str) -> list[tuple[int, int]]:
                 j += 1
         else:
             j += 1
-    last = line_starts.position(min(j, max(end - 1, start))) if j <= end else line_starts.position(start)
+    last = (
+        line_starts.position(min(j, max(end - 1, start)))
+        if j <= end
+        else line_starts.position(start)
+    )
     while len(out) < len(value):
         out.append(last)
     out.append(last if not out else (out[-1][0], out[-1][1] + 1))

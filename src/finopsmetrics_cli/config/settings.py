@@ -28,17 +28,34 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
     for key, value in raw.settings.items():
         source, path = raw.settings_origin[key]
         if key not in SETTINGS_DOC:
-            diags.append(codes.diag(
-                "E110", f"unknown setting {key!r}", source.locate(path, key=True),
-                hint=suggest(key, SETTINGS_DOC) or f"settings are: {', '.join(SETTINGS_DOC)}"))
-        elif key == "max_destroy" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-            diags.append(codes.diag(
-                "E110", f"settings.max_destroy must be an integer >= 0, got {value!r}",
-                source.locate(path), hint="e.g. max_destroy: 10"))
+            diags.append(
+                codes.diag(
+                    "E110",
+                    f"unknown setting {key!r}",
+                    source.locate(path, key=True),
+                    hint=suggest(key, SETTINGS_DOC) or f"settings are: {', '.join(SETTINGS_DOC)}",
+                )
+            )
+        elif key == "max_destroy" and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            diags.append(
+                codes.diag(
+                    "E110",
+                    f"settings.max_destroy must be an integer >= 0, got {value!r}",
+                    source.locate(path),
+                    hint="e.g. max_destroy: 10",
+                )
+            )
         elif key == "attributes" and value is not None and not isinstance(value, dict):
-            diags.append(codes.diag(
-                "E110", "settings.attributes must map a context to its attributes",
-                source.locate(path), hint="e.g. attributes: {resource: {gpu_count: number}}"))
+            diags.append(
+                codes.diag(
+                    "E110",
+                    "settings.attributes must map a context to its attributes",
+                    source.locate(path),
+                    hint="e.g. attributes: {resource: {gpu_count: number}}",
+                )
+            )
         else:
             values[key] = value
     settings = Settings(

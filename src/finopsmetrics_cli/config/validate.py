@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -19,9 +19,16 @@ from finopsmetrics_cli.config import codes
 from finopsmetrics_cli.config.errors_map import FieldError, map_errors
 from finopsmetrics_cli.config.loader import RawConfig, RawObject, suggest
 from finopsmetrics_cli.config.model import Config, DesiredObject, ObjectLifecycle, Settings
+from finopsmetrics_cli.config.semantics import (
+    check_conditions,
+    check_references,
+    condition_schema,
+    declared_names,
+    yaml_path,
+)
 from finopsmetrics_cli.config.settings import build_settings
 from finopsmetrics_cli.errors import Diagnostic, Location, ValidationFailed
-from finopsmetrics_cli.models.base import KindInfo, KindModel, Ref, get_kind
+from finopsmetrics_cli.models.base import KindInfo, KindModel, get_kind
 
 Known = Callable[[str], bool] | Collection[str] | None
 
@@ -33,14 +40,14 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
     diags.extend(settings_diags)
     objects = _unique(raw.objects, diags)
     models = _validate_models(objects, diags)
-    schema = _condition_schema(settings, raw, diags)
+    schema = condition_schema(settings, raw, diags)
     for obj, data, _ in models:
-        _check_conditions(obj, data, schema, diags)
-    declared = _declared(objects)
+        check_conditions(obj, data, schema, diags)
+    declared = declared_names(objects)
     desired: dict[str, DesiredObject] = {}
     specs = _canonical_specs([m for _, _, m in models])
     for (obj, _, model), spec in zip(models, specs, strict=True):
-        refs = _check_references(obj, model, spec, declared, diags)
+        refs = check_references(obj, model, spec, declared, diags)
         desired[obj.address] = _desired(obj.info, model, spec, obj.location(), refs)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
@@ -61,9 +68,14 @@ def _sorted(diags: list[Diagnostic], raw: RawConfig) -> list[Diagnostic]:
             out.append(d)
             if d.location and d.location.file not in files:
                 files[d.location.file] = len(files)
-    return sorted(out, key=lambda d: (
-        files.get(d.location.file, -1), d.location.line, d.location.column
-    ) if d.location else (-1, 0, 0))
+    return sorted(
+        out,
+        key=lambda d: (
+            (files.get(d.location.file, -1), d.location.line, d.location.column)
+            if d.location
+            else (-1, 0, 0)
+        ),
+    )
 
 
 def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject]:
@@ -73,14 +85,24 @@ def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject
     for obj in objects:
         prev = first.get(obj.address)
         if prev is not None and prev.derived and obj.derived:
-            diags.append(codes.diag(
-                "W106", f"{obj.info.kind} {obj.name!r} is the same as the one at {prev.location()}; "
-                "it is declared once", obj.location(), hint="remove one of the two copies"))
+            diags.append(
+                codes.diag(
+                    "W106",
+                    f"{obj.info.kind} {obj.name!r} is the same as the one at {prev.location()}; "
+                    "it is declared once",
+                    obj.location(),
+                    hint="remove one of the two copies",
+                )
+            )
             continue
         if prev is not None:
-            diags.append(codes.diag(
-                "E106", f"{obj.info.kind} {obj.name!r} is already declared at {prev.location()}",
-                obj.location()))
+            diags.append(
+                codes.diag(
+                    "E106",
+                    f"{obj.info.kind} {obj.name!r} is already declared at {prev.location()}",
+                    obj.location(),
+                )
+            )
             continue
         first[obj.address] = obj
         out.append(obj)
@@ -133,7 +155,9 @@ def _canonical_specs(models: list[KindModel]) -> list[dict[str, Any]]:
                 out[i] = models[i].canonical_spec()
             continue
         dumped = _adapter(cls).dump_python(
-            [models[i] for i in indexes], mode="json", exclude_none=True,
+            [models[i] for i in indexes],
+            mode="json",
+            exclude_none=True,
             exclude={"__all__": set(cls.META_FIELDS)},
         )
         for i, spec in zip(indexes, dumped, strict=True):
@@ -149,18 +173,9 @@ def _report_coerce(obj: RawObject, exc: Exception, diags: list[Diagnostic]) -> N
         message = exc.message()
     else:
         code, message = "E123", str(exc)
-    diags.append(codes.diag(code, f"{obj.info.kind} {obj.name!r}: {message}", obj.source.locate(obj.path)))
-
-
-def _yaml_path(obj: RawObject, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
-    """A path inside the model input -> the path in the file (the name may be the key)."""
-    if path and path[0] == "name":
-        if obj.name_path is not None:
-            return obj.name_path
-        return obj.path
-    if path and path[0] == obj.info.name_key and obj.name_path is not None:
-        return obj.name_path
-    return (*obj.path, *path)
+    diags.append(
+        codes.diag(code, f"{obj.info.kind} {obj.name!r}: {message}", obj.source.locate(obj.path))
+    )
 
 
 def _field_diag(obj: RawObject, fe: FieldError) -> Diagnostic:
@@ -169,204 +184,25 @@ def _field_diag(obj: RawObject, fe: FieldError) -> Diagnostic:
         loc = src.locate(obj.path, key=True)
     elif fe.at_parent:
         parent = fe.path[:-1]
-        loc = src.locate(_yaml_path(obj, parent)) if parent else obj.location()
+        loc = src.locate(yaml_path(obj, parent)) if parent else obj.location()
     else:
-        loc = src.locate(_yaml_path(obj, fe.path), key=fe.at_key)
+        loc = src.locate(yaml_path(obj, fe.path), key=fe.at_key)
     message = f"{obj.info.kind} {obj.name!r}: {fe.message}"
     return codes.diag(fe.code, message, loc, hint=fe.hint, path=fe.path)
 
 
-# -- conditions -------------------------------------------------------------
-
-
-def _condition_schema(settings: Settings, raw: RawConfig | None, diags: list[Diagnostic]) -> Any:
-    from finopsmetrics_cli.conditions.errors import AttributeSchemaError
-    from finopsmetrics_cli.conditions.schema import AttributeSchema
-
-    try:
-        return AttributeSchema.default().extend(settings.attributes or None)
-    except AttributeSchemaError as exc:
-        loc = None
-        if raw is not None and "attributes" in raw.settings_origin:
-            source, base = raw.settings_origin["attributes"]
-            loc = source.locate((*base, *exc.path))
-        diags.append(codes.diag("E110", exc.message, loc, hint=exc.hint))
-        return AttributeSchema.default()
-
-
-def _values_at(data: Any, pattern: str) -> list[tuple[tuple[str | int, ...], Any]]:
-    """Every ``(path, value)`` matching a dotted pattern with ``*`` over lists and mappings."""
-    out: list[tuple[tuple[str | int, ...], Any]] = []
-    _walk(data, _split(pattern), 0, (), out)
-    return out
-
-
-_SPLIT: dict[str, tuple[str, ...]] = {}
-
-
-def _split(pattern: str) -> tuple[str, ...]:
-    parts = _SPLIT.get(pattern)
-    if parts is None:
-        parts = _SPLIT[pattern] = tuple(pattern.split("."))
-    return parts
-
-
-def _walk(data: Any, parts: tuple[str, ...], i: int, prefix: tuple[str | int, ...],
-          out: list[tuple[tuple[str | int, ...], Any]]) -> None:
-    while i < len(parts):
-        head = parts[i]
-        if head == "*":
-            if isinstance(data, list):
-                for k, item in enumerate(data):
-                    _walk(item, parts, i + 1, (*prefix, k), out)
-            elif isinstance(data, dict):
-                for k, item in data.items():
-                    _walk(item, parts, i + 1, (*prefix, k), out)
-            return
-        if not isinstance(data, dict) or head not in data:
-            return
-        data = data[head]
-        prefix = (*prefix, head)
-        i += 1
-    out.append((prefix, data))
-
-
-def _check_conditions(obj: RawObject | None, data: dict[str, Any], schema: Any, diags: list[Diagnostic], kind: KindInfo | None = None) -> None:
-    try:
-        from finopsmetrics_cli.conditions import compile_condition
-    except ImportError:  # the condition language has not landed yet
-        return
-    from finopsmetrics_cli.conditions.errors import ConditionErrors
-
-    info = obj.info if obj is not None else kind
-    assert info is not None
-    for pattern in info.condition_fields:
-        for path, text in _values_at(data, pattern):
-            if not isinstance(text, str):
-                continue
-            try:
-                compile_condition(text, schema)
-            except ConditionErrors as exc:
-                for err in exc.errors:
-                    loc = _condition_location(obj, path, text, err) if obj is not None else None
-                    name = obj.name if obj is not None else ""
-                    diags.append(Diagnostic(
-                        err.code, f"{info.kind} {name!r}: {'.'.join(map(str, path))}: {err.message}",
-                        loc, err.hint, "error", path))
-
-
-def _condition_location(obj: RawObject, path: tuple[str | int, ...], text: str, err: Any) -> Location:
-    from finopsmetrics_cli.config.positions import offset_in_value, scalar_positions
-
-    node = _find_scalar(obj, path, text)
-    if node is None:
-        return obj.source.locate(_yaml_path(obj, path))
-    positions = scalar_positions(obj.source.text, node, text)
-    offset = offset_in_value(text, err.line, err.column)
-    line, column = positions[min(max(offset, 0), len(positions) - 1)]
-    return Location(obj.source.path, line, column)
-
-
-def _find_scalar(obj: RawObject, path: tuple[str | int, ...], text: str) -> Any:
-    """The scalar node holding ``text``: at its path, else anywhere below the object."""
-    from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
-    _, node, found = obj.source.node_at(_yaml_path(obj, path))
-    if isinstance(node, ScalarNode) and node.value == text:
-        return node
-    _, top, _ = obj.source.node_at(obj.path)
-    stack = [top]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ScalarNode) and n.value == text:
-            return n
-        if isinstance(n, MappingNode):
-            stack.extend(v for pair in reversed(n.value) for v in reversed(pair))
-        elif isinstance(n, SequenceNode):
-            stack.extend(reversed(n.value))
-    return None
-
-
-# -- references -------------------------------------------------------------
-
-
-def _declared(objects: list[RawObject]) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for obj in objects:
-        out.setdefault(obj.info.kind, set()).add(obj.name)
-    return out
-
-
-def _ref_values(spec: dict[str, Any], ref: Ref) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    for path, value in _values_at(spec, ref.path):
-        if isinstance(value, str):
-            yield path, value
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, str):
-                    yield (*path, i), item
-
-
-def _check_references(
-    obj: RawObject | None, model: KindModel, spec: dict[str, Any],
-    declared: dict[str, set[str]] | Callable[[str, str], bool],
-    diags: list[Diagnostic], info: KindInfo | None = None,
-) -> tuple[str, ...]:
-    info = obj.info if obj is not None else info
-    assert info is not None
-    found: list[str] = []
-    for ref in info.references:
-        for path, value in _ref_values(spec, ref):
-            if value in ref.builtins:
-                continue
-            names: list[str] = []
-            if callable(declared):
-                exists, any_declared = declared(ref.target, value), True
-            else:
-                targets = declared.get(ref.target, set())
-                exists, any_declared = value in targets, bool(targets)
-                if not exists:
-                    names = sorted(targets)
-            if exists:
-                address = f"{ref.target}.{value}"
-                if address not in found:
-                    found.append(address)
-                continue
-            if not ref.required and not any_declared:
-                continue
-            code = "W301" if ref.severity == "warning" else "E301"
-            hint = suggest(value, [*names, *ref.builtins])
-            if hint is None and (names or ref.builtins):
-                known = [*names, *sorted(ref.builtins)]
-                more = f" and {len(known) - 5} more" if len(known) > 5 else ""
-                hint = f"known {ref.target} names: {', '.join(known[:5])}{more}"
-            elif hint is None:
-                hint = f"declare it under {get_kind(ref.target).section}:"
-            loc = _ref_location(obj, path, value) if obj is not None else None
-            name = obj.name if obj is not None else model.name
-            diags.append(codes.diag(
-                code, f"{info.kind} {name!r}: {'.'.join(map(str, path))} names {ref.target} {value!r}, which is not declared",
-                loc, hint=hint, path=path))
-    return tuple(found)
-
-
-def _ref_location(obj: RawObject, path: tuple[str | int, ...], value: str) -> Location:
-    node = _find_scalar(obj, path, value)
-    if node is None:
-        return obj.source.locate(_yaml_path(obj, path))
-    return Location(obj.source.path, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-# -- results ----------------------------------------------------------------
-
-
 def _desired(
-    info: KindInfo, model: KindModel, spec: dict[str, Any], location: Location | None,
+    info: KindInfo,
+    model: KindModel,
+    spec: dict[str, Any],
+    location: Location | None,
     refs: tuple[str, ...],
 ) -> DesiredObject:
     life = model.lifecycle
     lifecycle = (
-        ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes)) if life else ObjectLifecycle()
+        ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes))
+        if life
+        else ObjectLifecycle()
     )
     return DesiredObject(info.kind, model.name, spec, lifecycle, location, refs)
 
@@ -385,7 +221,11 @@ def digest(objects: dict[str, DesiredObject], settings: Settings) -> str:
 
 
 def validate_desired(
-    kind: str, name: str, spec_dict: dict[str, Any], *, settings: Settings | None = None,
+    kind: str,
+    name: str,
+    spec_dict: dict[str, Any],
+    *,
+    settings: Settings | None = None,
     known_addresses: Known = None,
 ) -> DesiredObject:
     """Validate one object given as a spec (Terraform, Pulumi): same checks as a file.
@@ -397,7 +237,9 @@ def validate_desired(
     try:
         info = get_kind(kind)
     except KeyError:
-        raise ValidationFailed([codes.diag("E102", f"unknown kind {kind!r}", hint=suggest(kind, _kind_names()))]) from None
+        raise ValidationFailed(
+            [codes.diag("E102", f"unknown kind {kind!r}", hint=suggest(kind, _kind_names()))]
+        ) from None
     diags: list[Diagnostic] = []
     try:
         data = info.model.coerce_body(name, spec_dict)
@@ -408,31 +250,41 @@ def validate_desired(
     try:
         model = info.model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed([
-            codes.diag(fe.code, f"{kind} {name!r}: {fe.message}", hint=fe.hint, path=fe.path)
-            for fe in map_errors(exc.errors(), data, info.model)
-        ]) from None
+        raise ValidationFailed(
+            [
+                codes.diag(fe.code, f"{kind} {name!r}: {fe.message}", hint=fe.hint, path=fe.path)
+                for fe in map_errors(exc.errors(), data, info.model)
+            ]
+        ) from None
     settings = settings or Settings()
-    _check_conditions(None, data, _condition_schema(settings, None, diags), diags, kind=info)
+    check_conditions(None, data, condition_schema(settings, None, diags), diags, kind=info)
     refs: tuple[str, ...] = ()
     spec = model.canonical_spec()
     if known_addresses is not None:
         known = known_addresses
         exists: Callable[[str, str], bool] = (
-            (lambda k, n: known(f"{k}.{n}")) if callable(known) else (lambda k, n: f"{k}.{n}" in known)  # type: ignore[operator]
+            (lambda k, n: known(f"{k}.{n}"))
+            if callable(known)
+            else (lambda k, n: f"{k}.{n}" in known)
         )
-        refs = _check_references(None, model, spec, exists, diags, info=info)
+        refs = check_references(None, model, spec, exists, diags, info=info)
     if any(d.severity == "error" for d in diags):
         raise ValidationFailed(diags)
     return _desired(info, model, spec, None, refs)
 
 
 def validate_object(
-    kind: str, name: str, spec_dict: dict[str, Any], *, settings: Settings | None = None,
+    kind: str,
+    name: str,
+    spec_dict: dict[str, Any],
+    *,
+    settings: Settings | None = None,
     known_addresses: Known = None,
 ) -> dict[str, Any]:
     """The canonical spec of one object (what the engine stores), or ``ValidationFailed``."""
-    return validate_desired(kind, name, spec_dict, settings=settings, known_addresses=known_addresses).spec
+    return validate_desired(
+        kind, name, spec_dict, settings=settings, known_addresses=known_addresses
+    ).spec
 
 
 def _kind_names() -> list[str]:

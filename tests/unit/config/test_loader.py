@@ -110,7 +110,10 @@ def test_all_errors_of_all_files_in_one_run(write: Write) -> None:
         load_config([a, b])
     got = [(d.code, d.location.file, d.location.line) for d in info.value.diagnostics if d.location]
     assert got == [
-        ("E228", str(a), 3), ("E120", str(a), 4), ("E102", str(b), 1), ("E103", str(b), 2)
+        ("E228", str(a), 3),
+        ("E120", str(a), 4),
+        ("E102", str(b), 1),
+        ("E103", str(b), 2),
     ]
     assert str(info.value).startswith(f"{a}:3:13: error[E228]: budget 'x': amount:")
 
@@ -173,7 +176,8 @@ def test_settings_split_across_files_and_set_twice(write: Write) -> None:
 def test_single_object_section_gets_a_derived_name() -> None:
     config, diags = validate_text(
         "shared_service_attribution:\n  resource_id: db\n  attribution_method: fixed\n"
-        "  allocations:\n    - {service: a, share: 60%}\n    - {service: b, share: 40%}\n", "s.yaml"
+        "  allocations:\n    - {service: a, share: 60%}\n    - {service: b, share: 40%}\n",
+        "s.yaml",
     )
     assert config is not None, diags
     (obj,) = config.objects.values()
@@ -198,7 +202,8 @@ def test_unknown_keys_suggest_inside_nested_parents() -> None:
 def test_schema_error_messages_and_hints() -> None:
     _, diags = validate_text(
         "budgets:\n  - name: x\n    amount: 5\n    alerts:\n      - threshold: 50%\n        chanels: [email]\n"
-        "teams:\n  - name: t\n    lifecycle: {prevent_destroy: maybe}\n", "m.yaml"
+        "teams:\n  - name: t\n    lifecycle: {prevent_destroy: maybe}\n",
+        "m.yaml",
     )
     assert [d.render() for d in diags] == [
         "m.yaml:6:9: error[E120]: budget 'x': unknown field 'chanels'\n  hint: did you mean 'channels'?",
@@ -211,7 +216,8 @@ def test_dangling_reference_is_located_at_the_name_with_a_suggestion() -> None:
     _, diags = validate_text(
         "notification_channels:\n  - {name: finops-slack, type: slack, webhook_url: '${env:W}'}\n"
         "reports:\n  - name: r\n    template: executive_summary\n    trigger: anomaly_detected\n    channels:\n      - email\n"
-        "      - finops-slak\n", "r.yaml"
+        "      - finops-slak\n",
+        "r.yaml",
     )
     assert [d.render() for d in diags] == [
         "r.yaml:9:9: error[E301]: report 'r': channels.1 names notification_channel 'finops-slak',"

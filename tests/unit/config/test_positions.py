@@ -56,12 +56,12 @@ POLICY = "policies:\n  - name: p\n    action: prevent\n    condition: {cond}\n"
         ("resource.cost_monthly >> 5", 4, 39),
         ("'resource.type == ''x'' AND resource.cost_monthly >> 5'", 4, 67),
         ('"resource.type == \\"x\\" AND resource.cost_monthly >> 5"', 4, 67),
-        ("|\n      resource.type == \"x\" AND\n      resource.cost_monthly >> 5", 6, 30),
-        ("|2\n        resource.type == \"x\" AND\n      resource.cost_monthly >> 5", 6, 30),
-        (">-\n      resource.type == \"x\" AND\n      resource.cost_monthly >> 5", 6, 30),
-        ("resource.type == \"x\" AND\n      resource.cost_monthly >> 5", 5, 30),
-        ("\"resource.type == \\\"x\\\" AND\n      resource.cost_monthly >> 5\"", 5, 30),
-        ("|\n      resource.type == \"x\"\n        AND resource.gpu_cuont > 4", 6, 22),
+        ('|\n      resource.type == "x" AND\n      resource.cost_monthly >> 5', 6, 30),
+        ('|2\n        resource.type == "x" AND\n      resource.cost_monthly >> 5', 6, 30),
+        ('>-\n      resource.type == "x" AND\n      resource.cost_monthly >> 5', 6, 30),
+        ('resource.type == "x" AND\n      resource.cost_monthly >> 5', 5, 30),
+        ('"resource.type == \\"x\\" AND\n      resource.cost_monthly >> 5"', 5, 30),
+        ('|\n      resource.type == "x"\n        AND resource.gpu_cuont > 4', 6, 22),
     ],
 )
 def test_condition_error_location(cond: str, line: int, column: int) -> None:

@@ -17,7 +17,8 @@ def test_returns_the_canonical_spec() -> None:
 
 def test_desired_object_with_references_and_lifecycle() -> None:
     obj = validate_desired(
-        "budget", "ml",
+        "budget",
+        "ml",
         {"amount": 5, "owner": "platform", "lifecycle": {"prevent_destroy": True}},
         known_addresses={"team.platform"},
     )
@@ -28,7 +29,9 @@ def test_desired_object_with_references_and_lifecycle() -> None:
 
 def test_errors_carry_paths_inside_the_spec_and_no_location() -> None:
     with pytest.raises(ValidationFailed) as info:
-        validate_object("budget", "ml", {"amount": -1, "alerts": [{"threshold": "80%", "chanels": []}]})
+        validate_object(
+            "budget", "ml", {"amount": -1, "alerts": [{"threshold": "80%", "chanels": []}]}
+        )
     got = [(d.code, d.path, d.location) for d in info.value.diagnostics]
     assert got == [("E228", ("amount",), None), ("E120", ("alerts", 0, "chanels"), None)]
     assert info.value.diagnostics[1].hint == "did you mean 'channels'?"
@@ -40,7 +43,9 @@ def test_references_checked_against_known_addresses_set_or_predicate() -> None:
         validate_object("budget", "b", spec, known_addresses=set())
     (diag,) = info.value.diagnostics
     assert (diag.code, diag.path) == ("E301", ("alerts", 0, "channels", 0))
-    assert validate_object("budget", "b", spec, known_addresses=lambda a: a == "notification_channel.ops")
+    assert validate_object(
+        "budget", "b", spec, known_addresses=lambda a: a == "notification_channel.ops"
+    )
     assert validate_object("budget", "b", spec)  # no knowledge: references not checked
 
 
@@ -57,4 +62,8 @@ def test_unknown_kind() -> None:
     with pytest.raises(ValidationFailed) as info:
         validate_object("budgt", "x", {})
     (diag,) = info.value.diagnostics
-    assert (diag.code, diag.message, diag.hint) == ("E102", "unknown kind 'budgt'", "did you mean 'budget'?")
+    assert (diag.code, diag.message, diag.hint) == (
+        "E102",
+        "unknown kind 'budgt'",
+        "did you mean 'budget'?",
+    )

@@ -16,9 +16,9 @@ import pytest
 import yaml_rs
 
 from finopsmetrics_cli.config.source import (
+    _FAILED,
     MAX_ALIAS_REPLAY,
     _fast_load,
-    _FAILED,
     needs_ruamel,
     parse_text,
     slow_load,
@@ -26,18 +26,107 @@ from finopsmetrics_cli.config.source import (
 
 # Plain scalars whose type a YAML 1.2 core-schema resolver decides.
 SCALARS = [
-    "yes", "no", "on", "off", "y", "n", "Yes", "NO", "true", "false", "True", "FALSE",
-    "null", "Null", "NULL", "~", "", "0", "-0", "+12", "012", "08", "0o17", "0O17", "0x1F",
-    "0xff", "0b101", "1_000", "1e3", "1E3", "-1.5e-3", "1.", ".5", "6.02e+23", ".inf", "-.inf",
-    "+.inf", ".Inf", ".NaN", ".nan", "80%", "24h", "7d", "1.0", "3.14159", "2024-01-01",
-    "2024-01-01T10:00:00Z", "2024-01-01 10:00:00", "2024-01-01T10:00:00+02:00",
-    "2024-01-01T10:00:00.123456Z", "2024-1-1", "0 9 * * MON", "*/5 * * * *", "#not-a-comment",
-    "a#b", "@x", "`x", "${env:SLACK_WEBHOOK}", "resource.cost_monthly > 100", "12:30",
-    "1:20:30", "0.", "-", "--", "---x", "a: b", "hello world", "ünïcödé", "日本語",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "Yes",
+    "NO",
+    "true",
+    "false",
+    "True",
+    "FALSE",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+    "",
+    "0",
+    "-0",
+    "+12",
+    "012",
+    "08",
+    "0o17",
+    "0O17",
+    "0x1F",
+    "0xff",
+    "0b101",
+    "1_000",
+    "1e3",
+    "1E3",
+    "-1.5e-3",
+    "1.",
+    ".5",
+    "6.02e+23",
+    ".inf",
+    "-.inf",
+    "+.inf",
+    ".Inf",
+    ".NaN",
+    ".nan",
+    "80%",
+    "24h",
+    "7d",
+    "1.0",
+    "3.14159",
+    "2024-01-01",
+    "2024-01-01T10:00:00Z",
+    "2024-01-01 10:00:00",
+    "2024-01-01T10:00:00+02:00",
+    "2024-01-01T10:00:00.123456Z",
+    "2024-1-1",
+    "0 9 * * MON",
+    "*/5 * * * *",
+    "#not-a-comment",
+    "a#b",
+    "@x",
+    "`x",
+    "${env:SLACK_WEBHOOK}",
+    "resource.cost_monthly > 100",
+    "12:30",
+    "1:20:30",
+    "0.",
+    "-",
+    "--",
+    "---x",
+    "a: b",
+    "hello world",
+    "ünïcödé",
+    "日本語",
     # spellings where yaml_rs and ruamel disagree (routed to ruamel by needs_ruamel)
-    "0O17", "0X1F", "0B101", "_1", "1e1_0", ".1e3", "-0X1F", "+.1E3",
-    "0b101", "0o", "0x", "0o8", "1__0", "1_", "0.1_0", "1e3_", "0777", "0_7", "tRUE", "nULL",
-    ".INF", "inf", "nan", "1,000", "3.", "*/5 * * * *", "${env:X}", "&a", "!x", "[a]", "{a}",
+    "0O17",
+    "0X1F",
+    "0B101",
+    "_1",
+    "1e1_0",
+    ".1e3",
+    "-0X1F",
+    "+.1E3",
+    "0b101",
+    "0o",
+    "0x",
+    "0o8",
+    "1__0",
+    "1_",
+    "0.1_0",
+    "1e3_",
+    "0777",
+    "0_7",
+    "tRUE",
+    "nULL",
+    ".INF",
+    "inf",
+    "nan",
+    "1,000",
+    "3.",
+    "*/5 * * * *",
+    "${env:X}",
+    "&a",
+    "!x",
+    "[a]",
+    "{a}",
 ]
 
 
@@ -67,8 +156,13 @@ def test_scalar_means_the_same_on_both_paths(token: str) -> None:
     """Plain, quoted, in a flow list, in a block list: parse_text gives ruamel's value,
     and when the fast path is taken its value equals ruamel's; where ruamel
     rejects the text, the fast path rejects it too."""
-    texts = [f'k: "{token}"\n', f"k: '{token}'\n", f"k: {token}\n", f"k: [{token}]\n",
-             f"k:\n  - {token}\n"]
+    texts = [
+        f'k: "{token}"\n',
+        f"k: '{token}'\n",
+        f"k: {token}\n",
+        f"k: [{token}]\n",
+        f"k:\n  - {token}\n",
+    ]
     for text in texts:
         slow, slow_diags = slow_load(text, "t.yaml")
         fast = _fast_load(text)
@@ -104,7 +198,7 @@ def test_anchors_aliases_nesting_and_flow_agree() -> None:
         "  - {name: b, amount: 1.5, tags: {x: [1, {y: null}]}}\n"
         "multi: |\n  line 1\n  line 2\n"
         "folded: >-\n  one\n  two\n"
-        "quoted: \"a\\tb\\u00e9\"\n"
+        'quoted: "a\\tb\\u00e9"\n'
     )
     fast, slow = _both(text)
     assert _same(fast, slow)
@@ -149,7 +243,9 @@ def test_duplicate_keys_fail_fast_path_and_are_located_by_ruamel() -> None:
     assert _fast_load(text) is _FAILED
     source, diags = parse_text(text, "t.yaml")
     assert source is None
-    assert [(d.code, d.location.line, d.location.column) for d in diags if d.location] == [("E012", 3, 1)]
+    assert [(d.code, d.location.line, d.location.column) for d in diags if d.location] == [
+        ("E012", 3, 1)
+    ]
 
 
 def test_alias_bomb_fails_fast_path_then_reported() -> None:
