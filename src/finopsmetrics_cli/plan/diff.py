@@ -54,31 +54,51 @@ def parse_path(path: str) -> tuple[str, ...]:
 
 
 def diff_specs(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[FieldChange]:
-    """Every changed field between two specs, in a stable order; [] when equal."""
-    old = old or {}
-    new = new or {}
-    if old == new:
-        return []
+    """Every changed field between two specs, in a stable order; [] when equal.
+
+    Mappings are walked here, descending only into values that differ, so a
+    changed ``amount`` costs one comparison; deepdiff runs on the differing
+    lists only (it pairs inserted and removed items sensibly).
+    """
+    changes: list[FieldChange] = []
+    _diff_into(changes, (), dict(old or {}), dict(new or {}))
+    changes.sort(key=lambda c: _sort_key(c.path))
+    return changes
+
+
+def _diff_into(out: list[FieldChange], prefix: tuple[str | int, ...], old: Any, new: Any) -> None:
+    if old == new:  # 1 == 1.0 as in JSON: numbers that are equal are no change
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old.keys() | new.keys():
+            if key not in new:
+                out.append(FieldChange(format_path((*prefix, key)), "remove", old[key], None))
+            elif key not in old:
+                out.append(FieldChange(format_path((*prefix, key)), "add", None, new[key]))
+            else:
+                _diff_into(out, (*prefix, key), old[key], new[key])
+    elif isinstance(old, list) and isinstance(new, list):
+        out.extend(_deepdiff(prefix, old, new))
+    else:
+        out.append(FieldChange(format_path(prefix), "change", old, new))
+
+
+def _deepdiff(prefix: tuple[str | int, ...], old: list[Any], new: list[Any]) -> list[FieldChange]:
     from deepdiff import DeepDiff
     from deepdiff.helper import NotPresent
 
-    tree = DeepDiff(
-        dict(old), dict(new), view="tree", verbose_level=2, threshold_to_diff_deeper=0
-    )
+    tree = DeepDiff(old, new, view="tree", verbose_level=2, threshold_to_diff_deeper=0,
+                    ignore_numeric_type_changes=True)
     changes: list[FieldChange] = []
     for report in tree.values():
         for level in report:
-            parts = level.path(output_format="list")
-            old_v = None if isinstance(level.t1, NotPresent) else level.t1
-            new_v = None if isinstance(level.t2, NotPresent) else level.t2
+            parts = (*prefix, *level.path(output_format="list"))
             if isinstance(level.t1, NotPresent):
-                action: FieldAction = "add"
+                changes.append(FieldChange(format_path(parts), "add", None, level.t2))
             elif isinstance(level.t2, NotPresent):
-                action = "remove"
+                changes.append(FieldChange(format_path(parts), "remove", level.t1, None))
             else:
-                action = "change"
-            changes.append(FieldChange(format_path(parts), action, old_v, new_v))
-    changes.sort(key=lambda c: _sort_key(c.path))
+                changes.append(FieldChange(format_path(parts), "change", level.t1, level.t2))
     return changes
 
 

@@ -13,7 +13,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from finopsmetrics_cli.config.model import Config, DesiredObject
 from finopsmetrics_cli.errors import ConflictError, PlanError
-from finopsmetrics_cli.plan.diff import apply_ignore_changes, diff_specs, path_matches
+from finopsmetrics_cli.plan.diff import (
+    FieldChange,
+    apply_ignore_changes,
+    diff_specs,
+    path_matches,
+)
 from finopsmetrics_cli.plan.graph import (
     references_of,
     topo_order,
@@ -36,15 +41,20 @@ LastChange = Callable[[str], HistoryEntry | None]
 
 def requires_replace(kind: str, old: Mapping[str, object], new: Mapping[str, object]) -> list[str]:
     """The immutable fields of ``kind`` (declared in the registry) that differ."""
+    if old == new:
+        return []
+    return _forcing(kind, diff_specs(old, new))
+
+
+def _forcing(kind: str, fields: Iterable[FieldChange]) -> list[str]:
+    """Which of the kind's immutable fields ``fields`` touch."""
     from finopsmetrics_cli.models.base import get_kind
 
     try:
         immutable = get_kind(kind).immutable
     except KeyError:
         return []
-    if not immutable or old == new:
-        return []
-    paths = [f.path for f in diff_specs(old, new)]
+    paths = [f.path for f in fields]
     return [field for field in immutable if any(path_matches(p, [field]) for p in paths)]
 
 
@@ -152,16 +162,17 @@ def _change_for(
     elif current.manager != CONFIG:
         action = "adopt"
     else:
-        immutable = requires_replace(obj.kind, before, after)
+        fields = tuple(diff_specs(before, after))
+        immutable = _forcing(obj.kind, fields)
         if forced or immutable:
             reason = "--replace" if forced and not immutable else "immutable field changed"
             return PlannedChange(
                 obj.address, obj.kind, obj.name, "replace", before, after,
-                tuple(diff_specs(before, after)), tuple(immutable), CONFIG, reason,
+                fields, tuple(immutable), CONFIG, reason,
             )
-        if same:
-            return None
-        action = "update"
+        return PlannedChange(
+            obj.address, obj.kind, obj.name, "update", before, after, fields, (), CONFIG
+        )
     fields = () if same else tuple(diff_specs(before, after))
     return PlannedChange(
         obj.address, obj.kind, obj.name, action, before, after, fields, (), current.manager

@@ -30,7 +30,7 @@ def test_added_and_removed_fields() -> None:
 
 
 def test_list_items_added_and_type_change() -> None:
-    changes = diff_specs({"c": ["a"], "t": "80"}, {"c": ["a", "b"], "t": 80})
+    changes = diff_specs({"c": ["a"], "t": "80"}, {"c": ["a", "b"], "t": 80})  # "80" != 80
     assert changes == [
         FieldChange("c[1]", "add", None, "b"),
         FieldChange("t", "change", "80", 80),
@@ -70,4 +70,13 @@ def test_flatten_shows_leaves() -> None:
         ("alerts[0].threshold", 0.8),
         ("alerts[0].channels", ["slack"]),
         ("f", {}),
+    ]
+
+
+def test_nested_list_changes_keep_their_prefix() -> None:
+    old = {"alerts": [{"channels": ["a"], "t": 1}], "f": {"x": {"y": 1, "z": 0}}}
+    new = {"alerts": [{"channels": ["a", "b"], "t": 1.0}], "f": {"x": {"y": 2, "z": 0}}}
+    assert diff_specs(old, new) == [
+        FieldChange("alerts[0].channels[1]", "add", None, "b"),
+        FieldChange("f.x.y", "change", 1, 2),
     ]
