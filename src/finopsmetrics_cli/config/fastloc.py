@@ -103,6 +103,8 @@ class EntryIndex:
         if isinstance(data, dict):
             keys: dict[Any, Pos] = {}
             for m in rows:
+                if m.group(1).startswith("- "):
+                    continue  # an item of a child list written at its key's indentation
                 key = _key_of(m.group(1))
                 if key is None:
                     return None
@@ -130,7 +132,7 @@ class EntryIndex:
     def _entries(self, path: tuple[str, ...], data: Any, value: Any) -> dict[Any, Pos] | None:
         top = self.entries((), data, data) if path else None
         if not path:
-            return self._children(0, len(self.starts), data)
+            return self._children(0, len(self.starts), value)
         if top is None or path[0] not in top:
             return None
         line = top[path[0]][0] - 1
