@@ -56,6 +56,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "invalid_identifier": ErrorCode("E235", "not an identifier (letters, digits, _ - .)"),
     "invalid_change": ErrorCode("E236", "scenario change is not +N%, -N% or a named change"),
     "invalid_time": ErrorCode("E237", "not a time of day HH:MM or a date YYYY-MM-DD"),
+    "invalid_timezone": ErrorCode("E238", "not an IANA time zone"),
 }
 
 

@@ -24,6 +24,7 @@ from finopsmetrics_cli.models.common import (
     team_ref,
 )
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.schedules import TimeZone
 from finopsmetrics_cli.models.types import (
     ChoiceOf,
     Condition,
@@ -292,7 +293,7 @@ class SchedulingPolicy(KindModel):
     windows: list[TimeWindow] = Field(
         default_factory=list, description="Allowed run windows (empty = any time)."
     )
-    timezone: str = Field("UTC", description="IANA time zone of the windows.")
+    timezone: TimeZone = Field("UTC", description="IANA time zone of the windows.")
     use_spot: StrictBool = Field(False, description="Prefer Spot/preemptible capacity.")
     max_delay: Duration | None = Field(None, description="Longest a job may wait for a window.")
 

@@ -14,6 +14,7 @@ from finopsmetrics_cli.models.common import (
     persona_ref,
 )
 from finopsmetrics_cli.models.errors import custom_error
+from finopsmetrics_cli.models.schedules import TimeZone
 from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier, RefName
 
 ReportFormat = Annotated[
@@ -49,7 +50,7 @@ class Report(KindModel):
     schedule: Cron | None = Field(
         None, description='5-field cron, e.g. "0 9 * * MON" (9am every Monday).'
     )
-    timezone: str = Field("UTC", description="IANA time zone the schedule is read in.")
+    timezone: TimeZone = Field("UTC", description="IANA time zone the schedule is read in.")
     trigger: Identifier | None = Field(
         None, description="Event that also produces the report, e.g. anomaly_detected."
     )

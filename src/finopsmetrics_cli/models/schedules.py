@@ -4,6 +4,7 @@ six months) and 5-field cron expressions with month and day names."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Annotated, Any
 
 from finopsmetrics_cli.models.errors import custom_error
@@ -177,5 +178,46 @@ Cron = Annotated[
             "description": "5-field cron: minute hour day-of-month month day-of-week.",
         },
         doc="cron (5 fields)",
+    ),
+]
+
+
+@lru_cache(maxsize=256)
+def _known_zone(name: str) -> bool | None:
+    """True/False if the zone exists; None when this machine has no zone data."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+        return True
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        pass
+    try:
+        zoneinfo.ZoneInfo("Europe/Paris")
+    except zoneinfo.ZoneInfoNotFoundError:
+        return None  # no tz database installed: accept rather than reject everything
+    return False
+
+
+def _timezone(value: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        name = value.strip()
+        if name.upper() in ("UTC", "Z", "GMT"):
+            return "UTC"
+        if _known_zone(name) is not False:
+            return name
+    raise custom_error(
+        "invalid_timezone",
+        "expected an IANA time zone such as UTC or Europe/Paris, got {value}",
+        value=repr(value),
+    )
+
+
+TimeZone = Annotated[
+    str,
+    FieldType(
+        _timezone,
+        {"type": "string", "minLength": 1},
+        doc="IANA time zone (UTC, Europe/Paris)",
     ),
 ]

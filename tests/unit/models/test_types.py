@@ -299,3 +299,15 @@ def test_secret_other_literals(value: str) -> None:
 )
 def test_ordinary_values_do_not_look_like_secrets(value: str) -> None:
     assert looks_like_secret(value) is None
+
+
+def test_timezone() -> None:
+    from finopsmetrics_cli.models.types import TimeZone
+
+    assert ok(TimeZone, "Europe/Paris") == "Europe/Paris"
+    assert ok(TimeZone, "utc") == "UTC"
+    assert err(TimeZone, "Mars/Olympus") == (
+        "invalid_timezone",
+        "expected an IANA time zone such as UTC or Europe/Paris, got 'Mars/Olympus'",
+    )
+    assert err(TimeZone, "../etc/passwd")[0] == "invalid_timezone"
