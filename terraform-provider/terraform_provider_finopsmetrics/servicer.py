@@ -54,6 +54,10 @@ def add_error(diags: Diagnostics, exc: FinopsError, ks: KindSchema | None = None
             else:
                 diags.add_error(d.message, detail, path=path)
         return
+    if isinstance(exc, ConflictError):
+        diags.add_error(exc.message, "Set adopt = true on the resource (or in the provider block) "
+                        "to take it over; until then Terraform leaves it alone.")
+        return
     diags.add_error(exc.message, exc.hint or "")
 
 
@@ -231,5 +235,3 @@ class FinopsServicer(ProviderServicer):
         state.update(id=name, name=name, manager=live.manager)
         return pb.ReadDataSource.Response(state=to_dynamic_value(state), diagnostics=diags.to_pb())
 
-
-__all__ = ["FinopsServicer", "ConflictError"]

@@ -181,8 +181,9 @@ def test_yaml_managed_object_is_refused_unless_adopted(ws: Workspace) -> None:
     ws.write(BUDGET % 1000)
     refused = ws.run("apply")
     assert refused.rc == 1
-    assert "Error: budget.team-a is managed by the YAML config" in refused.err \
-        or "budget.team-a is managed by config" in refused.err, refused.err
+    assert "Error: budget.team-a is managed by config" in refused.flat, refused.text
+    assert "Set adopt = true on the resource (or in the provider block) to take it over; " \
+        "until then Terraform leaves it alone." in refused.flat
     live = engine.read("budget.team-a")
     assert live is not None and live.manager == "config"
 
