@@ -28,6 +28,9 @@ class LiveObject:
     applied. They differ when someone changed the object outside its manager:
     that difference is drift. ``manager`` is None for unmanaged objects (created
     by hand or imported but not yet claimed).
+
+    Treat ``spec`` and ``applied_spec`` as read-only: when they are equal the
+    store may hand out one dict for both (copy before changing one).
     """
 
     kind: str

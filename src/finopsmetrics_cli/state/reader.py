@@ -44,11 +44,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _READERS: dict[str, weakref.WeakSet[StateStoreReader]] = {}
 
 
-def _ts(micros: int, cache: dict[int, datetime]) -> datetime:
-    value = cache.get(micros)
-    if value is None:
-        value = cache[micros] = _EPOCH + timedelta(microseconds=micros)
-    return value
+def _times(micros: set[int]) -> dict[int, datetime]:
+    """Aware UTC datetimes for epoch microseconds; a commit shares one time, so few are unique."""
+    return {us: _EPOCH + timedelta(microseconds=us) for us in micros}
 
 
 def _parse_json_column(texts: list[str | None], path: Path) -> list[Any]:
@@ -213,8 +211,9 @@ class StateStoreReader:
 
     def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
         rows = self._query(sql, params)
-        # applied_spec almost always equals spec: parse it once and share the object,
-        # which also makes plan's and drift's "applied == live" checks instant.
+        # applied_spec almost always equals spec: parse it once and share the object
+        # (specs are read-only, see LiveObject), which also makes plan's and drift's
+        # "applied == live" checks instant.
         distinct = [r[5] for r in rows if r[5] is not None and r[5] != r[3]]
         parsed = _parse_json_column([r[3] for r in rows] + distinct, self.path)
         extra = iter(parsed[len(rows) :])
@@ -222,20 +221,20 @@ class StateStoreReader:
             None if r[5] is None else parsed[i] if r[5] == r[3] else next(extra)
             for i, r in enumerate(rows)
         ]
-        cache: dict[int, datetime] = {}
+        when = _times({us for r in rows for us in (r[7], r[9])})
         return [
             LiveObject(
-                kind=r[1],
-                name=r[2],
-                spec=parsed[i],
-                manager=r[4],
-                applied_spec=applied[i],
-                version=r[6],
-                created_at=_ts(r[7], cache),
-                created_by=r[8],
-                updated_at=_ts(r[9], cache),
-                updated_by=r[10],
-                updated_source=r[11],
+                r[1],
+                r[2],
+                parsed[i],
+                r[4],
+                applied[i],
+                r[6],
+                when[r[7]],
+                r[8],
+                when[r[9]],
+                r[10],
+                r[11],
             )  # fmt: skip
             for i, r in enumerate(rows)
         ]
@@ -243,7 +242,7 @@ class StateStoreReader:
     def _history(self, sql: str, params: builtins.list[Any]) -> builtins.list[HistoryEntry]:
         rows = self._query(sql, params)
         parsed = _parse_json_column([t for r in rows for t in (r[4], r[5])], self.path)
-        cache: dict[int, datetime] = {}
+        when = _times({r[9] for r in rows})
         return [
             HistoryEntry(
                 id=r[0],
@@ -255,7 +254,7 @@ class StateStoreReader:
                 manager=r[6],
                 actor=r[7],
                 source=r[8],
-                at=_ts(r[9], cache),
+                at=when[r[9]],
                 git_commit=r[10],
             )  # fmt: skip
             for i, r in enumerate(rows)
