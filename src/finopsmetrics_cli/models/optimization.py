@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any, Self
 
 from pydantic import (
+    BeforeValidator,
     Field,
     StrictBool,
     model_validator,
@@ -26,6 +27,7 @@ from finopsmetrics_cli.models.common import (
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.schedules import TimeZone
 from finopsmetrics_cli.models.types import (
+    SHORTHAND,
     ChoiceOf,
     Condition,
     Cron,
@@ -71,6 +73,11 @@ class DetectorModel(StrictModel):
     window: Duration = Field("7d", description="Look-back window, e.g. 7d.")
 
 
+def _model_shorthand(value: Any) -> Any:
+    """``model: prophet`` (seed 3.1 ``AnomalyDetector(model="isolation_forest")``)."""
+    return {"type": value} if isinstance(value, str) else value
+
+
 def _default_model() -> DetectorModel:
     return DetectorModel.model_validate({})
 
@@ -106,8 +113,10 @@ class AnomalyDetector(KindModel):
     filters: FilterMap = Field(
         default_factory=dict, description="Which costs: dimension -> value(s)."
     )
-    model: DetectorModel = Field(
-        default_factory=_default_model, description="Model type, sensitivity and window."
+    model: Annotated[DetectorModel, BeforeValidator(_model_shorthand)] = Field(
+        default_factory=_default_model,
+        description="`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1).",
+        json_schema_extra={SHORTHAND: {"type": "string"}},
     )
     alerts: DetectorAlerts = Field(
         default_factory=_default_alerts, description="Channels and recipients."

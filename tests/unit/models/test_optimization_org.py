@@ -21,6 +21,14 @@ def test_anomaly_detector_hcl_shape_and_defaults() -> None:
     )
 
 
+def test_anomaly_detector_model_shorthand() -> None:
+    assert spec("anomaly_detector", model="Prophet")["model"] == {
+        "type": "prophet",
+        "sensitivity": 0.95,
+        "window": "7d",
+    }
+
+
 def test_anomaly_detector_errors() -> None:
     assert one_error("anomaly_detector", model={"type": "lstm"})[:2] == (
         "invalid_choice",
