@@ -72,7 +72,7 @@ class AnomalyDetectorAlertArgs:
 
 @pulumi.input_type
 class AnomalyDetectorModelArgs:
-    """Model type, sensitivity and window."""
+    """`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1)."""
 
     def __init__(
         __self__,
@@ -146,8 +146,8 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """false keeps the object declared but inactive."""
     filters: pulumi.Output[Optional[Mapping[str, Any]]]
     """Which costs: dimension -> value(s)."""
-    model: pulumi.Output[Optional[Mapping[str, Any]]]
-    """Model type, sensitivity and window."""
+    model: pulumi.Output[Optional[Any]]
+    """`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1)."""
     alerts: pulumi.Output[Optional[Mapping[str, Any]]]
     """Channels and recipients."""
     owner: pulumi.Output[Optional[str]]
@@ -168,7 +168,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
-        model: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorModelArgs]]] = None,
+        model: Optional[pulumi.Input[Union[pulumi.InputType[AnomalyDetectorModelArgs], str]]] = None,
         alerts: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorAlertArgs]]] = None,
         owner: Optional[pulumi.Input[str]] = None,
     ) -> None:
@@ -181,7 +181,8 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param filters: Which costs: dimension -> value(s).
-        :param model: Model type, sensitivity and window.
+        :param model: `{type, sensitivity, window}`, or just the type (`model: prophet`, seed
+            3.1).
         :param alerts: Channels and recipients.
         :param owner: Owning team (a declared team).
         """
