@@ -155,10 +155,24 @@ def _merged_pairs(node: Any) -> list[tuple[Any, Any]]:
     return merged + own
 
 
-def _compose(text: str) -> Any:
+def _yaml(*, pure: bool) -> Any:
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=False).compose(text)
+    return YAML(typ="safe", pure=pure)
+
+
+def _compose(text: str) -> Any:
+    """The node tree; libyaml (ruamel.yaml.clib) when it accepts the text, else pure ruamel.
+
+    libyaml is ~9x faster but follows YAML 1.1 syntax in a few corners
+    (``[12:30]``); pure ruamel is the reference, so any C failure is retried.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return _yaml(pure=False).compose(text)
+    except YAMLError:
+        return _yaml(pure=True).compose(text)
 
 
 def read_source(
@@ -269,17 +283,27 @@ def _plain_and_shallow(data: Any) -> bool:
 
 
 def slow_load(text: str, display: str) -> tuple[SourceFile | None, list[Diagnostic]]:
-    """ruamel path: event pre-scan (syntax, depth), compose, convert with checks."""
-    problem = _prescan(text, display)
-    if problem:
-        return None, [problem]
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    """ruamel path: event pre-scan (syntax, depth), compose, convert with checks.
+
+    Tried with libyaml first for speed; a syntax error is confirmed (and
+    reported) by pure ruamel, the reference (see :func:`_compose`)."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        nodes = list(YAML(typ="safe", pure=False).compose_all(text))
-    except MarkedYAMLError as exc:
-        return None, [_syntax_diag(exc, display)]
+        problem = _prescan(text, display, pure=False)
+        nodes = None if problem else list(_yaml(pure=False).compose_all(text))
+    except YAMLError:
+        problem, nodes = None, None
+    if nodes is None and (problem is None or problem.code != "E014"):
+        problem = _prescan(text, display, pure=True)
+        if problem is None:
+            try:
+                nodes = list(_yaml(pure=True).compose_all(text))
+            except MarkedYAMLError as exc:
+                return None, [_syntax_diag(exc, display)]
+    if problem:
+        return None, [problem]
+    assert nodes is not None
     if len(nodes) > 1:
         mark = nodes[1].start_mark
         return None, [
@@ -300,15 +324,14 @@ def slow_load(text: str, display: str) -> tuple[SourceFile | None, list[Diagnost
     return SourceFile(display, text, data, _root=nodes[0], _composed=True), []
 
 
-def _prescan(text: str, display: str) -> Diagnostic | None:
+def _prescan(text: str, display: str, *, pure: bool) -> Diagnostic | None:
     """Walk parser events (iterative, so no recursion limit) for syntax errors and depth."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 
     depth = 0
     try:
-        for event in YAML(typ="safe", pure=False).parse(text):
+        for event in _yaml(pure=pure).parse(text):
             if isinstance(event, CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -321,6 +344,8 @@ def _prescan(text: str, display: str) -> Diagnostic | None:
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except MarkedYAMLError as exc:
+        if not pure:
+            raise
         return _syntax_diag(exc, display)
     return None
 

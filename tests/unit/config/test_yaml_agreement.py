@@ -270,3 +270,22 @@ def test_fast_path_result_is_used_when_safe() -> None:
     source, diags = parse_text("budgets:\n  - name: a\n    amount: 1\n", "t.yaml")
     assert not diags and source is not None
     assert source._composed is False  # no ruamel tree was built
+
+
+def test_libyaml_disagreement_falls_back_to_pure_ruamel() -> None:
+    """libyaml (ruamel.yaml.clib) rejects some YAML 1.2 flow scalars pure ruamel accepts."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    text = "k: [12:30]\n"
+    with pytest.raises(YAMLError):
+        YAML(typ="safe", pure=False).compose(text)
+    source, diags = slow_load(text, "t.yaml")
+    assert not diags and source is not None and source.data == {"k": ["12:30"]}
+    assert source.locate(("k", 0)).column == 5
+
+
+def test_syntax_errors_are_reported_by_pure_ruamel_positions() -> None:
+    source, diags = slow_load("a: [1, 2\nb: 3\n", "t.yaml")
+    assert source is None
+    assert [(d.code, d.location.line) for d in diags if d.location] == [("E010", 2)]
