@@ -11,7 +11,9 @@ configuration maps (plugin ``config``) where no field is declared secret.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from typing import Annotated, Any
 
 from finopsmetrics_cli.models.errors import custom_error
@@ -36,7 +38,6 @@ _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(AKIA|ASIA)[A-Z0-9]{16}$"), "an AWS access key"),
     (re.compile(r"^sk-[A-Za-z0-9_-]{16,}"), "an API key"),
     (re.compile(r"^Bearer\s+\S{8,}", re.I), "a bearer token"),
-    (re.compile(r"^[A-Za-z0-9]{32}$"), "a PagerDuty integration key"),
     (
         re.compile(r"^https?://\S*[?&](token|key|secret|sig|signature|code|api_key)=", re.I),
         "a URL with a credential",
@@ -44,31 +45,41 @@ _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^https?://[^/\s:@]+:[^/\s@]+@", re.I), "a URL with a password"),
     (re.compile(r"^https?://\S*webhook", re.I), "a webhook URL"),
 )
-_LONG_RANDOM = re.compile(r"^[A-Za-z0-9_\-+/=.]{24,}$")
+# Bare keys: in a secret field any of these is a key; in free-form config maps
+# (``strict=False``) only mixed-case, high-entropy tokens are, so that ids such
+# as UUIDs, hex hashes or lower-case names are not mistaken for secrets.
+_PAGERDUTY_KEY = re.compile(r"^[A-Za-z0-9]{32}$")
+_TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-+=][A-Za-z0-9_\-+/=.]{23,}$")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_UPPER = re.compile(r"[A-Z]")
 _HAS_LOWER = re.compile(r"[a-z]")
 
 
-def looks_like_secret(value: str) -> str | None:
-    """What kind of secret ``value`` looks like, or None."""
+def _entropy(text: str) -> float:
+    """Shannon entropy in bits per character."""
+    counts = Counter(text)
+    size = len(text)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+def looks_like_secret(value: str, *, strict: bool = True) -> str | None:
+    """What kind of secret ``value`` looks like, or None.
+
+    ``strict`` (secret fields) also flags 32-character keys and long lower-case
+    tokens; free-form maps are scanned with ``strict=False``."""
     text = value.strip()
     for pattern, what in _SECRET_SHAPES:
         if pattern.search(text):
             return what
-    if (
-        _LONG_RANDOM.match(text)
-        and _HAS_DIGIT.search(text)
-        and _HAS_LOWER.search(text)
-        and (_HAS_UPPER.search(text) or len(text) >= 32)
-    ):
+    if strict and _PAGERDUTY_KEY.match(text):
+        return "a PagerDuty integration key"
+    if not _TOKEN_CHARS.match(text) or not _HAS_DIGIT.search(text) or not _HAS_LOWER.search(text):
+        return None
+    if _HAS_UPPER.search(text) and _entropy(text) >= 4.0:
+        return "a token-like string"
+    if strict and len(text) >= 32:
         return "a token-like string"
     return None
-
-
-def secret_hint(field: str = "SECRET") -> str:
-    env = re.sub(r"[^A-Z0-9]+", "_", field.upper()).strip("_") or "SECRET"
-    return f"put the value in an environment variable and write ${{env:{env}}} (or ${{file:/path}})"
 
 
 def _secret_ref(value: Any) -> str:
@@ -117,7 +128,7 @@ def scan_for_secrets(
     if isinstance(value, str):
         if SECRET_REFERENCE.match(value.strip()):
             return None
-        what = looks_like_secret(value)
+        what = looks_like_secret(value, strict=False)
         return (path, what) if what else None
     if isinstance(value, dict):
         for key, item in value.items():

@@ -311,3 +311,32 @@ def test_timezone() -> None:
         "expected an IANA time zone such as UTC or Europe/Paris, got 'Mars/Olympus'",
     )
     assert err(TimeZone, "../etc/passwd")[0] == "invalid_timezone"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "123e4567-e89b-12d3-a456-426614174000",
+        "0123456789abcdef0123456789abcdef",
+        "my_databricks_cluster_id_0412_x1",
+        "/var/lib/finops/data2024/exports",
+        "com.example.finops.plugin.exporter2",
+    ],
+)
+def test_config_scan_ignores_ids_and_paths(value: str) -> None:
+    from finopsmetrics_cli.models.secrets import scan_for_secrets
+
+    assert scan_for_secrets({"a": [value]}) is None
+
+
+def test_config_scan_finds_tokens() -> None:
+    from finopsmetrics_cli.models.secrets import scan_for_secrets
+
+    assert scan_for_secrets({"a": [{"b": "xK9mP2vL8nQ4wR7tY1zA5bC3dE6fG0hJ"}]}) == (
+        ("a", 0, "b"),
+        "a token-like string",
+    )
+    assert scan_for_secrets({"t": "${env:TOKEN}", "u": "https://hooks.slack.com/x"}) == (
+        ("u",),
+        "a Slack webhook URL",
+    )
