@@ -114,7 +114,8 @@ formatting change is never a diff:
 A secret field that holds a literal is an error; one that *looks like* a secret
 (a Slack or Teams webhook URL, a Slack token, a 32-character PagerDuty key, a
 long random token) is reported as such (E205), with the hint to move it to an
-environment variable. Plugin `config` maps are scanned the same way.
+environment variable. Plugin `config` maps are scanned too (webhook URLs,
+known token formats, mixed-case high-entropy strings; ids and paths pass).
 
 Policy actions: `action: require_approval` is short for
 `action: {type: require_approval}`; a policy's top-level `approvers:` list (seed
