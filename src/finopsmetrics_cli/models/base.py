@@ -11,7 +11,7 @@ A kind is a pydantic model subclassing :class:`KindModel`, decorated with
                    immutable=("currency",))
     class Budget(KindModel):
         \"\"\"A spending limit over a period, with alerts.\"\"\"
-        amount: PositiveMoney
+        amount: PositiveNumber
         ...
 """
 
@@ -82,7 +82,7 @@ class KindModel(StrictModel):
 
         The default accepts a mapping of the kind's fields. Kinds whose seed
         shorthand differs (virtual_tag) override it. A wrong shape raises a
-        ``PydanticCustomError`` of type ``invalid_body`` (code E224)."""
+        ``PydanticCustomError`` of type ``invalid_body`` (see ``ERROR_CODES``)."""
         if not isinstance(body, Mapping):
             raise custom_error(
                 "invalid_body",
