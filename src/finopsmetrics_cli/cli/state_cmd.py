@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -110,10 +110,38 @@ def history_to_dict(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
-def _list(console: Console, engine: Engine, kind: str | None, fmt: Format, quiet: bool) -> None:
-    from rich.markup import escape
-    from rich.table import Table
+Cell = str | tuple[str, str]  # plain text, or (text, rich style)
 
+
+def print_columns(console: Console, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
+    """Left-aligned columns, bold header, no wrapping, one print call.
+
+    rich's Table costs milliseconds per row (30 s for 10,000 objects); one
+    ``Text`` built here prints 10,000 rows in well under a second.
+    """
+    from rich.text import Text
+
+    def plain(cell: Cell) -> str:
+        return cell if isinstance(cell, str) else cell[0]
+
+    widths = [len(h) for h in header]
+    for row in rows:
+        for k, cell in enumerate(row):
+            widths[k] = max(widths[k], len(plain(cell)))
+    text = Text(no_wrap=True, overflow="ignore")
+    text.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
+                style="bold")  # fmt: skip
+    for row in rows:
+        text.append("\n")
+        last = max((k for k, cell in enumerate(row) if plain(cell)), default=-1)
+        for k, cell in enumerate(row[: last + 1]):
+            value = plain(cell)
+            padded = value if k == last else value.ljust(widths[k]) + "  "
+            text.append(padded, style=None if isinstance(cell, str) else cell[1])
+    console.print(text, soft_wrap=True)
+
+
+def _list(console: Console, engine: Engine, kind: str | None, fmt: Format, quiet: bool) -> None:
     objects = engine.list_objects(kind=kind)
     if fmt is Format.json:
         info = engine.info()
@@ -121,21 +149,17 @@ def _list(console: Console, engine: Engine, kind: str | None, fmt: Format, quiet
                     "objects": [object_to_dict(o, specs=False) for o in objects]})  # fmt: skip
         return
     if quiet:
-        for obj in objects:
-            console.print(escape(obj.address))
+        sys.stdout.write("".join(f"{obj.address}\n" for obj in objects))
         return
     if not objects:
         console.print("No objects in state" + (f" of kind {kind}." if kind else "."))
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("Address", no_wrap=True)
-    for column in ("Manager", "Version", "Updated", "By", ""):
-        table.add_column(column)
-    for obj in objects:
-        drift = "[yellow]changed outside of code[/yellow]" if obj.drifted else ""
-        table.add_row(escape(obj.address), obj.manager or "[dim]none[/dim]", str(obj.version),
-                      _when(obj.updated_at), escape(obj.updated_by), drift)  # fmt: skip
-    console.print(table)
+    rows: list[list[Cell]] = [
+        [obj.address, obj.manager or ("none", "dim"), str(obj.version), _when(obj.updated_at),
+         obj.updated_by, ("changed outside of code", "yellow") if obj.drifted else ""]
+        for obj in objects
+    ]  # fmt: skip
+    print_columns(console, ("Address", "Manager", "Version", "Updated", "By", ""), rows)
     console.print(f"{len(objects)} object{'s' if len(objects) != 1 else ''}.")
 
 
@@ -185,9 +209,6 @@ def _yaml(data: dict[str, Any]) -> str:
 
 def _history(console: Console, engine: Engine, address: str | None, limit: int | None,
              fmt: Format) -> None:  # fmt: skip
-    from rich.markup import escape
-    from rich.table import Table
-
     entries = engine.history(address, limit)
     if fmt is Format.json:
         _emit_json({"entries": [history_to_dict(e) for e in entries]})
@@ -195,16 +216,13 @@ def _history(console: Console, engine: Engine, address: str | None, limit: int |
     if not entries:
         console.print("No history" + (f" for {address}." if address else "."))
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("Serial", "Time", "Action"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("Address", no_wrap=True)
-    for column in ("Manager", "Actor", "Source", "Commit"):
-        table.add_column(column)
-    for e in entries:
-        table.add_row(str(e.serial), _when(e.at), e.action, escape(e.address), e.manager or "-",
-                      escape(e.actor), escape(e.source), (e.git_commit or "-")[:12])  # fmt: skip
-    console.print(table)
+    header = ("Serial", "Time", "Action", "Address", "Manager", "Actor", "Source", "Commit")
+    rows: list[list[Cell]] = [
+        [str(e.serial), _when(e.at), e.action, e.address, e.manager or "-", e.actor, e.source,
+         (e.git_commit or "-")[:12]]
+        for e in entries
+    ]  # fmt: skip
+    print_columns(console, header, rows)
 
 
 def register(app: typer.Typer) -> None:
