@@ -25,6 +25,7 @@ from finopsmetrics_cli.conditions.ast import (
     TextMatch,
 )
 from finopsmetrics_cli.conditions.errors import ConditionError
+from finopsmetrics_cli.conditions.lexical import without_gc
 from finopsmetrics_cli.conditions.regex import RegexRejected, safe_regex
 from finopsmetrics_cli.conditions.schema import AttributeSchema, base_type
 
@@ -36,6 +37,10 @@ _UNIT_SECONDS = {"_hours": 3600, "_days": 86_400, "_minutes": 60, "_seconds": 1}
 
 def check(expr: Expr, schema: AttributeSchema | None = None) -> list[ConditionError]:
     """Every type error in ``expr`` (empty when the condition is well typed)."""
+    return without_gc(_check, expr, schema)
+
+
+def _check(expr: Expr, schema: AttributeSchema | None) -> list[ConditionError]:
     checker = _Checker(schema or AttributeSchema.default())
     result = checker.type_of(expr)
     if result not in (ERROR, "bool"):

@@ -10,6 +10,7 @@ from finopsmetrics_cli.conditions.ast import Expr, Path, walk
 from finopsmetrics_cli.conditions.checker import check
 from finopsmetrics_cli.conditions.errors import ConditionErrors
 from finopsmetrics_cli.conditions.evaluator import Fn, compile_expr, run
+from finopsmetrics_cli.conditions.lexical import without_gc
 from finopsmetrics_cli.conditions.parser import parse
 from finopsmetrics_cli.conditions.schema import AttributeSchema
 from finopsmetrics_cli.conditions.sql import ColumnMap, Dialect, SqlFragment, to_sql
@@ -58,6 +59,10 @@ class Condition:
 
 def compile_condition(text: str, schema: AttributeSchema | None = None) -> Condition:
     """Parse and type-check; raise :class:`ConditionErrors` with every error found."""
+    return without_gc(_compile, text, schema)
+
+
+def _compile(text: str, schema: AttributeSchema | None) -> Condition:
     schema = schema or AttributeSchema.default()
     expr = parse(text)
     errors = check(expr, schema)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from finopsmetrics_cli.errors import Diagnostic, FinopsError, Location
 
-
 ERROR_CODES: dict[str, str] = {
     "C001": "The condition is empty or not text.",
     "C002": "The condition is longer than 10,000 characters.",

@@ -9,6 +9,7 @@ error messages come from the grammar. Valid text never imports lark.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from finopsmetrics_cli.conditions.ast import (
@@ -35,17 +36,27 @@ from finopsmetrics_cli.conditions.lexical import (
     MAX_LIST_ITEMS,
     decode_string,
     position,
+    without_gc,
 )
 
 # Same terminals and priorities as grammar.lark (DURATION/PERCENT > NUMBER > the rest).
+# ``findall`` returns (whitespace, token) pairs without building match objects, and
+# the token kind follows from its first and last characters. A whole attribute path
+# (``resource.tags["x"]``) is one token unless it starts with a keyword.
 _TOKEN_RE = re.compile(
-    r"""(?P<WS>[ \t\r\n]+)
-    |(?P<DURATION>[0-9]+(?:\.[0-9]+)?[smhdw](?![A-Za-z0-9_]))
-    |(?P<PERCENT>[0-9]+(?:\.[0-9]+)?%)
-    |(?P<NUMBER>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_]))
-    |(?P<NAME>[A-Za-z_][A-Za-z0-9_]*)
-    |(?P<STRING>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-    |(?P<OP>==|!=|<=|>=|[<>+\-*/.,\[\]()])""",
+    r"""([ \t\r\n]*)(
+      [0-9]+(?:\.[0-9]+)?[smhdw](?![A-Za-z0-9_])
+    | [0-9]+(?:\.[0-9]+)?%
+    | [0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_])
+    | (?!(?i:or|and|not|in|contains|matches|starts|ends|with|is|null|true|false)
+         (?![A-Za-z0-9_]))
+      [A-Za-z_][A-Za-z0-9_]*
+      (?:[ \t\r\n]*(?:\.[ \t\r\n]*[A-Za-z_][A-Za-z0-9_]*
+         |\[[ \t\r\n]*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')[ \t\r\n]*\]))+
+    | [A-Za-z_][A-Za-z0-9_]*
+    | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
+    | ==|!=|<=|>=|[<>+\-*/.,\[\]()]
+    )""",
     re.VERBOSE,
 )
 _KEYWORDS = frozenset(
@@ -55,56 +66,91 @@ _KEYWORDS = frozenset(
 # a name, as lark's contextual lexer does (a NOT there was already taken as NOT).
 _VALUE_KEYWORDS = frozenset({"null", "true", "false"})
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
+_ARITH_LEVEL = {"+": 0, "-": 0, "*": 1, "/": 1}
 _TEXT_OPS = {"contains": "contains", "matches": "matches", "starts": "starts_with",
              "ends": "ends_with"}
 
 
 class _Tok(NamedTuple):
-    type: str  # NAME, STRING, NUMBER, PERCENT, DURATION, OP, KW, END
+    type: str  # NAME PATH STRING NUMBER PERCENT DURATION END, a keyword, or the operator
     value: str
-    start_pos: int
-    end_pos: int
-    line: int
-    column: int
+    span: Span
+
+    # what lexical.decode_string and the error helpers read
+    @property
+    def start_pos(self) -> int:
+        return self.span.offset
+
+    @property
+    def end_pos(self) -> int:
+        return self.span.end_offset
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
 
 
 class _Reject(Exception):
     """The fast parser gave up; lark will explain (or accept, in which case we agree)."""
 
 
+_new = tuple.__new__
+_DIGITS = frozenset("0123456789")
+_QUOTES = frozenset("\"'")
+
+
 def _tokenize(text: str) -> list[_Tok]:
     tokens: list[_Tok] = []
     append = tokens.append
-    expected_pos, line, line_start = 0, 1, 0
+    pos, line, line_start = 0, 1, 0
     after_dot = False
-    for m in _TOKEN_RE.finditer(text):
-        kind = m.lastgroup
-        start, end_pos = m.span()
-        if start != expected_pos:
+    for ws, value in _TOKEN_RE.findall(text):
+        if ws:
+            if "\n" in ws:
+                line += ws.count("\n")
+                line_start = pos + ws.rfind("\n") + 1
+            pos += len(ws)
+        first = value[0]
+        if first in _DIGITS:
+            last = value[-1]
+            kind = "PERCENT" if last == "%" else "DURATION" if last in "smhdw" else "NUMBER"
+        elif first in _QUOTES:
+            kind = "STRING"
+        elif first.isalpha() or first == "_":
+            if "." in value or "[" in value:
+                kind = "PATH"
+            else:
+                lower = value.lower()
+                kind = lower if not after_dot and lower in _KEYWORDS else "NAME"
+        else:
+            kind = value
+        end = pos + len(value)
+        append(_new(_Tok, (kind, value, _new(Span, (pos, end, line, pos - line_start + 1)))))
+        if kind == "PATH" and "\n" in value:  # a path may span lines: `resource.\n  tags`
+            line += value.count("\n")
+            line_start = pos + value.rfind("\n") + 1
+        after_dot = kind == "."
+        pos = end
+    if pos != len(text):  # findall skips what it cannot read: reject unless only blanks
+        rest = text[pos:]
+        if rest.strip(" \t\r\n"):
             raise _Reject
-        value = m.group()
-        expected_pos = end_pos
-        if kind == "WS":
-            if "\n" in value:
-                line += value.count("\n")
-                line_start = start + value.rfind("\n") + 1
-            continue
-        if kind == "NAME" and not after_dot and value.lower() in _KEYWORDS:
-            kind = "KW"
-        after_dot = kind == "OP" and value == "."
-        append(_Tok(kind, value, start, expected_pos, line, start - line_start + 1))  # type: ignore[arg-type]
-    end = len(text)
-    if expected_pos != end:
-        raise _Reject
-    append(_Tok("END", "", end, end, line, end - line_start + 1))
+        if "\n" in rest:
+            line += rest.count("\n")
+            line_start = pos + rest.rfind("\n") + 1
+        pos = len(text)
+    append(_new(_Tok, ("END", "", _new(Span, (pos, pos, line, pos - line_start + 1)))))
     return tokens
 
 
-def _span(tok: _Tok) -> Span:
-    return Span(tok[2], tok[3], tok[4], tok[5])
-
-
 class _Parser:
+    """Recursive descent mirroring grammar.lark; token types are kinds (``NAME``,
+    ``PATH``, ``STRING``...), lower-case keywords (``and``) or the operator itself."""
+
     __slots__ = ("tokens", "i", "nesting")
 
     def __init__(self, tokens: list[_Tok]) -> None:
@@ -112,171 +158,145 @@ class _Parser:
         self.i = 0
         self.nesting = 0
 
-    def _kw(self, word: str) -> bool:
+    def _expect(self, kind: str) -> _Tok:
         tok = self.tokens[self.i]
-        return tok.type == "KW" and tok.value.lower() == word
-
-    def _op(self, op: str) -> bool:
-        tok = self.tokens[self.i]
-        return tok.type == "OP" and tok.value == op
-
-    def _expect_op(self, op: str) -> _Tok:
-        if not self._op(op):
+        if tok[0] != kind:
             raise _Reject
-        tok = self.tokens[self.i]
         self.i += 1
         return tok
 
     def _enter(self) -> None:
         self.nesting += 1
         if self.nesting > MAX_DEPTH:
-            tok = self.tokens[self.i]
-            raise ConditionError(
-                "C003", f"the condition nests deeper than {MAX_DEPTH} levels",
+            span = self.tokens[self.i][2]
+            raise ConditionError.at(
+                "C003", f"the condition nests deeper than {MAX_DEPTH} levels", span,
                 hint="flatten it: AND/OR chains do not add depth, parentheses and NOT do",
-                line=tok.line, column=tok.column, offset=tok.start_pos, end_offset=tok.end_pos,
             )
 
     def parse(self) -> Expr:
         expr = self.or_expr()
-        if self.tokens[self.i].type != "END":
+        if self.tokens[self.i][0] != "END":
             raise _Reject
         return expr
 
     def or_expr(self) -> Expr:
-        return self._bool_chain("or", self.and_expr)
+        first = self.and_expr()
+        if self.tokens[self.i][0] != "or":
+            return first
+        return self._chain("or", first, self.and_expr)
 
     def and_expr(self) -> Expr:
-        return self._bool_chain("and", self.not_expr)
+        first = self.not_expr()
+        if self.tokens[self.i][0] != "and":
+            return first
+        return self._chain("and", first, self.not_expr)
 
-    def _bool_chain(self, op: str, operand: object) -> Expr:
-        first = operand()  # type: ignore[operator]
-        if not self._kw(op):
-            return first  # type: ignore[no-any-return]
-        items = list(first.operands) if isinstance(first, BoolOp) and first.op == op else [first]
-        while self._kw(op):
+    def _chain(self, op: str, first: Expr, operand: Callable[[], Expr]) -> Expr:
+        items = list(first.operands) if type(first) is BoolOp and first.op == op else [first]
+        tokens = self.tokens
+        while tokens[self.i][0] == op:
             self.i += 1
-            items.append(operand())  # type: ignore[operator]
+            items.append(operand())
         return BoolOp(op, tuple(items), first.span.to(items[-1].span))  # type: ignore[arg-type]
 
     def not_expr(self) -> Expr:
-        if self._kw("not"):
-            tok = self.tokens[self.i]
+        tok = self.tokens[self.i]
+        if tok[0] == "not":
             self.i += 1
             self._enter()
             operand = self.not_expr()
             self.nesting -= 1
-            return Not(operand, _span(tok).to(operand.span))
+            return Not(operand, tok[2].to(operand.span))
         return self.comparison()
 
     def comparison(self) -> Expr:
-        left = self.sum()
+        left = self.arith(0)
         tok = self.tokens[self.i]
-        if tok.type == "OP" and tok.value in _COMPARE:
+        kind = tok[0]
+        if kind in _COMPARE:
             self.i += 1
-            right = self.sum()
-            return Compare(tok.value, left, right, left.span.to(right.span), _span(tok))  # type: ignore[arg-type]
-        if tok.type != "KW":
-            return left
-        word = tok.value.lower()
-        if word == "in":
+            right = self.arith(0)
+            return Compare(kind, left, right, left.span.to(right.span), tok[2])  # type: ignore[arg-type]
+        if kind == "in":
             self.i += 1
-            right = self.sum()
-            return In(left, right, False, left.span.to(right.span), _span(tok))
-        if word == "not":
+            right = self.arith(0)
+            return In(left, right, False, left.span.to(right.span), tok[2])
+        if kind == "not":
             self.i += 1
-            in_tok = self.tokens[self.i]
-            if not self._kw("in"):
-                raise _Reject
+            in_tok = self._expect("in")
+            right = self.arith(0)
+            return In(left, right, True, left.span.to(right.span), tok[2].to(in_tok[2]))
+        if kind == "is":
             self.i += 1
-            right = self.sum()
-            return In(left, right, True, left.span.to(right.span), _span(tok).to(_span(in_tok)))
-        if word == "is":
-            self.i += 1
-            negated = self._kw("not")
+            negated = self.tokens[self.i][0] == "not"
             if negated:
                 self.i += 1
-            if not self._kw("null"):
-                raise _Reject
-            end = self.tokens[self.i]
+            end = self._expect("null")
+            return IsNull(left, negated, left.span.to(end[2]))
+        if kind in _TEXT_OPS:
             self.i += 1
-            return IsNull(left, negated, left.span.to(_span(end)))
-        if word in _TEXT_OPS:
-            self.i += 1
-            op_end = tok
-            if word in ("starts", "ends"):
-                if not self._kw("with"):
-                    raise _Reject
-                op_end = self.tokens[self.i]
-                self.i += 1
-            right = self.sum()
-            return TextMatch(_TEXT_OPS[word], left, right, left.span.to(right.span),  # type: ignore[arg-type]
-                             _span(tok).to(_span(op_end)))
+            op_end = self._expect("with") if kind in ("starts", "ends") else tok
+            right = self.arith(0)
+            return TextMatch(_TEXT_OPS[kind], left, right, left.span.to(right.span),  # type: ignore[arg-type]
+                             tok[2].to(op_end[2]))
         return left
 
-    def sum(self) -> Expr:
-        left = self.product()
-        while True:
-            tok = self.tokens[self.i]
-            if tok.type != "OP" or tok.value not in ("+", "-"):
-                return left
-            self.i += 1
-            right = self.product()
-            left = Arith(tok.value, left, right, left.span.to(right.span), _span(tok))  # type: ignore[arg-type]
-
-    def product(self) -> Expr:
+    def arith(self, min_level: int) -> Expr:
+        """Precedence climbing over ``+ -`` (level 0) and ``* /`` (level 1), left-associative."""
         left = self.unary()
+        tokens = self.tokens
         while True:
-            tok = self.tokens[self.i]
-            if tok.type != "OP" or tok.value not in ("*", "/"):
+            tok = tokens[self.i]
+            level = _ARITH_LEVEL.get(tok[0], -1)
+            if level < min_level:
                 return left
             self.i += 1
-            right = self.unary()
-            left = Arith(tok.value, left, right, left.span.to(right.span), _span(tok))  # type: ignore[arg-type]
+            right = self.arith(level + 1) if level == 0 else self.unary()
+            left = Arith(tok[0], left, right, left.span.to(right.span), tok[2])  # type: ignore[arg-type]
 
     def unary(self) -> Expr:
-        if self._op("-"):
-            tok = self.tokens[self.i]
+        tok = self.tokens[self.i]
+        if tok[0] == "-":
             self.i += 1
             self._enter()
             operand = self.unary()
             self.nesting -= 1
-            return Neg(operand, _span(tok).to(operand.span))
+            return Neg(operand, tok[2].to(operand.span))
         return self.primary()
 
-    def primary(self) -> Expr:
+    def primary(self) -> Expr:  # noqa: C901 - one branch per literal kind
         tok = self.tokens[self.i]
-        kind = tok.type
+        kind = tok[0]
+        if kind == "PATH":
+            self.i += 1
+            return _path_token(tok)
         if kind == "STRING":
             self.i += 1
-            return Const(decode_string(tok), "", _span(tok))
+            return Const(decode_string(tok), "", tok[2])
         if kind == "NUMBER":
             self.i += 1
-            return Const(float(tok.value), "", _span(tok))
+            return Const(float(tok[1]), "", tok[2])
         if kind == "PERCENT":
             self.i += 1
-            return Const(float(tok.value[:-1]) / 100, "percent", _span(tok))
+            return Const(float(tok[1][:-1]) / 100, "percent", tok[2])
         if kind == "DURATION":
             self.i += 1
-            seconds = float(tok.value[:-1]) * DURATION_SECONDS[tok.value[-1]]
-            return Const(seconds, "duration", _span(tok))
-        if kind == "KW":
-            word = tok.value.lower()
-            if word in _VALUE_KEYWORDS:
-                self.i += 1
-                value = None if word == "null" else word == "true"
-                return Const(value, "", _span(tok))
+            seconds = float(tok[1][:-1]) * DURATION_SECONDS[tok[1][-1]]
+            return Const(seconds, "duration", tok[2])
+        if kind in _VALUE_KEYWORDS:
+            self.i += 1
+            return Const(None if kind == "null" else kind == "true", "", tok[2])
+        if kind == "NAME" or kind in _KEYWORDS:
             return self.path()
-        if kind == "NAME":
-            return self.path()
-        if kind == "OP" and tok.value == "(":
+        if kind == "(":
             self.i += 1
             self._enter()
             inner = self.or_expr()
-            close = self._expect_op(")")
+            close = self._expect(")")
             self.nesting -= 1
-            return inner._replace(span=_span(tok).to(_span(close)))  # type: ignore[return-value]
-        if kind == "OP" and tok.value == "[":
+            return inner._replace(span=tok[2].to(close[2]))  # type: ignore[return-value]
+        if kind == "[":
             return self.list_literal()
         raise _Reject
 
@@ -285,14 +305,14 @@ class _Parser:
         self.i += 1
         self._enter()
         items: list[Expr] = []
-        while not self._op("]"):
+        while self.tokens[self.i][0] != "]":
             items.append(self.or_expr())
-            if not self._op(","):
+            if self.tokens[self.i][0] != ",":
                 break
             self.i += 1
-        close = self._expect_op("]")
+        close = self._expect("]")
         self.nesting -= 1
-        span = _span(open_tok).to(_span(close))
+        span = open_tok[2].to(close[2])
         if len(items) > MAX_LIST_ITEMS:
             raise ConditionError.at(
                 "C003",
@@ -302,33 +322,76 @@ class _Parser:
         return ListExpr(tuple(items), span)
 
     def path(self) -> Path:
+        """A path split over tokens: it starts with a keyword used as a name (``in.x``)."""
         first = self.tokens[self.i]
         self.i += 1
-        parts = [first.value]
-        spans = [_span(first)]
+        parts = [first[1]]
+        spans = [first[2]]
         last = first
-        while True:
-            tok = self.tokens[self.i]
-            if tok.type != "OP" or tok.value not in (".", "["):
-                break
-            nxt = self.tokens[self.i + 1]
-            if tok.value == ".":
-                if nxt.type != "NAME":
+        tokens = self.tokens
+        while tokens[self.i][0] in (".", "["):
+            tok, nxt = tokens[self.i], tokens[self.i + 1]
+            if tok[0] == ".":
+                if nxt[0] == "PATH":  # `in.x.y`: the rest was read as one path token
+                    rest = _path_token(nxt)
+                    parts.extend(rest.parts)
+                    spans.extend(rest.part_spans)
+                    self.i += 2
+                    last = nxt
+                    continue
+                if nxt[0] != "NAME":
                     raise _Reject
-                parts.append(nxt.value)
-                spans.append(_span(nxt))
+                parts.append(nxt[1])
+                spans.append(nxt[2])
                 self.i += 2
                 last = nxt
             else:
-                close = self.tokens[self.i + 2] if nxt.type == "STRING" else None
-                if close is None or close.type != "OP" or close.value != "]":
-                    # `[` after a path may only open a string subscript
-                    raise _Reject
+                close = tokens[self.i + 2] if nxt[0] == "STRING" else None
+                if close is None or close[0] != "]":
+                    raise _Reject  # `[` after a path may only open a string subscript
                 parts.append(decode_string(nxt))
-                spans.append(_span(nxt))
+                spans.append(nxt[2])
                 self.i += 3
                 last = close
-        return Path(tuple(parts), _span(first).to(_span(last)), tuple(spans))
+        return Path(tuple(parts), first[2].to(last[2]), tuple(spans))
+
+
+_PART_RE = re.compile(r"""[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
+_BLANKS = frozenset(" \t\r\n")
+
+
+def _path_token(tok: _Tok) -> Path:
+    """A path read as one token: split it into parts with their spans."""
+    value, span = tok[1], tok[2]
+    offset, line, column = span.offset, span.line, span.column
+    if "[" not in value and _BLANKS.isdisjoint(value):
+        parts = value.split(".")
+        spans = []
+        for part in parts:
+            end = offset + len(part)
+            spans.append(_new(Span, (offset, end, line, column)))
+            column += end + 1 - offset
+            offset = end + 1
+        return Path(tuple(parts), span, tuple(spans))
+    names: list[str] = []
+    part_spans: list[Span] = []
+    for m in _PART_RE.finditer(value):
+        start = m.start()
+        newline = value.rfind("\n", 0, start)
+        part_line = line + value.count("\n", 0, start)
+        part_column = column + start if newline < 0 else start - newline
+        part_span = Span(offset + start, offset + m.end(), part_line, part_column)
+        text = m.group()
+        if text[0] in _QUOTES:
+            text = decode_string(_Tok("STRING", text, part_span))
+        names.append(text)
+        part_spans.append(part_span)
+    return Path(tuple(names), span, tuple(part_spans))
+
+
+def _parse_tokens(text: str) -> tuple[list[_Tok], Expr]:
+    tokens = _tokenize(text)
+    return tokens, _Parser(tokens).parse()
 
 
 def parse(text: str) -> Expr:
@@ -344,8 +407,7 @@ def parse(text: str) -> Expr:
         )
         raise ConditionErrors([err], text)
     try:
-        tokens = _tokenize(text)
-        expr = _Parser(tokens).parse()
+        tokens, expr = without_gc(_parse_tokens, text)
     except ConditionError as exc:
         raise ConditionErrors([exc], text) from None
     except (_Reject, IndexError):
