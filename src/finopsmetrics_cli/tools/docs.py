@@ -154,9 +154,10 @@ def _kinds_table(infos: list[KindInfo]) -> str:
 
 
 def _errors_table() -> str:
-    rows = ["| code | error type | meaning |", "|---|---|---|"]
+    rows = ["| code | error type | meaning | hint |", "|---|---|---|---|"]
     for error_type, entry in sorted(ERROR_CODES.items(), key=lambda kv: (kv[1].code, kv[0])):
-        rows.append(f"| {entry.code} | `{error_type}` | {entry.title} |")
+        hint = (entry.hint or "").replace("|", "\\|")
+        rows.append(f"| {entry.code} | `{error_type}` | {entry.title} | {hint} |")
     return "\n".join(rows)
 
 

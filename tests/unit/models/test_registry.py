@@ -213,6 +213,14 @@ def test_error_codes_are_unique_and_helpers() -> None:
     assert error_path({"loc": ("amount",)}) == ("amount",)
     with pytest.raises(KeyError):
         custom_error("no_such_type", "x")
+    err = custom_error("widget_overlap", "w {index}", at=(1, "position"), index=1)
+    assert err.context == {
+        "index": 1,
+        "at": (1, "position"),
+        "hint": "give each widget its own cells (position [x, y], size [w, h])",
+    }
+    assert str(err) == "w 1"
+    assert custom_error("not_positive", "x", hint="h").context == {"hint": "h"}
 
 
 def test_addresses() -> None:
