@@ -169,6 +169,8 @@ def _collect_file(
                         source.locate(("version",)),
                     )
                 )
+        elif isinstance(key, str) and key.startswith("x-"):
+            continue  # an extension key, e.g. a block of YAML anchors (as in docker-compose)
         elif key == "settings":
             _collect_settings(raw, source, value)
         elif key in sections:
@@ -203,7 +205,8 @@ def _collect_file(
                     f"unknown top-level key {key!r}",
                     source.locate((key,), key=True),
                     hint=suggest(key, top_names)
-                    or "see docs/reference/file-format.md for the sections",
+                    or "see docs/reference/file-format.md for the sections; keys starting"
+                    " with x- are ignored (a place for YAML anchors)",
                 )
             )
 

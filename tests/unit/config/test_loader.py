@@ -223,3 +223,22 @@ def test_dangling_reference_is_located_at_the_name_with_a_suggestion() -> None:
         "r.yaml:9:9: error[E301]: report 'r': channels.1 names notification_channel 'finops-slak',"
         " which is not declared\n  hint: did you mean 'finops-slack'?"
     ]
+
+
+def test_extension_keys_hold_anchors_and_merge_keys_work() -> None:
+    config, diags = validate_text(
+        "x-defaults: &d\n  period: quarterly\n  currency: EUR\n"
+        "budgets:\n  - name: a\n    <<: *d\n    amount: 5\n"
+        "  - name: b\n    <<: *d\n    amount: 6\n    currency: USD\n",
+        "m.yaml",
+    )
+    assert config is not None and not diags
+    assert config.objects["budget.a"].spec["currency"] == "EUR"
+    assert config.objects["budget.a"].spec["period"] == "quarterly"
+    assert config.objects["budget.b"].spec["currency"] == "USD"
+    assert config.objects["budget.b"].location == Location("m.yaml", 8, 5)
+    _, diags = validate_text("defaults: {}\n")
+    assert diags[0].hint == (
+        "see docs/reference/file-format.md for the sections; keys starting with x- are"
+        " ignored (a place for YAML anchors)"
+    )
