@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import shutil
 import tempfile
+import threading
 import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -42,6 +43,23 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: connections first (DuckDB refuses a read-write and a read-only connection to
 #: one file in one process); they reopen on their next call.
 _READERS: dict[str, weakref.WeakSet[StateStoreReader]] = {}
+_PATH_LOCKS: dict[str, threading.RLock] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+def path_lock(path: Path) -> threading.RLock:
+    """The in-process lock of one state file.
+
+    Threads of one process share DuckDB's database instance, so a reader's
+    query, a reader's reconnect and a writer's read-write connection must
+    not interleave: readers hold it per query, a writer for a whole commit.
+    """
+    key = str(path.resolve())
+    with _REGISTRY_LOCK:
+        lock = _PATH_LOCKS.get(key)
+        if lock is None:
+            lock = _PATH_LOCKS[key] = threading.RLock()
+        return lock
 
 
 def _times(micros: set[int]) -> dict[int, datetime]:
@@ -73,7 +91,9 @@ class StateStoreReader:
         self._conn: Any = None
         self._copy_dir: tempfile.TemporaryDirectory[str] | None = None
         self._version = migrations.schema_version()
-        _READERS.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
+        self._lock = path_lock(self.path)
+        with _REGISTRY_LOCK:
+            _READERS.setdefault(str(self.path.resolve()), weakref.WeakSet()).add(self)
 
     # -- connection -------------------------------------------------------------------
     def _connection(self) -> Any:
@@ -124,6 +144,10 @@ class StateStoreReader:
             self._conn = None
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -144,11 +168,11 @@ class StateStoreReader:
 
     # -- reads ------------------------------------------------------------------------
     def info(self) -> StateInfo:
-        conn = self._connection()
-        if conn is None:
-            return StateInfo(str(self.path), "", 0, migrations.schema_version(), 0)
-        lineage, serial = self._query("SELECT lineage, serial FROM meta", [])[0]
-        ((count,),) = self._query("SELECT count(*) FROM objects", [])
+        with self._lock:  # one snapshot for serial and count
+            if self._connection() is None:
+                return StateInfo(str(self.path), "", 0, migrations.schema_version(), 0)
+            lineage, serial = self._query("SELECT lineage, serial FROM meta", [])[0]
+            ((count,),) = self._query("SELECT count(*) FROM objects", [])
         return StateInfo(str(self.path), lineage, int(serial), self._version, int(count))
 
     def get(self, address: str) -> LiveObject | None:
@@ -201,13 +225,14 @@ class StateStoreReader:
         """Run a read; a missing file has no rows; a damaged one is a StateError."""
         import duckdb  # noqa: TID251 - state/ is where DuckDB lives
 
-        conn = self._connection()
-        if conn is None:
-            return []
-        try:
-            return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
-        except duckdb.Error as exc:
-            raise unreadable(self.path, exc) from exc
+        with self._lock:
+            conn = self._connection()
+            if conn is None:
+                return []
+            try:
+                return conn.execute(sql, params).fetchall()  # type: ignore[no-any-return]
+            except duckdb.Error as exc:
+                raise unreadable(self.path, exc) from exc
 
     def _objects(self, sql: str, params: builtins.list[Any]) -> builtins.list[LiveObject]:
         rows = self._query(sql, params)
@@ -262,5 +287,8 @@ class StateStoreReader:
 
 
 def suspend_readers(path: Path) -> None:
-    for reader in list(_READERS.get(str(path.resolve()), ())):
+    """Close this process's read-only connections to ``path`` (call with its path_lock)."""
+    with _REGISTRY_LOCK:
+        readers = list(_READERS.get(str(path.resolve()), ()))
+    for reader in readers:
         reader.release_connection()

@@ -33,7 +33,7 @@ from finopsmetrics_cli.state.connection import (
     utcnow,
 )
 from finopsmetrics_cli.state.lock import FileLock, StateLock, default_actor
-from finopsmetrics_cli.state.reader import StateStoreReader, suspend_readers
+from finopsmetrics_cli.state.reader import StateStoreReader, path_lock, suspend_readers
 
 __all__ = ["StateStoreReader", "StateStoreWriter", "ensure_state", "open_local_writer"]
 
@@ -60,20 +60,21 @@ def ensure_state(path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
             ) from exc
         return
     ensure_not_empty(path)
-    suspend_readers(path)
-    conn = connect(path, read_only=True, busy_timeout=busy_timeout)
-    try:
-        version = check_schema(conn, path)
-        read_everything(conn, path)
-    finally:
-        conn.close()
-    if version < migrations.schema_version():
+    with path_lock(path):
         suspend_readers(path)
-        conn = connect(path, read_only=False, busy_timeout=busy_timeout)
+        conn = connect(path, read_only=True, busy_timeout=busy_timeout)
         try:
-            migrations.upgrade(conn, version)
+            version = check_schema(conn, path)
+            read_everything(conn, path)
         finally:
             conn.close()
+        if version < migrations.schema_version():
+            suspend_readers(path)
+            conn = connect(path, read_only=False, busy_timeout=busy_timeout)
+            try:
+                migrations.upgrade(conn, version)
+            finally:
+                conn.close()
 
 
 def _create(path: Path) -> None:
@@ -133,34 +134,40 @@ class StateStoreWriter(StateStoreReader):
         No writes and no guard failure: nothing is written and the serial stays.
         ``progress`` is called as ``progress(done, total)`` with counts of writes.
         """
-        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
-
-        suspend_readers(self.path)
-        conn = connect(self.path, read_only=False, busy_timeout=self.busy_timeout)
-        try:
+        args = (writes, actor, source, git_commit, expected_serial, expected_lineage, progress)
+        with self._lock:  # no query of another thread in between
+            suspend_readers(self.path)
+            conn = connect(self.path, read_only=False, busy_timeout=self.busy_timeout)
             try:
-                conn.execute("BEGIN TRANSACTION")
-                serial = self._commit_in(conn, writes, actor, source, git_commit,
-                                         expected_serial, expected_lineage, progress)  # fmt: skip
-                conn.execute("COMMIT")
-            except BaseException as exc:
-                _rollback(conn)
-                if isinstance(exc, duckdb.Error):
-                    raise StateError(
-                        f"state file {self.path}: the commit failed and nothing was written "
-                        f"({first_line(exc)})",
-                        hint="if the file is damaged, restore it from a backup",
-                    ) from exc
-                raise
-            if self.after_commit is not None:
-                conn.execute("CHECKPOINT")
-        finally:
-            conn.close()
+                serial = self._transaction(conn, *args)
+                if self.after_commit is not None:
+                    conn.execute("CHECKPOINT")
+            finally:
+                conn.close()
         if self.after_commit is not None and writes:
             self.after_commit(self.path)
         if callable(progress):
             progress(len(writes), len(writes))
         return serial
+
+    def _transaction(self, conn: Any, *args: Any) -> int:
+        """BEGIN, the writes, COMMIT; on any failure ROLLBACK, so nothing lands."""
+        import duckdb  # noqa: TID251 - state/ is where DuckDB lives
+
+        try:
+            conn.execute("BEGIN TRANSACTION")
+            serial = self._commit_in(conn, *args)
+            conn.execute("COMMIT")
+            return serial
+        except BaseException as exc:
+            _rollback(conn)
+            if isinstance(exc, duckdb.Error):
+                raise StateError(
+                    f"state file {self.path}: the commit failed and nothing was written "
+                    f"({first_line(exc)})",
+                    hint="if the file is damaged, restore it from a backup",
+                ) from exc
+            raise
 
     def _commit_in(
         self,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -308,3 +309,36 @@ def test_reader_waits_for_a_writer_in_another_process(state_path: Path, commit: 
             assert patient.info().serial == 1
     finally:
         holder.wait(timeout=30)
+
+
+def test_threads_of_one_process_read_while_another_commits(
+    state_path: Path, commit: Commit
+) -> None:
+    commit([budget(f"b{i}") for i in range(50)])
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def read() -> None:
+        with open_reader(state_path) as reader:
+            while not done.is_set():
+                try:
+                    info = reader.info()
+                    objects = reader.list()
+                    assert len(objects) >= info.objects - 50 and len(objects) % 50 == 0
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+                    return
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    try:
+        for round_ in range(1, 6):
+            commit([budget(f"r{round_}_{i}") for i in range(50)])
+    finally:
+        done.set()
+        for thread in readers:
+            thread.join(timeout=60)
+    assert errors == []
+    with open_reader(state_path) as reader:
+        assert (reader.info().serial, reader.info().objects) == (6, 300)
