@@ -122,11 +122,23 @@ def bench_rows(rows: int) -> None:
     print(f"ratio Python / DuckDB: {wall / best:5.1f}x")
 
 
+def calibrate() -> None:
+    """How fast this Python is: figures from a busy or slow machine scale with this."""
+    def loop() -> None:
+        for _ in range(10_000_000):
+            pass
+
+    wall, cpu, _ = timed(loop)
+    print(f"calibration: empty 10M-iteration loop {wall:6.3f} s wall, {cpu:6.3f} s cpu "
+          "(~0.2 s on a current laptop)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conditions", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
+    calibrate()
     bench_parse(args.conditions)
     bench_rows(args.rows)
 

@@ -20,6 +20,7 @@ from finopsmetrics_cli.conditions.ast import (
     Path,
     Span,
     TextMatch,
+    walk,
 )
 from finopsmetrics_cli.conditions.syntax import lark_parse
 
@@ -157,6 +158,11 @@ def _same_outcome(text: str) -> None:
         assert [e.code for e in exc.errors] == [e.code for e in lark_exc.value.errors]
         return
     assert lark_parse(text) == fast
+    for node in walk(fast):  # every position agrees with its offset
+        spans = [node.span, *getattr(node, "part_spans", ()), getattr(node, "op_span", node.span)]
+        for span in spans:
+            assert (span.line, span.column) == _line_col(text, span.offset)
+            assert 0 <= span.offset <= span.end_offset <= len(text)
 
 
 _WORDS = [
@@ -172,3 +178,41 @@ _WORDS = [
 @given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=14), st.sampled_from(["", " "]))
 def test_fast_parser_equals_lark_on_generated_token_soup(words: list[str], sep: str) -> None:
     _same_outcome(sep.join(words) if sep else " ".join(words).replace(" . ", "."))
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def test_a_path_split_over_lines_keeps_exact_positions() -> None:
+    text = 'resource.tags\n  ["cost-center"] == "rd" AND\nresource .\n region == "x"'
+    expr = parse(text)
+    assert expr == lark_parse(text)
+    assert isinstance(expr, BoolOp)
+    first, second = expr.operands
+    assert isinstance(first, Compare) and isinstance(first.left, Path)
+    assert isinstance(second, Compare) and isinstance(second.left, Path)
+    assert second.left.parts == ("resource", "region")
+    spans = {
+        '"cost-center"': first.left.part_spans[2], '"rd"': first.right.span,
+        "region": second.left.part_spans[1], '"x"': second.right.span, "==": second.op_span,
+    }
+    for expected, span in spans.items():
+        assert text[span.offset : span.end_offset] == expected
+        assert (span.line, span.column) == _line_col(text, span.offset)
+    assert (spans['"rd"'].line, spans["region"].line, spans['"x"'].line) == (2, 4, 4)
+
+
+def test_importing_the_package_is_cheap() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import finopsmetrics_cli.conditions as c; "
+        "c.compile_condition('resource.type == \"x\"').evaluate({}); "
+        "print('duckdb' in sys.modules, 'lark' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "False"]
