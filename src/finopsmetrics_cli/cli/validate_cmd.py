@@ -9,8 +9,14 @@ from __future__ import annotations
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.cli.output import DiagnosticFormat
+    from finopsmetrics_cli.config.model import Config
+    from finopsmetrics_cli.errors import Diagnostic
 
 DEFAULT_CONFIG = ("finopsmetrics.yaml", "finopsmetrics.yml")
 
@@ -29,6 +35,21 @@ def _default_paths(paths: list[Path] | None) -> list[Path]:
         if Path(name).exists():
             return [Path(name)]
     return [Path(DEFAULT_CONFIG[0])]
+
+
+def _summary(
+    config: Config | None, diagnostics: list[Diagnostic], files: int, elapsed: float
+) -> str:
+    from finopsmetrics_cli.cli.output import summary_line
+
+    if config is None:
+        return f"[red]invalid:[/red] {summary_line(diagnostics, files)}"
+    counts = summary_line(diagnostics, len(config.files)).split(" in ")[0]
+    plural = "s" if len(config.files) != 1 else ""
+    return (
+        f"[green]valid:[/green] {len(config.objects)} objects in {len(config.files)} file{plural}"
+        f" ({counts}; {elapsed:.2f}s)"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +71,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check configuration files: schema, conditions, references. Exit 1 on any error."""
-        from finopsmetrics_cli.cli.output import make_console, render_diagnostics, summary_line
+        from finopsmetrics_cli.cli.output import make_console, render_diagnostics
         from finopsmetrics_cli.config import validate_paths
 
         started = time.perf_counter()
@@ -61,24 +82,20 @@ def register(app: typer.Typer) -> None:
             if config
             else len({d.location.file for d in diagnostics if d.location}) or len(targets)
         )
-        console = make_console(no_color=no_color)
-        extra = {
+        extra: dict[str, object] = {
             "objects": len(config.objects) if config else 0,
             "files": list(config.files) if config else [],
         }
         if config is not None:
             extra["digest"] = config.digest
-        render_diagnostics(diagnostics, fmt.value, console=console, files=files, extra=extra)
-        if fmt is Format.text and not quiet:
-            elapsed = time.perf_counter() - started
-            if config is not None:
-                console.print(
-                    f"[green]valid:[/green] {len(config.objects)} objects in {len(config.files)} "
-                    f"file{'s' if len(config.files) != 1 else ''} "
-                    f"({summary_line(diagnostics, len(config.files)).split(' in ')[0]};"
-                    f" {elapsed:.2f}s)"
-                )
-            else:
-                console.print(f"[red]invalid:[/red] {summary_line(diagnostics, files)}")
+        if fmt is not Format.text:
+            render_diagnostics(
+                diagnostics, cast("DiagnosticFormat", fmt.value), files=files, extra=extra
+            )
+        elif diagnostics or not quiet:  # rich is imported only when something is printed
+            console = make_console(no_color=no_color)
+            render_diagnostics(diagnostics, "text", console=console, files=files)
+            if not quiet:
+                console.print(_summary(config, diagnostics, files, time.perf_counter() - started))
         if config is None:
             raise typer.Exit(1)
