@@ -75,6 +75,71 @@ def render_yaml(objects: Sequence[LiveObject]) -> str:
     return out.getvalue()
 
 
+def _commented(data: dict[str, Any]) -> Any:
+    """``data`` as ruamel's commented structures (so a comment can be attached to it)."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    out = io.StringIO()
+    yaml.dump(data, out)
+    return yaml.load(out.getvalue())
+
+
+def _last_slot(node: Any) -> tuple[Any, Any] | None:
+    """The container and key/index of the last scalar line below ``node``."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if not isinstance(node, CommentedMap | CommentedSeq) or not len(node):
+        return None
+    key = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+    deeper = _last_slot(node[key])
+    return deeper if deeper is not None else (node, key)
+
+
+def _detach_trailing_comment(section: Any) -> str | None:
+    """Take the comment lines ruamel stored after a section's last line.
+
+    ruamel attaches the comment that *precedes the next section* to the last
+    value of this one; appending an entry would leave that comment above the
+    new entry. The inline comment of the last line stays where it is.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
+    slot = _last_slot(section)
+    if slot is None:
+        return None
+    node, key = slot
+    entry = node.ca.items.get(key)
+    position = 2 if isinstance(node, CommentedMap) else 0
+    if not entry or len(entry) <= position or entry[position] is None:
+        return None
+    token = entry[position]
+    inline, _, rest = token.value.partition("\n")
+    if not rest.strip():
+        return None
+    if inline.strip():
+        token.value = inline + "\n"
+    else:
+        entry[position] = None
+    return rest
+
+
+def _attach_trailing_comment(section: Any, text: str | None) -> None:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import CommentMark
+    from ruamel.yaml.tokens import CommentToken
+
+    slot = _last_slot(section)
+    if text is None or slot is None:
+        return
+    node, key = slot
+    token = CommentToken("\n" + text, CommentMark(0), None)
+    if isinstance(node, CommentedMap):
+        node.ca.items[key] = [None, None, token, None]
+    else:
+        node.ca.items[key] = [token, None]
+
+
 def _mapping_indent(text: str) -> int:
     """The indentation of the first nested mapping in ``text`` (2 when there is none)."""
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
@@ -101,10 +166,14 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
     except OSError as exc:
         raise PlanError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    yaml = YAML()
+    yaml.preserve_quotes = True  # "23:00" must stay quoted
+    yaml.width = 4096
     try:
-        data, indent, block_seq_indent = load_yaml_guess_indent(text) if text.strip() else (
-            None, None, None
+        indent, block_seq_indent = (
+            load_yaml_guess_indent(text)[1:] if text.strip() else (None, None)
         )
+        data = yaml.load(text) if text.strip() else None
     except YAMLError as exc:
         raise PlanError(f"cannot import into {path}: it is not valid YAML ({exc})") from exc
     if data is None:
@@ -125,17 +194,18 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
         if isinstance(section, CommentedSeq):
             if any(isinstance(e, dict) and e.get("name") == obj.name for e in section):
                 raise PlanError(f"cannot import {obj.address}: {path} already declares it")
-            section.append(_entry(obj))
+            trailing = _detach_trailing_comment(section)
+            section.append(_commented(_entry(obj)))
+            _attach_trailing_comment(section, trailing)
         elif isinstance(section, CommentedMap):
             if obj.name in section:
                 raise PlanError(f"cannot import {obj.address}: {path} already declares it")
-            section[obj.name] = dict(obj.spec)
+            trailing = _detach_trailing_comment(section)
+            section[obj.name] = _commented(dict(obj.spec))
+            _attach_trailing_comment(section, trailing)
         else:
             raise PlanError(f"cannot import into {path}: section {leaf!r} is not a list or mapping")
         written.append(obj.address)
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
     mapping = _mapping_indent(text)
     if block_seq_indent is None:  # no block sequence in the file yet: the common "  - " style
         indent, block_seq_indent = mapping + 2, mapping

@@ -86,3 +86,26 @@ def test_import_refuses_managed_and_unknown(ws: Workspace) -> None:
     ws.run("import", "budget.console-made", "--write", str(ws.config))
     twice = ws.run("import", "budget.console-made", "--write", str(ws.config))
     assert twice.exit_code == 1 and "already declares it" in twice.stderr
+
+
+def test_import_into_the_example_only_inserts_lines(ws: Workspace, tmp_path: Path) -> None:
+    import difflib
+
+    from finopsmetrics_cli.config import load_config
+
+    root = Path(__file__).resolve().parents[2]
+    original = (root / "examples" / "finopsmetrics.yaml").read_text()
+    target = tmp_path / "example.yaml"
+    target.write_text(original)
+    ws.engine(actor="carol", source="api").create("team", "late-team",
+                                                   {"owners": ["z@example.com"]}, manager=None)
+    result = ws.run("import", "budget.console-made", "team.late-team", "--write", str(target))
+    assert result.exit_code == 0, result.output
+    updated = target.read_text()
+    ops = difflib.SequenceMatcher(None, original.splitlines(), updated.splitlines()).get_opcodes()
+    assert {op for op, *_ in ops} == {"equal", "insert"}  # quotes, comments, order untouched
+    lines = updated.splitlines()
+    budget_at = lines.index("  - name: console-made")
+    assert not lines[budget_at - 1].lstrip().startswith("#")  # not under the next comment
+    config = load_config([target])
+    assert {"budget.console-made", "team.late-team"} <= set(config.objects)
