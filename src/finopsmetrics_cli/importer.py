@@ -114,7 +114,8 @@ def _detach_trailing_comment(section: Any) -> str | None:
     if not entry or len(entry) <= position or entry[position] is None:
         return None
     token = entry[position]
-    inline, _, rest = token.value.partition("\n")
+    value: str = token.value
+    inline, _, rest = value.partition("\n")
     if not rest.strip():
         return None
     if inline.strip():
