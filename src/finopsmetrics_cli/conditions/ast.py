@@ -117,7 +117,7 @@ class BoolOp(NamedTuple):
 
 
 def _node_eq(self: tuple[Any, ...], other: object) -> bool:
-    return type(self) is type(other) and tuple.__eq__(self, other)  # type: ignore[arg-type]
+    return type(self) is type(other) and tuple.__eq__(self, other)
 
 
 def _node_ne(self: tuple[Any, ...], other: object) -> bool:
@@ -129,9 +129,9 @@ def _node_hash(self: tuple[Any, ...]) -> int:
 
 
 for _cls in (Const, ListExpr, Path, Neg, Arith, Compare, In, TextMatch, IsNull, Not, BoolOp):
-    _cls.__eq__ = _node_eq  # type: ignore[assignment, method-assign]
+    _cls.__eq__ = _node_eq  # type: ignore[method-assign]
     _cls.__ne__ = _node_ne  # type: ignore[assignment, method-assign]
-    _cls.__hash__ = _node_hash  # type: ignore[assignment, method-assign]
+    _cls.__hash__ = _node_hash  # type: ignore[method-assign]
 
 Expr: TypeAlias = (
     Const | ListExpr | Path | Neg | Arith | Compare | In | TextMatch | IsNull | Not | BoolOp

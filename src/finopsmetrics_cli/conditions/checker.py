@@ -8,6 +8,7 @@ one mistake is reported once. A percent is a number when compared.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from finopsmetrics_cli.conditions.ast import (
     Arith,
@@ -72,7 +73,7 @@ class _Checker:
     def __init__(self, schema: AttributeSchema) -> None:
         self.schema = schema
         self.errors: list[ConditionError] = []
-        self._dispatch: dict[type, Callable[[Expr], str]] = {
+        self._dispatch: dict[type, Callable[[Any], str]] = {
             Const: self._const, ListExpr: self._list, Path: self._path, Neg: self._neg,
             Arith: self._arith, Compare: self._compare, In: self._in,
             TextMatch: self._text, IsNull: self._is_null, Not: self._not, BoolOp: self._bool,
@@ -98,7 +99,7 @@ class _Checker:
         return t
 
     # -- leaves ------------------------------------------------------------
-    def _const(self, node: Const) -> str:  # type: ignore[override]
+    def _const(self, node: Const) -> str:
         v = node.value
         if v is None:
             return "null"
@@ -108,7 +109,7 @@ class _Checker:
             return "string"
         return {"": "number", "percent": "percent", "duration": "duration"}[node.unit]
 
-    def _list(self, node: ListExpr) -> str:  # type: ignore[override]
+    def _list(self, node: ListExpr) -> str:
         element: str | None = None
         first: Expr | None = None
         for item in node.items:
@@ -128,7 +129,7 @@ class _Checker:
                 )
         return f"list<{element or 'any'}>"
 
-    def _path(self, node: Path) -> str:  # type: ignore[override]
+    def _path(self, node: Path) -> str:
         context, *rest = node.parts
         attrs = self.schema.contexts.get(context)
         if attrs is None:
@@ -163,13 +164,13 @@ class _Checker:
         )
 
     # -- arithmetic --------------------------------------------------------
-    def _neg(self, node: Neg) -> str:  # type: ignore[override]
+    def _neg(self, node: Neg) -> str:
         t = self._operand(node.operand)
         if t in (ERROR, "number", "percent", "duration"):
             return t if t != "percent" else "number"
         return self.error("C211", f"cannot negate a {t}", node.span)
 
-    def _arith(self, node: Arith) -> str:  # type: ignore[override]
+    def _arith(self, node: Arith) -> str:
         lt, rt = self._operand(node.left), self._operand(node.right)
         if ERROR in (lt, rt):
             return ERROR
@@ -190,7 +191,7 @@ class _Checker:
         )
 
     # -- comparisons -------------------------------------------------------
-    def _compare(self, node: Compare) -> str:  # type: ignore[override]
+    def _compare(self, node: Compare) -> str:
         for side in (node.left, node.right):
             if isinstance(side, Const) and side.value is None:
                 op = "IS NULL" if node.op == "==" else "IS NOT NULL"
@@ -244,7 +245,7 @@ class _Checker:
                 hint=f"did you mean {other.value:g}%?",
             )
 
-    def _in(self, node: In) -> str:  # type: ignore[override]
+    def _in(self, node: In) -> str:
         lt = self._operand(node.left)
         rt = self.type_of(node.right)
         if rt == "null":
@@ -265,7 +266,7 @@ class _Checker:
                        f"{element}s", node.right.span)
         return "bool"
 
-    def _text(self, node: TextMatch) -> str:  # type: ignore[override]
+    def _text(self, node: TextMatch) -> str:
         lt = self._operand(node.left)
         if node.op == "matches":
             return self._matches(node, lt)
@@ -301,7 +302,7 @@ class _Checker:
                        f"(at pattern position {exc.index + 1})", pattern.span, hint=exc.hint)
         return "bool"
 
-    def _is_null(self, node: IsNull) -> str:  # type: ignore[override]
+    def _is_null(self, node: IsNull) -> str:
         self.type_of(node.operand)
         return "bool"
 
@@ -312,11 +313,11 @@ class _Checker:
             self.error("C207", f"{word} needs true/false operands, but this is a {t}", node.span,
                        hint="compare it with something, e.g. `... > 0`")
 
-    def _not(self, node: Not) -> str:  # type: ignore[override]
+    def _not(self, node: Not) -> str:
         self._logic_operand(node.operand, "NOT")
         return "bool"
 
-    def _bool(self, node: BoolOp) -> str:  # type: ignore[override]
+    def _bool(self, node: BoolOp) -> str:
         for operand in node.operands:
             self._logic_operand(operand, node.op.upper())
         return "bool"
@@ -337,7 +338,7 @@ def _duration_hint(number_side: Expr, duration_side: Expr) -> str:
         name = number_side.parts[-1]
         for suffix, seconds in _UNIT_SECONDS.items():
             if name.endswith(suffix):
-                value = float(duration_side.value or 0) / seconds  # type: ignore[arg-type]
+                value = float(duration_side.value or 0) / seconds
                 return f"{number_side.dotted} is a number of {suffix[1:]}; write {value:g}"
         return f"{number_side.dotted} is a plain number; compare it with a number"
     return "durations compare only with durations, such as resource.age"

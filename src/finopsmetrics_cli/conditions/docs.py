@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from finopsmetrics_cli.conditions.errors import ERROR_CODES
@@ -43,8 +44,12 @@ def render(page: str) -> str:
         pattern = re.compile(
             rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(<!-- END GENERATED: {name} -->)", re.S
         )
-        page = pattern.sub(lambda m, make=make: m.group(1) + make() + m.group(2), page)
+        page = pattern.sub(_replacement(make()), page)
     return page
+
+
+def _replacement(body: str) -> Callable[[re.Match[str]], str]:
+    return lambda m: m.group(1) + body + m.group(2)
 
 
 def main(argv: list[str]) -> int:

@@ -295,7 +295,7 @@ class _Parser:
             inner = self.or_expr()
             close = self._expect(")")
             self.nesting -= 1
-            return inner._replace(span=tok[2].to(close[2]))  # type: ignore[return-value]
+            return inner._replace(span=tok[2].to(close[2]))
         if kind == "[":
             return self.list_literal()
         raise _Reject

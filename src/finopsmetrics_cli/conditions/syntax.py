@@ -72,7 +72,7 @@ class _Builder(Transformer[Token, Expr]):
     def list_items(self, c: list[Any]) -> tuple[Expr, ...]:
         return tuple(x for x in c if not isinstance(x, Token))
 
-    def list(self, c: list[Any]) -> ListExpr:
+    def list_(self, c: list[Any]) -> ListExpr:
         items = c[1] or ()
         span = span_of(c[0]).to(span_of(c[-1]))
         if len(items) > MAX_LIST_ITEMS:
@@ -164,7 +164,7 @@ def _parser() -> Lark:
 def lark_parse(text: str) -> Expr:
     """Parse with lark; raise :class:`ConditionErrors` (one syntax error) on bad input."""
     try:
-        return _parser().parse(text)  # type: ignore[no-any-return]
+        return _parser().parse(text)  # type: ignore[return-value]
     except ConditionError as exc:
         raise ConditionErrors([exc], text) from None
     except UnexpectedInput as exc:
@@ -179,7 +179,7 @@ def lark_parse(text: str) -> Expr:
 
 def _syntax_error(text: str, exc: UnexpectedInput) -> ConditionError:
     if isinstance(exc, UnexpectedCharacters):
-        offset = exc.pos_in_stream
+        offset = exc.pos_in_stream or 0
         line, column = position(text, offset)
         char = text[offset]
         if char in "\"'":
