@@ -80,9 +80,11 @@ def _parse_json_column(texts: list[str | None], path: Path) -> list[Any]:
 class StateStoreReader:
     """A read-only view of one local state file; missing file = empty state.
 
-    Holds one read-only connection from its first query until :meth:`close`
-    (so ``info()`` and ``list()`` see the same snapshot); use it as a context
-    manager and close it promptly, because writers wait for readers.
+    Holds one read-only connection from its first query until :meth:`close`,
+    so no other process can commit in between and ``info()`` and ``list()``
+    see the same snapshot (a commit by this very process closes the
+    connection first; the next call reopens it and sees the commit). Use it as
+    a context manager and close it promptly: writers wait for readers.
     """
 
     def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
