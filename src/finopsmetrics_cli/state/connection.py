@@ -41,6 +41,12 @@ def connect(path: Path, *, read_only: bool, busy_timeout: float = BUSY_TIMEOUT) 
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
+            if "different configuration" in str(exc):
+                raise StateError(
+                    f"state file {path} is already open in this process in another mode "
+                    f"({first_line(exc)})",
+                    hint="close readers before committing outside the state store",
+                ) from exc
             if not _is_lock_conflict(exc):
                 raise unusable(path, exc) from exc
             if time.monotonic() >= deadline:
