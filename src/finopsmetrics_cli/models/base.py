@@ -219,9 +219,19 @@ def register_kind(
     return decorate
 
 
+def _string_keys(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {str(k): _string_keys(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_string_keys(v) for v in data]
+    return data
+
+
 def content_hash(data: Any) -> str:
     """First 8 hex digits of sha256 over canonical JSON (sorted keys, no spaces)."""
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    text = json.dumps(
+        _string_keys(data), sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 

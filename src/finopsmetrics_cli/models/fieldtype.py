@@ -113,7 +113,7 @@ class ChoiceOf:
         self.doc = DocType("one of: " + ", ".join(values))
 
     def check(self, value: Any) -> str:
-        if value in self.allowed:  # the common case: already canonical
+        if type(value) is str and value in self.allowed:  # the common case: canonical
             return str(value)
         listing = ", ".join(self.values)
         if isinstance(value, str):
