@@ -70,7 +70,7 @@ def open_reader(location: str | Path) -> StateReader:
         from finopsmetrics_cli.state import remote
 
         return remote.open_s3_reader(str(location))  # type: ignore[attr-defined,no-any-return,unused-ignore]
-    from finopsmetrics_cli.state.store import StateStoreReader
+    from finopsmetrics_cli.state.reader import StateStoreReader
 
     return StateStoreReader(location)
 
