@@ -230,12 +230,19 @@ def _field(kind: str, res: _Resolver, sub: dict[str, Any], dotted: str, spec_nam
 
 
 @lru_cache(maxsize=None)
+def _json_schema(kind: str) -> dict[str, Any]:
+    from finopsmetrics_cli.models.base import get_kind
+
+    return get_kind(kind).model.model_json_schema(by_alias=False)
+
+
+@lru_cache(maxsize=None)
 def kind_schema(kind: str, mode: Mode = "resource") -> KindSchema:
     """The derived Terraform shape of ``kind`` (cached: the registry is static)."""
     from finopsmetrics_cli.models.base import get_kind
 
     info = get_kind(kind)
-    root = info.model.model_json_schema(by_alias=False)
+    root = _json_schema(kind)
     res = _Resolver(root)
     fields = _fields(kind, res, res.deref(root), "", mode, skip=frozenset({"name", "lifecycle"}))
     for secret in info.secret_fields:

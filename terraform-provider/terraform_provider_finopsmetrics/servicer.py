@@ -19,6 +19,7 @@ from tf.types import Unknown
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
 
 from finopsmetrics_cli.errors import ConflictError, FinopsError, ValidationFailed
+from terraform_provider_finopsmetrics import schema_cache
 from terraform_provider_finopsmetrics.convert import (
     Wire,
     has_unknown,
@@ -105,6 +106,22 @@ class FinopsServicer(ProviderServicer):
             if canon is not None:
                 same = {f.spec_name for f in ks.fields if canon.get(f.spec_name) == live_spec.get(f.spec_name)}
         return spec_to_wire(ks, live_spec, prior, keep=same)
+
+    # ------------------------------------------------------------ schema
+
+    def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
+        def build() -> bytes:
+            return bytes(super(FinopsServicer, self).GetProviderSchema(request, context).SerializeToString())
+
+        return pb.GetProviderSchema.Response.FromString(schema_cache.cached(build))
+
+    def ValidateResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        # Terraform has already checked the configuration against the schema;
+        # the engine validates the values at plan time, when they are known.
+        return pb.ValidateResourceConfig.Response()
+
+    def ValidateDataResourceConfig(self, request: Any, context: grpc.ServicerContext) -> Any:
+        return pb.ValidateDataResourceConfig.Response()
 
     # ------------------------------------------------------------ upgrade
 

@@ -99,9 +99,16 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session")
+def schema_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One provider schema cache per test session, not the user's ~/.cache."""
+    return tmp_path_factory.mktemp("xdg-cache")
+
+
 @pytest.fixture
-def tf_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_dir: Path) -> Path:
+def tf_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_dir: Path, schema_cache_dir: Path) -> Path:
     """Environment for Terraform runs; returns the CLI config path."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(schema_cache_dir))
     config = tmp_path / "cli.tfrc"
     config.write_text(cli_config_text(plugin_dir))
     monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(config))

@@ -66,3 +66,34 @@ def test_secret_fields_are_sensitive_and_descriptions_come_from_the_models() -> 
     assert not attrs["channel"].sensitive
     budget = {a.name: a for a in resource_schema("budget").to_pb().block.attributes}
     assert budget["amount"].description == "The limit per period, in `currency`."
+
+
+def test_schema_response_is_cached_by_fingerprint(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from terraform_provider_finopsmetrics import schema_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FINOPSMETRICS_TF_SCHEMA_CACHE", raising=False)
+    calls: list[int] = []
+
+    def build() -> bytes:
+        calls.append(1)
+        return b"schema"
+
+    assert schema_cache.cached(build) == b"schema"
+    assert schema_cache.cached(build) == b"schema"
+    assert len(calls) == 1
+    files = list((tmp_path / "finopsmetrics").iterdir())
+    assert [f.name for f in files] == [f"terraform-schema-{schema_cache.fingerprint()}.pb"]
+    monkeypatch.setenv("FINOPSMETRICS_TF_SCHEMA_CACHE", "0")
+    schema_cache.cached(build)
+    assert len(calls) == 2
+
+
+def test_cached_schema_response_equals_a_fresh_one(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from terraform_provider_finopsmetrics.servicer import FinopsServicer
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    request = pb.GetProviderSchema.Request()
+    first = FinopsServicer(FinopsProvider()).GetProviderSchema(request, None)
+    second = FinopsServicer(FinopsProvider()).GetProviderSchema(request, None)
+    assert first == second and set(first.resource_schemas) == {f"finopsmetrics_{k}" for k in KINDS}
