@@ -3,7 +3,8 @@ technical resources to business products and features."""
 
 from __future__ import annotations
 
-from typing import Annotated, Self
+from collections.abc import Mapping
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AliasChoices,
@@ -14,7 +15,7 @@ from pydantic import (
     model_validator,
 )
 
-from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
+from finopsmetrics_cli.models.base import KindModel, StrictModel, content_hash, register_kind
 from finopsmetrics_cli.models.common import description_field, team_ref
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.types import (
@@ -134,6 +135,14 @@ def _shares(allocations: list[Allocation], method: str, split_by: str | None) ->
     return shares
 
 
+def _allocation_name(body: Any) -> str:
+    """The natural key of a cost allocation: the shared resource it splits."""
+    resource = body.get("resource_id") if isinstance(body, Mapping) else None
+    if isinstance(resource, str) and resource.strip():
+        return resource.strip()
+    return f"cost_allocation-{content_hash(body)}"
+
+
 @register_kind(
     "cost_allocation",
     section="cost_allocations",
@@ -141,7 +150,7 @@ def _shares(allocations: list[Allocation], method: str, split_by: str | None) ->
     aliases=("shared_service_attribution",),
     single_object_sections=("shared_service_attribution",),
     immutable=("resource_id",),
-    derive_name=lambda body: str(body.get("resource_id", "")).strip() or "cost_allocation-unnamed",
+    derive_name=_allocation_name,
 )
 class CostAllocation(KindModel):
     """Splits the cost of a shared resource between services, teams or projects.
