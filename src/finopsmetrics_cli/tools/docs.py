@@ -29,7 +29,8 @@ path to it for completion and checks in editors:
 ```yaml
 # yaml-language-server: $schema=./finopsmetrics.schema.json
 ```
- A complete, commented example is `examples/finopsmetrics.yaml`.
+
+A complete, commented example is `examples/finopsmetrics.yaml`.
 
 ## Top level
 
