@@ -200,8 +200,9 @@ class StateStoreWriter(StateStoreReader):
         now = utcnow()
         rows, history = apply_writes(current, writes, now=now, actor=actor, source=source)
         new_serial = int(serial) + 1
-        conn.execute("DELETE FROM objects WHERE address IN (SELECT unnest(?::VARCHAR[]))",
-                     [addresses])  # fmt: skip
+        if current:  # rows that existed are replaced (new ones need no delete)
+            conn.execute("DELETE FROM objects WHERE address IN (SELECT unnest(?::VARCHAR[]))",
+                         [list(current)])  # fmt: skip
         _insert_objects(conn, [row for row in rows.values() if row is not None], now, actor, source)
         (last_id,) = conn.execute("SELECT coalesce(max(id), 0) FROM history").fetchone()
         total = len(history)
