@@ -110,7 +110,9 @@ def test_seed_meanings() -> None:
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "000_1ee1695c2d3704a4.md"
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the seed roadmap is not checked out next to the repo")
+@pytest.mark.skipif(
+    not SEED.exists(), reason="the seed roadmap is not checked out next to the repo"
+)
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_fixture_is_a_verbatim_copy_of_the_seed(path: Path) -> None:
     assert path.read_text(encoding="utf-8").rstrip("\n") in SEED.read_text(encoding="utf-8")
