@@ -28,20 +28,64 @@ MAX_ALIAS_REPLAY = 200_000
 # Constructs the fast path leaves to ruamel: tags (``!x``/``!!x``), merge keys,
 # document markers and directives. A false positive only costs speed.
 _TAG = re.compile(r"!!?[A-Za-z<]")
-_DOCUMENT_MARKERS = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+_DOCUMENT_MARKERS = ("---", "...", "%")
 
 
 # Number spellings yaml_rs reads as numbers and ruamel (our reference) as
 # strings: upper-case radix prefixes, a leading underscore, ``.1e3``, an
 # underscore in an exponent. Found by tests/unit/config/test_yaml_agreement.py.
-_ODD_NUMBERS = re.compile(
-    r"(?:^|(?<=[\s\[{,]))[-+]?(?:0[OXB]|_\d|\.\d+[eE]|\d[\d_.]*[eE][-+]?\d*_)", re.MULTILINE
-)
+_RADIX = re.compile(r"0[OXB]")
+_DOT_EXPONENT = re.compile(r"\.\d+[eE]")
+_NUMBERISH = re.compile(r"[-+]?[\d_.]*\d[\d_.]*(?:[eE][-+]?[\d_]*)?")
+_DIGITS = frozenset("0123456789")
+_NEAR_UNDERSCORE = frozenset("0123456789.")
+_TOKEN_START = frozenset(" \t\n\r[{,:")
+_TOKEN_END = frozenset(" \t\n\r,]}#")
+
+
+def _token_at(text: str, pos: int) -> tuple[int, str]:
+    start = pos
+    while start > 0 and text[start - 1] not in _TOKEN_START:
+        start -= 1
+    end = pos
+    while end < len(text) and text[end] not in _TOKEN_END:
+        end += 1
+    return start, text[start:end]
+
+
+def _odd_number(text: str) -> bool:
+    """A number spelling yaml_rs and ruamel read differently, as a whole scalar.
+
+    (Regexes that start with a character class scan slowly in ``re``; these
+    start with a literal, or are plain ``str.find`` loops.)"""
+    radix = "0O" in text or "0X" in text or "0B" in text
+    for pattern in (_RADIX, _DOT_EXPONENT) if radix else (_DOT_EXPONENT,):
+        for match in pattern.finditer(text):
+            start, token = _token_at(text, match.start())
+            if start == match.start() or token[:1] in "+-" and start + 1 == match.start():
+                return True
+    pos = text.find("_")
+    while pos != -1:
+        before, after = text[pos - 1 : pos] if pos else "", text[pos + 1 : pos + 2]
+        if (
+            before in _DIGITS
+            or after in _NEAR_UNDERSCORE
+            or (before != "" and before in ".eE" and text[pos - 2 : pos - 1] in _DIGITS)
+        ):
+            _, token = _token_at(text, pos)
+            if _NUMBERISH.fullmatch(token) and (
+                token.lstrip("+-").startswith("_") or any(c in token for c in ".eE")
+            ):
+                return True
+        pos = text.find("_", pos + 1)
+    return False
 
 
 def needs_ruamel(text: str) -> bool:
     """True when the text may use a construct only ruamel interprets our way."""
-    if "<<" in text or _DOCUMENT_MARKERS.search(text) or _ODD_NUMBERS.search(text):
+    if "<<" in text or text.startswith(_DOCUMENT_MARKERS) or _odd_number(text):
+        return True
+    if any(f"\n{marker}" in text for marker in _DOCUMENT_MARKERS):
         return True
     for match in _TAG.finditer(text):
         start = match.start()

@@ -289,3 +289,14 @@ def test_syntax_errors_are_reported_by_pure_ruamel_positions() -> None:
     source, diags = slow_load("a: [1, 2\nb: 3\n", "t.yaml")
     assert source is None
     assert [(d.code, d.location.line) for d in diags if d.location] == [("E010", 2)]
+
+
+@pytest.mark.parametrize("token", ["1e_5", "1_e5", "1._5e3", "1.5e+1_0", "-_1", "+0X1F"])
+def test_underscore_and_radix_spellings_route_to_ruamel(token: str) -> None:
+    for text in (f"k: {token}\n", f"k: [{token}]\n", f"k: {{a: {token}}}\n"):
+        assert needs_ruamel(text), text
+
+
+@pytest.mark.parametrize("text", ["k: cost_center_1\n", "k: 1_000\n", "k: a.1e3\n", "k: x0X1\n"])
+def test_words_that_merely_contain_such_spellings_stay_fast(text: str) -> None:
+    assert not needs_ruamel(text)
