@@ -218,11 +218,11 @@ def _text(node: TextMatch) -> Fn:
     left, right = compile_expr(node.left), compile_expr(node.right)
     if node.op == "matches":
         assert isinstance(node.right, Const) and isinstance(node.right.value, str)
-        search = safe_regex(node.right.value).compiled.search
+        search = safe_regex(node.right.value).search
 
         def matches(r: Record) -> Any:
             a = left(r)
-            return None if a is None else search(a) is not None
+            return None if a is None else search(a)
 
         return matches
     if node.op == "contains":

@@ -3,12 +3,11 @@
 Python's ``re`` and DuckDB's RE2 disagree at the edges (``$`` before a final
 newline, Unicode ``\\d``/``\\w``, ``\\s`` and ``\\v``, lazy quantifiers,
 backreferences...). Patterns are parsed here into that common subset and
-re-emitted for each engine, so ``\\d`` becomes ``[0-9]`` everywhere and ``$``
-becomes ``\\Z`` for Python and ``\\z`` for RE2. Anything else is rejected
-before it runs. Quantifiers apply to single characters, classes or plain
-groups only (no ``(a+)+``, no ``(a|b)*``) and at most a few may be unbounded,
-which keeps Python's backtracking engine away from exponential blow-ups.
-Matching is a search (the pattern may match anywhere), as in both engines.
+re-emitted in a normalised spelling, so ``\\d`` becomes ``[0-9]`` everywhere and
+``$`` becomes ``\\Z`` (Python's spelling) or ``\\z`` (RE2's). Anything else is
+rejected before it runs. The Python back end never runs ``re`` on user patterns:
+:mod:`.matcher` searches in linear time, as RE2 does, so no pattern can make an
+evaluation hang. Matching is a search (the pattern may match anywhere).
 """
 
 from __future__ import annotations
@@ -17,9 +16,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from finopsmetrics_cli.conditions.matcher import Matcher, PatternTooComplex
+
 MAX_PATTERN_LENGTH = 256
 MAX_REPEAT = 100
-MAX_UNBOUNDED = 4
 _REPEAT = re.compile(r"\{(\d{1,6})(,(\d{0,6}))?\}")
 
 _CLASS_ESCAPES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
@@ -40,20 +40,16 @@ class RegexRejected(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SafeRegex:
-    """A checked pattern in both engines' spellings."""
+    """A checked pattern: its normalised (Python) and RE2 spellings, and a matcher."""
 
     source: str
     python: str
     re2: str
+    matcher: Matcher
 
-    @property
-    def compiled(self) -> re.Pattern[str]:
-        return _compile(self.python)
-
-
-@lru_cache(maxsize=4096)
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in ``text`` (linear time)."""
+        return self.matcher.search(text)
 
 
 def _lit(ch: str) -> str:
@@ -70,7 +66,6 @@ class _RegexParser:
     def __init__(self, source: str) -> None:
         self.s = source
         self.i = 0
-        self.unbounded = 0
 
     def fail(self, message: str, hint: str | None = None, at: int | None = None) -> RegexRejected:
         return RegexRejected(message, self.i if at is None else at, hint)
@@ -101,12 +96,6 @@ class _RegexParser:
             if q:
                 if not quantifiable:
                     raise self.fail("nothing to repeat", at=start)
-                if inner_complex:
-                    raise self.fail(
-                        "a repeated group may not contain a repetition or '|'",
-                        hint="nested repetition can take exponential time; "
-                        "repeat a character class instead, e.g. [ab]*", at=start,
-                    )
                 complex_ = True
             py.append(a_py + q)
             r2.append(a_r2 + q)
@@ -120,8 +109,6 @@ class _RegexParser:
         if ch in "*+?":
             self.i += 1
             q = ch
-            if ch != "?":
-                self._count_unbounded()
         elif ch == "{":
             m = _REPEAT.match(self.s, self.i)
             if not m:
@@ -133,8 +120,6 @@ class _RegexParser:
                 raise self.fail(f"repetition counts are limited to {MAX_REPEAT}")
             if high and int(high) < low:
                 raise self.fail("repetition {m,n} needs m <= n")
-            if m.group(2) and not high:
-                self._count_unbounded()
             self.i = m.end()
             q = m.group()
         else:
@@ -144,12 +129,6 @@ class _RegexParser:
                             hint="they do not change whether a pattern matches; remove the "
                             f"'{self.s[self.i]}'")
         return q
-
-    def _count_unbounded(self) -> None:
-        self.unbounded += 1
-        if self.unbounded > MAX_UNBOUNDED:
-            raise self.fail(f"at most {MAX_UNBOUNDED} unbounded repetitions (*, +, {{n,}}) "
-                            "are allowed in one pattern")
 
     def atom(self) -> tuple[str, str, bool, bool]:
         """(python, re2, quantifiable, contains quantifier/alternation)."""
@@ -267,4 +246,11 @@ def safe_regex(source: str) -> SafeRegex:
             f"the pattern is {len(source)} characters long; the limit is {MAX_PATTERN_LENGTH}", 0
         )
     py, r2 = _RegexParser(source).parse()
-    return SafeRegex(source, py, r2)  # compiled on first use: validation never runs it
+    try:
+        matcher = Matcher(py)
+    except PatternTooComplex:
+        raise RegexRejected(
+            "the pattern expands to too many states (nested repetition counts multiply)", 0,
+            hint="use smaller {m,n} counts",
+        ) from None
+    return SafeRegex(source, py, r2, matcher)
