@@ -35,14 +35,17 @@ def _blocks_to_diff(blocks: Sequence[list[str]], limit: int) -> tuple[str, int]:
     return "\n".join(shown), 0
 
 
+_COLUMN0 = {"+": "+", "-": "-", "~": "!", "!": "!"}
+
+
 def _diff_line(line: str) -> str:
-    """Put the change symbol in column 0 so GitHub's ``diff`` highlighting colours it."""
+    """Put a marker GitHub's ``diff`` highlighting colours in column 0 (``!`` for
+    changes), keeping the Terraform-style symbol where it was."""
     stripped = line.lstrip()
     if stripped.startswith("-/+"):
         return "!" + line
-    if stripped[:1] in "+-~!" and stripped:
-        symbol = stripped[0]
-        return symbol + line.replace(symbol, " ", 1)[1:]
+    if stripped and stripped[0] in _COLUMN0 and line.startswith(" "):
+        return _COLUMN0[stripped[0]] + line[1:]
     return line
 
 

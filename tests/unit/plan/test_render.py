@@ -96,7 +96,8 @@ def test_markdown_summary_first_and_truncated() -> None:
     assert lines[0] == PLAN_MARKER
     assert lines[3] == "**Plan: 1 to add, 2 to change, 1 to destroy.**"
     assert "<details>" in text and "```diff" in text
-    assert "\n~       amount: 100 -> 200\n" in text
+    assert "\n!     ~ amount: 100 -> 200\n" in text
+    assert "\n+ + notification_channel.ops\n" in text
     big = config(*[desired(f"budget.b{i:04d}", {"amount": i}) for i in range(2000)])
     long_text = plan_markdown(build_plan(big, [], PlanOptions()))
     assert len(long_text) < 65_536
