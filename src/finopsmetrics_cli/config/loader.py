@@ -84,8 +84,12 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], l
                     )
                 )
             files.extend((f, str(f)) for f in found)
-        elif p.exists():
+        elif p.is_file():
             files.append((p, str(p)))
+        elif p.exists():  # a FIFO or device: reading it could block forever
+            diagnostics.append(
+                codes.diag("E001", f"not a regular file: {str(p)!r}", Location(str(p), 1, 1))
+            )
         else:
             diagnostics.append(
                 codes.diag(

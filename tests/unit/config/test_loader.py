@@ -242,3 +242,15 @@ def test_extension_keys_hold_anchors_and_merge_keys_work() -> None:
         "see docs/reference/file-format.md for the sections; keys starting with x- are"
         " ignored (a place for YAML anchors)"
     )
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    _, diags = validate_paths([fifo, tmp_path])  # given directly, and found in a directory
+    assert [(d.code, d.message) for d in diags] == [
+        ("E001", f"not a regular file: {str(fifo)!r}"),
+        ("E006", f"no *.yaml or *.yml files in {str(tmp_path)!r}"),
+    ]
