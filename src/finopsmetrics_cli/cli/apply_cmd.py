@@ -58,7 +58,10 @@ def _confirm(
             )
         console.print("\nDo you want to perform these actions?\n"
                       "  Only 'yes' will be accepted to approve.\n")
-        answer = console.input("  Enter a value: ").strip()
+        try:
+            answer = console.input("  Enter a value: ").strip()
+        except EOFError:  # Ctrl-D: no answer is not a yes
+            return False
         return answer == "yes"
 
     return confirm
