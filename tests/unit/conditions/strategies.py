@@ -23,7 +23,7 @@ TABLE_DDL = (
     "age DOUBLE, encrypted BOOLEAN, pii BOOLEAN, groups VARCHAR[])"
 )
 PATTERNS = ["^a", "b$", "a.c", "[a-c]+x", "\\d", "é", "^$", "(ab|cd)", "a{2}", "[^a]", "\\s",
-            "\\w+\\.", "x?y", "^[A-Z]", "-.*-"]
+            "\\w+\\.", "x?y", "^[A-Z]", "-.*-", "(a+)+$", "(ab|c)*a", ".*.*x.*"]
 
 _ALPHABET = "abcxyAZé-._%ß 1\n"
 texts = st.text(alphabet=_ALPHABET, max_size=5)
