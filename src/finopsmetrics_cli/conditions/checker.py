@@ -33,6 +33,7 @@ from finopsmetrics_cli.conditions.schema import AttributeSchema, base_type
 ERROR = "error"
 _ORDERED = frozenset({"number", "duration", "string"})
 _SCALAR = frozenset({"string", "number", "bool", "duration"})
+_EQUAL_OK = frozenset({"string", "number", "bool", "duration"})  # percent goes the long way
 _UNIT_SECONDS = {"_hours": 3600, "_days": 86_400, "_minutes": 60, "_seconds": 1}
 
 
@@ -202,6 +203,8 @@ class _Checker:
                     hint=f"write {op}",
                 )
         lt, rt = self._operand(node.left), self._operand(node.right)
+        if lt == rt and lt in _EQUAL_OK and (lt != "bool" or node.op in ("==", "!=")):
+            return "bool"  # the common case: same plain type on both sides
         if ERROR in (lt, rt):
             return "bool"
         lb, rb = base_type(lt), base_type(rt)

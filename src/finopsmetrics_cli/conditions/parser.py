@@ -366,6 +366,12 @@ def _path_token(tok: _Tok) -> Path:
     offset, line, column = span.offset, span.line, span.column
     if "[" not in value and _BLANKS.isdisjoint(value):
         parts = value.split(".")
+        if len(parts) == 2:  # the common `context.attribute`
+            cut = offset + len(parts[0])
+            return Path((parts[0], parts[1]), span, (
+                _new(Span, (offset, cut, line, column)),
+                _new(Span, (cut + 1, span.end_offset, line, column + cut + 1 - offset)),
+            ))
         spans = []
         for part in parts:
             end = offset + len(part)
