@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mappings", type=int, default=100_000)
     args = parser.parse_args(argv)
     print(
-        f"cpus: {os.cpu_count()}  load average: {os.getloadavg()[0]:.2f}  python: {sys.version.split()[0]}"
+        f"cpus: {os.cpu_count()}  load average:"
+        f" {os.getloadavg()[0]:.2f}  python: {sys.version.split()[0]}"
     )
     ok = True
     with tempfile.TemporaryDirectory() as tmp:

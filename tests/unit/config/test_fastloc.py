@@ -24,10 +24,15 @@ LAYOUTS = {
         "business_mapping:\n  products:\n    web: {services: [w]}\n  features:\n  - name: f\n"
     ),
     "block_scalar_lines_that_look_like_items": (
-        "policies:\n  - name: p\n    action: prevent\n    condition: |\n      resource.type == \"x\"\n"
-        "      - not an item\n  - name: q\n    action: prevent\n    condition: resource.type == \"y\"\n"
+        "policies:\n  - name: p\n    action: prevent\n"
+        '    condition: |\n      resource.type == "x"\n'
+        "      - not an item\n  - name: q\n    action: prevent\n"
+        '    condition: resource.type == "y"\n'
     ),
-    "single_object": "shared_service_attribution:\n  # c\n  resource_id: db\n  allocations: [{service: a, share: 1}]\n",
+    "single_object": (
+        "shared_service_attribution:\n  # c\n  resource_id: db\n"
+        "  allocations: [{service: a, share: 1}]\n"
+    ),
     "flow_section": "teams: [{name: a}, {name: b}]\nbudgets: {x: {amount: 1}}\n",
     "crlf": "teams:\r\n  - name: a\r\n  - name: b\r\n",
 }

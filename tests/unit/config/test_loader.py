@@ -31,7 +31,8 @@ def test_digest_is_stable_across_formatting_and_changes_with_values() -> None:
         "      - threshold: 80%\n        channels: [email]\n"
     )
     b, _ = validate_text(
-        "version: 1\nbudgets: {ml: {alerts: [{channels: [email], threshold: 0.8}], amount: 100.0}}\n"
+        "version: 1\n"
+        "budgets: {ml: {alerts: [{channels: [email], threshold: 0.8}], amount: 100.0}}\n"
     )
     c, _ = validate_text("budgets:\n  - name: ml\n    amount: 101\n")
     assert a is not None and b is not None and c is not None
@@ -42,7 +43,8 @@ def test_digest_is_stable_across_formatting_and_changes_with_values() -> None:
 def test_objects_keep_file_order_locations_references_and_lifecycle() -> None:
     config, diags = validate_text(
         "teams:\n  platform: {cost_center: cc-1}\n"
-        "notification_channels:\n  - name: finops\n    type: email\n    addresses: [a@example.com]\n"
+        "notification_channels:\n  - name: finops\n"
+        "    type: email\n    addresses: [a@example.com]\n"
         "budgets:\n  - name: b\n    amount: 10\n    owner: platform\n"
         "    alerts: [{threshold: 50%, channels: [finops, slack]}]\n"
         "    lifecycle: {prevent_destroy: true, ignore_changes: [amount]}\n",
@@ -61,7 +63,8 @@ def test_objects_keep_file_order_locations_references_and_lifecycle() -> None:
 
 def test_nested_alias_sections_and_section_defaults() -> None:
     config, diags = validate_text(
-        "tags:\n  auto_tagging_rules:\n    - pattern: '^prod-.*'\n      tags: {environment: production}\n"
+        "tags:\n  auto_tagging_rules:\n    - pattern: '^prod-.*'\n"
+        "      tags: {environment: production}\n"
         "business_mapping:\n  products:\n    mobile_app:\n      clusters: [prod-mobile-*]\n"
         "  features:\n    checkout:\n      services: [checkout-api]\n"
     )
@@ -201,12 +204,14 @@ def test_unknown_keys_suggest_inside_nested_parents() -> None:
 
 def test_schema_error_messages_and_hints() -> None:
     _, diags = validate_text(
-        "budgets:\n  - name: x\n    amount: 5\n    alerts:\n      - threshold: 50%\n        chanels: [email]\n"
+        "budgets:\n  - name: x\n    amount: 5\n    alerts:\n"
+        "      - threshold: 50%\n        chanels: [email]\n"
         "teams:\n  - name: t\n    lifecycle: {prevent_destroy: maybe}\n",
         "m.yaml",
     )
     assert [d.render() for d in diags] == [
-        "m.yaml:6:9: error[E120]: budget 'x': unknown field 'chanels'\n  hint: did you mean 'channels'?",
+        "m.yaml:6:9: error[E120]: budget 'x': unknown field 'chanels'\n"
+        "  hint: did you mean 'channels'?",
         "m.yaml:9:34: error[E122]: team 't': lifecycle.prevent_destroy: Input should be a valid"
         " boolean (got 'maybe')",
     ]
@@ -215,7 +220,8 @@ def test_schema_error_messages_and_hints() -> None:
 def test_dangling_reference_is_located_at_the_name_with_a_suggestion() -> None:
     _, diags = validate_text(
         "notification_channels:\n  - {name: finops-slack, type: slack, webhook_url: '${env:W}'}\n"
-        "reports:\n  - name: r\n    template: executive_summary\n    trigger: anomaly_detected\n    channels:\n      - email\n"
+        "reports:\n  - name: r\n    template: executive_summary\n"
+        "    trigger: anomaly_detected\n    channels:\n      - email\n"
         "      - finops-slak\n",
         "r.yaml",
     )

@@ -25,7 +25,8 @@ WARN = Diagnostic("W301", "soft\nref", None, None, "warning", ("x", 0))
 
 def test_github_escapes_properties_and_messages() -> None:
     assert render_github([ERR, WARN]).splitlines() == [
-        "::error file=dir/f%3A1.yaml,line=3,col=7,title=E120::unknown field 'a,b' (hint: did you mean 'ab'?)",
+        "::error file=dir/f%3A1.yaml,line=3,col=7,title=E120::unknown"
+        " field 'a,b' (hint: did you mean 'ab'?)",
         "::warning title=W301::soft%0Aref",
     ]
 
