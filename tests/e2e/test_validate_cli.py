@@ -19,8 +19,10 @@ EXE = Path(sys.executable).parent / "finopsmetrics"
 runner = CliRunner()
 
 # The parts of the SARIF 2.1.0 schema (docs.oasis-open.org/sarif/sarif/v2.1.0)
-# that a consumer such as GitHub code scanning requires; the full schema is not
-# available offline here.
+# that a consumer such as GitHub code scanning requires, closed with
+# additionalProperties: false over the properties we emit (each one a SARIF
+# property of that object), so an invented property fails. The full schema is
+# not available offline here.
 SARIF_REQUIRED = {
     "type": "object",
     "required": ["version", "runs"],
@@ -40,11 +42,26 @@ SARIF_REQUIRED = {
                             "driver": {
                                 "type": "object",
                                 "required": ["name"],
+                                "additionalProperties": False,
                                 "properties": {
                                     "name": {"type": "string"},
+                                    "version": {"type": "string"},
+                                    "informationUri": {"type": "string", "format": "uri"},
                                     "rules": {
                                         "type": "array",
-                                        "items": {"type": "object", "required": ["id"]},
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["id"],
+                                            "additionalProperties": False,
+                                            "properties": {
+                                                "id": {"type": "string"},
+                                                "helpUri": {"type": "string", "format": "uri"},
+                                                "shortDescription": {
+                                                    "type": "object",
+                                                    "required": ["text"],
+                                                },
+                                            },
+                                        },
                                     },
                                 },
                             }
@@ -55,6 +72,7 @@ SARIF_REQUIRED = {
                         "items": {
                             "type": "object",
                             "required": ["message"],
+                            "additionalProperties": False,
                             "properties": {
                                 "ruleId": {"type": "string"},
                                 "ruleIndex": {"type": "integer", "minimum": 0},
