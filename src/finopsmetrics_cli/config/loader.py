@@ -276,6 +276,17 @@ def _collect_section(
             _collect_item(raw, info, source, section, (*path, i), item)
     elif isinstance(value, dict):
         for name, body in value.items():
+            inner = body.get(info.name_key) if isinstance(body, dict) else None
+            if inner is not None and inner != name:
+                raw.diagnostics.append(
+                    codes.diag(
+                        "E107",
+                        f"{info.name_key} {inner!r} differs from the key {name!r} it is declared under",
+                        source.locate((*path, name, info.name_key)),
+                        hint=f"remove `{info.name_key}:` (the key is the name) or make them equal",
+                    )
+                )
+                continue
             raw.objects.append(
                 RawObject(info, section, name, body, source, (*path, name), name_is_key=True)
             )

@@ -65,6 +65,7 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "merge_non_mapping": [("E010", 1, 7)],
     "missing_required": [("E121", 2, 5)],
     "multi_document": [("E015", 3, 1)],
+    "name_differs_from_key": [("E107", 3, 11)],
     "name_not_string": [("E107", 2, 11)],
     "negative_amount": [("not_positive", 3, 13)],
     "nested_parent_not_mapping": [("E104", 2, 3)],
