@@ -17,13 +17,14 @@ A kind is a pydantic model subclassing :class:`KindModel`, decorated with
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.types import Name
@@ -55,6 +56,27 @@ class KindModel(StrictModel):
     lifecycle: Lifecycle | None = Field(None, description="prevent_destroy and ignore_changes.")
 
     META_FIELDS: ClassVar[frozenset[str]] = frozenset({"name", "lifecycle"})
+
+    @model_validator(mode="after")
+    def _ignore_changes_name_fields(self) -> Self:
+        """``lifecycle.ignore_changes`` must name spec fields: a typo would
+        silently ignore nothing."""
+        if self.lifecycle is None or not self.lifecycle.ignore_changes:
+            return self
+        fields = [f for f in type(self).model_fields if f not in self.META_FIELDS]
+        for index, path in enumerate(self.lifecycle.ignore_changes):
+            head = path.split(".", 1)[0]
+            if head not in fields:
+                close = difflib.get_close_matches(head, fields, n=1)
+                raise custom_error(
+                    "invalid_choice",
+                    "ignore_changes names {field}, which is not a field of this kind"
+                    + (f"; did you mean {close[0]!r}?" if close else ""),
+                    at=("lifecycle", "ignore_changes", index),
+                    field=repr(path),
+                    hint="fields: " + ", ".join(fields),
+                )
+        return self
 
     def canonical_spec(self) -> dict[str, Any]:
         """The normalised, JSON-able spec that state stores and plans diff.

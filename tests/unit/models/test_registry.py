@@ -295,3 +295,15 @@ def test_object_names_are_checked() -> None:
         assert "name 'web ' must have no surrounding spaces" in str(exc)
     else:  # pragma: no cover
         raise AssertionError("accepted a name with a trailing space")
+
+
+def test_ignore_changes_names_spec_fields() -> None:
+    from tests.unit.models.helpers import one_error, spec
+
+    spec("budget", amount=1, lifecycle={"ignore_changes": ["amount", "alerts.0.threshold"]})
+    assert one_error("budget", amount=1, lifecycle={"ignore_changes": ["amount", "amout"]}) == (
+        "invalid_choice",
+        "lifecycle.ignore_changes.1",
+        "ignore_changes names 'amout', which is not a field of this kind; did you mean 'amount'?",
+    )
+    assert one_error("budget", amount=1, lifecycle={"ignore_changes": ["name"]})[0] == "invalid_choice"
