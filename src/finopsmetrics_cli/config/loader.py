@@ -281,7 +281,8 @@ def _collect_section(
                 raw.diagnostics.append(
                     codes.diag(
                         "E107",
-                        f"{info.name_key} {inner!r} differs from the key {name!r} it is declared under",
+                        f"{info.name_key} {inner!r} differs from the key {name!r}"
+                        " it is declared under",
                         source.locate((*path, name, info.name_key)),
                         hint=f"remove `{info.name_key}:` (the key is the name) or make them equal",
                     )
