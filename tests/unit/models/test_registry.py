@@ -306,4 +306,6 @@ def test_ignore_changes_names_spec_fields() -> None:
         "lifecycle.ignore_changes.1",
         "ignore_changes names 'amout', which is not a field of this kind; did you mean 'amount'?",
     )
-    assert one_error("budget", amount=1, lifecycle={"ignore_changes": ["name"]})[0] == "invalid_choice"
+    assert (
+        one_error("budget", amount=1, lifecycle={"ignore_changes": ["name"]})[0] == "invalid_choice"
+    )
