@@ -71,36 +71,32 @@ class _RegexParser:
         return RegexRejected(message, self.i if at is None else at, hint)
 
     def parse(self) -> tuple[str, str]:
-        py, r2, _ = self.alternation()
+        py, r2 = self.alternation()
         if self.i < len(self.s):
             raise self.fail("unbalanced ')'")
         return py, r2
 
-    def alternation(self) -> tuple[str, str, bool]:
-        """Returns (python, re2, has_quantifier_or_alternation)."""
-        py, r2, complex_ = self.concat()
+    def alternation(self) -> tuple[str, str]:
+        """The pattern in (normalised Python, RE2) spellings."""
+        py, r2 = self.concat()
         while self.i < len(self.s) and self.s[self.i] == "|":
             self.i += 1
-            p2, q2, _ = self.concat()
-            py, r2, complex_ = f"{py}|{p2}", f"{r2}|{q2}", True
-        return py, r2, complex_
+            p2, q2 = self.concat()
+            py, r2 = f"{py}|{p2}", f"{r2}|{q2}"
+        return py, r2
 
-    def concat(self) -> tuple[str, str, bool]:
+    def concat(self) -> tuple[str, str]:
         py: list[str] = []
         r2: list[str] = []
-        complex_ = False
         while self.i < len(self.s) and self.s[self.i] not in "|)":
             start = self.i
-            a_py, a_r2, quantifiable, inner_complex = self.atom()
+            a_py, a_r2, quantifiable = self.atom()
             q = self.quantifier()
-            if q:
-                if not quantifiable:
-                    raise self.fail("nothing to repeat", at=start)
-                complex_ = True
+            if q and not quantifiable:
+                raise self.fail("nothing to repeat", at=start)
             py.append(a_py + q)
             r2.append(a_r2 + q)
-            complex_ = complex_ or inner_complex
-        return "".join(py), "".join(r2), complex_
+        return "".join(py), "".join(r2)
 
     def quantifier(self) -> str:
         if self.i >= len(self.s):
@@ -130,34 +126,34 @@ class _RegexParser:
                             f"'{self.s[self.i]}'")
         return q
 
-    def atom(self) -> tuple[str, str, bool, bool]:
-        """(python, re2, quantifiable, contains quantifier/alternation)."""
+    def atom(self) -> tuple[str, str, bool]:
+        """(python, re2, quantifiable)."""
         ch = self.s[self.i]
         if ch == "(":
             return self.group()
         if ch == "[":
             py = self.char_class()
-            return py, py, True, False
+            return py, py, True
         if ch == ".":
             self.i += 1
-            return ".", ".", True, False
+            return ".", ".", True
         if ch == "^":
             self.i += 1
-            return "^", "^", False, False
+            return "^", "^", False
         if ch == "$":
             self.i += 1
-            return "\\Z", "\\z", False, False
+            return "\\Z", "\\z", False
         if ch == "\\":
             py = self.escape(in_class=False)
-            return py, py, True, False
+            return py, py, True
         if ch in "*+?{":
             raise self.fail("nothing to repeat")
         if ch in "}]":
             raise self.fail(f"unbalanced '{ch}'", hint=f"write \\{ch} for a literal '{ch}'")
         self.i += 1
-        return _lit(ch), _lit(ch), True, False
+        return _lit(ch), _lit(ch), True
 
-    def group(self) -> tuple[str, str, bool, bool]:
+    def group(self) -> tuple[str, str, bool]:
         start = self.i
         self.i += 1
         if self.s.startswith("?", self.i):
@@ -165,11 +161,11 @@ class _RegexParser:
                 raise self.fail("only plain groups ( ) and (?: ) are supported",
                                 hint="look-around, named groups and flags differ between engines")
             self.i += 2
-        py, r2, complex_ = self.alternation()
+        py, r2 = self.alternation()
         if self.i >= len(self.s) or self.s[self.i] != ")":
             raise self.fail("missing ')'", at=start)
         self.i += 1
-        return f"(?:{py})", f"(?:{r2})", True, complex_
+        return f"(?:{py})", f"(?:{r2})", True
 
     def escape(self, in_class: bool) -> str:
         if self.i + 1 >= len(self.s):
