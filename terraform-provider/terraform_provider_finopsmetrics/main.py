@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # run_provider builds tf.provider.ProviderServicer by name; ours overrides
     # the lifecycle RPCs (see servicer.py) and keeps everything else.
-    tf.provider.ProviderServicer = FinopsServicer  # type: ignore[misc]
+    tf.provider.ProviderServicer = FinopsServicer
     run_provider(FinopsProvider(), argv if argv is not None else sys.argv)
 
 

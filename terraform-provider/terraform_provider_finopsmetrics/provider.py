@@ -18,15 +18,12 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from tf.gen import tfplugin_pb2 as pb
 from tf.iface import Config, DataSource, Provider, ReadDataContext, Resource, State
-from tf.provider import ProviderServicer
 from tf.schema import Attribute, Schema
-from tf.types import Bool, String, Unknown
-from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
+from tf.types import Bool, String
+from tf.utils import Diagnostics
 
-from terraform_provider_finopsmetrics.convert import has_unknown, plan_wire, spec_to_wire, wire_path, wire_to_spec
-from terraform_provider_finopsmetrics.schema import data_source_schema, kind_schema, resource_schema
+from terraform_provider_finopsmetrics.schema import data_source_schema, resource_schema
 
 if TYPE_CHECKING:
     from finopsmetrics_cli.engine import Engine
@@ -64,8 +61,11 @@ class FinopsProvider(Provider):
     def validate_config(self, diags: Diagnostics, config: Config) -> None:
         store = config.get("store")
         if isinstance(store, str) and not store.strip():
-            diags.add_error("store must not be empty",
-                            "Give a path to the state database, or leave store out.", path=["store"])
+            diags.add_error(
+                "store must not be empty",
+                "Give a path to the state database, or leave store out.",
+                path=["store"],
+            )
 
     def configure_provider(self, diags: Diagnostics, config: Config) -> None:
         store = config.get("store")
@@ -93,12 +93,20 @@ def provider_schema() -> Schema:
     return Schema(
         version=0,
         attributes=[
-            Attribute("store", String(), optional=True,
-                      description="Path of the state database (or s3://bucket/key.duckdb). Default: "
-                      "$FINOPSMETRICS_STATE, then ./.finopsmetrics/state.duckdb."),
-            Attribute("adopt", Bool(), optional=True,
-                      description="Take over objects that another tool manages, for every resource "
-                      "(as `finopsmetrics plan --adopt`). Default false."),
+            Attribute(
+                "store",
+                String(),
+                optional=True,
+                description="Path of the state database (or s3://bucket/key.duckdb). Default: "
+                "$FINOPSMETRICS_STATE, then ./.finopsmetrics/state.duckdb.",
+            ),
+            Attribute(
+                "adopt",
+                Bool(),
+                optional=True,
+                description="Take over objects that another tool manages, for every resource "
+                "(as `finopsmetrics plan --adopt`). Default false.",
+            ),
         ],
     )
 
@@ -119,7 +127,9 @@ class KindResource(Resource):
     def get_schema(cls) -> Schema:
         return resource_schema(cls.kind)
 
-    def create(self, ctx: Any, planned: State) -> State | None:  # pragma: no cover - servicer does it
+    def create(
+        self, ctx: Any, planned: State
+    ) -> State | None:  # pragma: no cover - servicer does it
         raise NotImplementedError
 
     def read(self, ctx: Any, current: State) -> State | None:  # pragma: no cover
@@ -159,12 +169,16 @@ _CLASSES: dict[tuple[str, str], type[Any]] = {}
 def _resource_class(kind: str) -> type[KindResource]:
     key = ("resource", kind)
     if key not in _CLASSES:
-        _CLASSES[key] = type(f"{kind.title().replace('_', '')}Resource", (KindResource,), {"kind": kind})
+        _CLASSES[key] = type(
+            f"{kind.title().replace('_', '')}Resource", (KindResource,), {"kind": kind}
+        )
     return _CLASSES[key]
 
 
 def _data_source_class(kind: str) -> type[KindDataSource]:
     key = ("data", kind)
     if key not in _CLASSES:
-        _CLASSES[key] = type(f"{kind.title().replace('_', '')}DataSource", (KindDataSource,), {"kind": kind})
+        _CLASSES[key] = type(
+            f"{kind.title().replace('_', '')}DataSource", (KindDataSource,), {"kind": kind}
+        )
     return _CLASSES[key]

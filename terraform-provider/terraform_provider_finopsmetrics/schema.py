@@ -20,7 +20,7 @@ Shape rules:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any, Literal
 
 from tf.schema import Attribute, Block, NestedBlock, Schema
@@ -138,7 +138,7 @@ def _union_type(res: _Resolver, options: list[dict[str, Any]]) -> TfType:
         first = next(o for o in options if o.get("type") != "null")
         return String() if distinct == {b'"string"'} else _value_type(res, first)
     lists = [t for t in distinct if t.startswith(b'["list",')]
-    if len(distinct) == 2 and len(lists) == 1 and lists[0][len(b'["list",'):-1] in distinct:
+    if len(distinct) == 2 and len(lists) == 1 and lists[0][len(b'["list",') : -1] in distinct:
         first_list = next(o for o in options if o.get("type") == "array")
         return _value_type(res, first_list)
     return Dynamic()
@@ -176,8 +176,14 @@ def _value_type(res: _Resolver, node: dict[str, Any]) -> TfType:
     return Dynamic()
 
 
-def _fields(kind: str, res: _Resolver, node: dict[str, Any], path: str, mode: Mode,
-            skip: frozenset[str] = frozenset()) -> list[TfField]:
+def _fields(
+    kind: str,
+    res: _Resolver,
+    node: dict[str, Any],
+    path: str,
+    mode: Mode,
+    skip: frozenset[str] = frozenset(),
+) -> list[TfField]:
     required = set(node.get("required", ()))
     out: list[TfField] = []
     for spec_name, raw in node.get("properties", {}).items():
@@ -191,13 +197,32 @@ def _fields(kind: str, res: _Resolver, node: dict[str, Any], path: str, mode: Mo
                 "declare a rename in terraform_provider_finopsmetrics.aliases.RENAMES"
             )
         sub = res.strip_null(raw)
-        out.append(_field(kind, res, sub, dotted, spec_name, tf_name,
-                          is_required=spec_name in required, mode=mode))
+        out.append(
+            _field(
+                kind,
+                res,
+                sub,
+                dotted,
+                spec_name,
+                tf_name,
+                is_required=spec_name in required,
+                mode=mode,
+            )
+        )
     return out
 
 
-def _field(kind: str, res: _Resolver, sub: dict[str, Any], dotted: str, spec_name: str,
-           tf_name: str, *, is_required: bool, mode: Mode) -> TfField:
+def _field(
+    kind: str,
+    res: _Resolver,
+    sub: dict[str, Any],
+    dotted: str,
+    spec_name: str,
+    tf_name: str,
+    *,
+    is_required: bool,
+    mode: Mode,
+) -> TfField:
     description = (sub.get("description") or "").strip()
     common = dict(tf_name=tf_name, spec_name=spec_name, description=description)
     if mode == "data":
@@ -219,24 +244,24 @@ def _field(kind: str, res: _Resolver, sub: dict[str, Any], dotted: str, spec_nam
     if nesting is None or model is None:
         return TfField(style="attr", tf_type=_value_type(res, sub), **common, **flags)  # type: ignore[arg-type]
     block = BLOCKS.get(kind, {}).get(dotted) if mode == "resource" and nesting != "map" else None
-    children = _fields(kind, res, model, f"{dotted}.*." if nesting != "single" else f"{dotted}.",
-                       mode)
+    children = _fields(
+        kind, res, model, f"{dotted}.*." if nesting != "single" else f"{dotted}.", mode
+    )
     if block is not None:
         # Blocks are never computed: an absent block is null (single) or [] (list).
         common["tf_name"] = block
-        return TfField(style="block", nesting=nesting, children=children,
-                       **common)  # type: ignore[arg-type]
+        return TfField(style="block", nesting=nesting, children=children, **common)  # type: ignore[arg-type]
     return TfField(style="nested", nesting=nesting, children=children, **common, **flags)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _json_schema(kind: str) -> dict[str, Any]:
     from finopsmetrics_cli.models.base import get_kind
 
     return get_kind(kind).model.model_json_schema(by_alias=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def kind_schema(kind: str, mode: Mode = "resource") -> KindSchema:
     """The derived Terraform shape of ``kind`` (cached: the registry is static)."""
     from finopsmetrics_cli.models.base import get_kind
@@ -247,8 +272,9 @@ def kind_schema(kind: str, mode: Mode = "resource") -> KindSchema:
     fields = _fields(kind, res, res.deref(root), "", mode, skip=frozenset({"name", "lifecycle"}))
     for secret in info.secret_fields:
         _mark_sensitive(fields, [p for p in secret.split(".") if p != "*"])
-    return KindSchema(kind=kind, description=info.description, fields=fields,
-                      immutable=tuple(info.immutable))
+    return KindSchema(
+        kind=kind, description=info.description, fields=fields, immutable=tuple(info.immutable)
+    )
 
 
 def _mark_sensitive(fields: list[TfField], path: list[str]) -> None:
@@ -268,13 +294,25 @@ def _attribute(f: TfField) -> Attribute:
     desc = f.description or None
     if f.style == "nested":
         return NestedAttribute(
-            f.tf_name, f.nesting, [_attribute(c) for c in f.children],
-            description=desc, required=f.required, optional=f.optional, computed=f.computed,
+            f.tf_name,
+            f.nesting,
+            [_attribute(c) for c in f.children],
+            description=desc,
+            required=f.required,
+            optional=f.optional,
+            computed=f.computed,
             sensitive=f.sensitive,
         )
     assert f.tf_type is not None
-    return Attribute(f.tf_name, f.tf_type, description=desc, required=f.required,
-                     optional=f.optional, computed=f.computed, sensitive=f.sensitive)
+    return Attribute(
+        f.tf_name,
+        f.tf_type,
+        description=desc,
+        required=f.required,
+        optional=f.optional,
+        computed=f.computed,
+        sensitive=f.sensitive,
+    )
 
 
 def _block(f: TfField) -> NestedBlock:
@@ -290,13 +328,26 @@ def resource_schema(kind: str) -> Schema:
     """The resource schema: spec fields plus ``name``, ``id`` and ``adopt``."""
     ks = kind_schema(kind, "resource")
     attrs = [
-        Attribute("id", String(), description="The object's name (its address is KIND.NAME).",
-                  computed=True),
-        Attribute("name", String(), required=True, requires_replace=True,
-                  description="Unique name within the kind. Changing it replaces the object."),
-        Attribute("adopt", Bool(), optional=True,
-                  description="Take over an object that another tool (the YAML config, Pulumi) "
-                  "manages. Without it, such an object is refused."),
+        Attribute(
+            "id",
+            String(),
+            description="The object's name (its address is KIND.NAME).",
+            computed=True,
+        ),
+        Attribute(
+            "name",
+            String(),
+            required=True,
+            requires_replace=True,
+            description="Unique name within the kind. Changing it replaces the object.",
+        ),
+        Attribute(
+            "adopt",
+            Bool(),
+            optional=True,
+            description="Take over an object that another tool (the YAML config, Pulumi) "
+            "manages. Without it, such an object is refused.",
+        ),
     ]
     attrs += [_attribute(f) for f in ks.fields if f.style != "block"]
     blocks = [_block(f) for f in ks.fields if f.style == "block"]
@@ -309,8 +360,12 @@ def data_source_schema(kind: str) -> Schema:
     attrs = [
         Attribute("id", String(), computed=True, description="The object's name."),
         Attribute("name", String(), required=True, description="Name of the object to read."),
-        Attribute("manager", String(), computed=True,
-                  description="Who manages the object: config, terraform, pulumi or null."),
+        Attribute(
+            "manager",
+            String(),
+            computed=True,
+            description="Who manages the object: config, terraform, pulumi or null.",
+        ),
     ]
     attrs += [_attribute(f) for f in ks.fields]
     return Schema(version=0, attributes=attrs, description=ks.description)

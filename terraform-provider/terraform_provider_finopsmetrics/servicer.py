@@ -38,11 +38,15 @@ REFERENCE_CODES = frozenset({"E301"})
 
 
 def _kind(type_name: str) -> str:
-    return type_name[len(PREFIX):]
+    return type_name[len(PREFIX) :]
 
 
-def add_error(diags: Diagnostics, exc: FinopsError, ks: KindSchema | None = None,
-              skip_codes: frozenset[str] = frozenset()) -> None:
+def add_error(
+    diags: Diagnostics,
+    exc: FinopsError,
+    ks: KindSchema | None = None,
+    skip_codes: frozenset[str] = frozenset(),
+) -> None:
     """A FinopsError as Terraform diagnostics, each pointing at its attribute."""
     if isinstance(exc, ValidationFailed):
         for d in exc.diagnostics:
@@ -56,8 +60,11 @@ def add_error(diags: Diagnostics, exc: FinopsError, ks: KindSchema | None = None
                 diags.add_error(d.message, detail, path=path)
         return
     if isinstance(exc, ConflictError):
-        diags.add_error(exc.message, "Set adopt = true on the resource (or in the provider block) "
-                        "to take it over; until then Terraform leaves it alone.")
+        diags.add_error(
+            exc.message,
+            "Set adopt = true on the resource (or in the provider block) "
+            "to take it over; until then Terraform leaves it alone.",
+        )
         return
     diags.add_error(exc.message, exc.hint or "")
 
@@ -82,19 +89,25 @@ class FinopsServicer(ProviderServicer):
             add_error(diags, exc, ks)
         except Exception as exc:  # a bug, not user input: say so, with the trace on stderr
             traceback.print_exc()
-            diags.add_error(f"internal error in the finopsmetrics provider: {type(exc).__name__}: {exc}",
-                            "Please report this with the provider's stderr output.")
+            diags.add_error(
+                f"internal error in the finopsmetrics provider: {type(exc).__name__}: {exc}",
+                "Please report this with the provider's stderr output.",
+            )
         return None
 
     def _canonical(self, kind: str, name: str, wire: Wire) -> dict[str, Any] | None:
         """The engine's canonical form of a wire state, or None if it no longer validates."""
         try:
             with self.app.lock:
-                return self.app.engine().validate_object(kind, name, wire_to_spec(kind_schema(kind), wire))
+                return self.app.engine().validate_object(
+                    kind, name, wire_to_spec(kind_schema(kind), wire)
+                )
         except FinopsError:
             return None
 
-    def _live_wire(self, kind: str, name: str, live_spec: dict[str, Any], prior: Wire | None) -> Wire:
+    def _live_wire(
+        self, kind: str, name: str, live_spec: dict[str, Any], prior: Wire | None
+    ) -> Wire:
         """Wire state for a live spec, keeping prior spellings that mean the same."""
         ks = kind_schema(kind)
         same: set[str] = set()
@@ -104,14 +117,20 @@ class FinopsServicer(ProviderServicer):
                 return spec_to_wire(ks, live_spec, prior)
             canon = self._canonical(kind, name, prior)
             if canon is not None:
-                same = {f.spec_name for f in ks.fields if canon.get(f.spec_name) == live_spec.get(f.spec_name)}
+                same = {
+                    f.spec_name
+                    for f in ks.fields
+                    if canon.get(f.spec_name) == live_spec.get(f.spec_name)
+                }
         return spec_to_wire(ks, live_spec, prior, keep=same)
 
     # ------------------------------------------------------------ schema
 
     def GetProviderSchema(self, request: Any, context: grpc.ServicerContext) -> Any:
         def build() -> bytes:
-            return bytes(super(FinopsServicer, self).GetProviderSchema(request, context).SerializeToString())
+            return bytes(
+                super(FinopsServicer, self).GetProviderSchema(request, context).SerializeToString()
+            )
 
         return pb.GetProviderSchema.Response.FromString(schema_cache.cached(build))
 
@@ -128,7 +147,9 @@ class FinopsServicer(ProviderServicer):
     def UpgradeResourceState(self, request: Any, context: grpc.ServicerContext) -> Any:
         # The JSON state already has this schema's shape (version 0); hand it
         # back as JSON so dynamic values keep their {"value","type"} form.
-        return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+        return pb.UpgradeResourceState.Response(
+            upgraded_state=pb.DynamicValue(json=request.raw_state.json)
+        )
 
     # ------------------------------------------------------------ read
 
@@ -139,15 +160,21 @@ class FinopsServicer(ProviderServicer):
         name = current["name"]
         live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
         if diags.has_errors():
-            return pb.ReadResource.Response(new_state=request.current_state, diagnostics=diags.to_pb())
+            return pb.ReadResource.Response(
+                new_state=request.current_state, diagnostics=diags.to_pb()
+            )
         if live is None:  # deleted outside Terraform: plan will create it again
-            return pb.ReadResource.Response(new_state=to_dynamic_value(None), diagnostics=diags.to_pb())
+            return pb.ReadResource.Response(
+                new_state=to_dynamic_value(None), diagnostics=diags.to_pb()
+            )
         new = self._live_wire(kind, name, live.spec, current)
         new.update(id=name, name=name, adopt=current.get("adopt"))
         if live.manager not in (MANAGER, None):
             diags.add_warning(
                 f"{kind}.{name} is now managed by {live.manager}",
-                "Terraform will not change it unless adopt = true is set.", path=["name"])
+                "Terraform will not change it unless adopt = true is set.",
+                path=["name"],
+            )
         return pb.ReadResource.Response(new_state=to_dynamic_value(new), diagnostics=diags.to_pb())
 
     # ------------------------------------------------------------ plan
@@ -177,18 +204,25 @@ class FinopsServicer(ProviderServicer):
                 add_error(diags, exc, ks)
                 return pb.PlanResourceChange.Response(diagnostics=diags.to_pb())
         planned = plan_wire(ks, config, canonical)
-        planned.update(name=name, adopt=config.get("adopt"), id=name if isinstance(name, str) else Unknown)
+        planned.update(
+            name=name, adopt=config.get("adopt"), id=name if isinstance(name, str) else Unknown
+        )
         replace: list[Any] = []
         if prior is not None:
             if prior.get("name") != name:
                 replace.append(_to_attribute_path(["name"]))
             if canonical is not None:
                 old = wire_to_spec(ks, prior)
-                fields = self._call(diags, lambda: self.app.engine().requires_replace(kind, old, canonical))
+                fields = self._call(
+                    diags, lambda: self.app.engine().requires_replace(kind, old, canonical)
+                )
                 for dotted in fields or ():
                     replace.append(_to_attribute_path(wire_path(ks, tuple(dotted.split(".")))))
         return pb.PlanResourceChange.Response(
-            planned_state=to_dynamic_value(planned), requires_replace=replace, diagnostics=diags.to_pb())
+            planned_state=to_dynamic_value(planned),
+            requires_replace=replace,
+            diagnostics=diags.to_pb(),
+        )
 
     # ------------------------------------------------------------ apply
 
@@ -210,10 +244,14 @@ class FinopsServicer(ProviderServicer):
         live = self._call(diags, lambda: write(kind, name, spec, manager=MANAGER, adopt=adopt), ks)
         if live is None:
             # Nothing written: keep the prior state (None for a failed create).
-            return pb.ApplyResourceChange.Response(new_state=request.prior_state, diagnostics=diags.to_pb())
+            return pb.ApplyResourceChange.Response(
+                new_state=request.prior_state, diagnostics=diags.to_pb()
+            )
         new = self._live_wire(kind, name, live.spec, planned)
         new.update(id=name, name=name, adopt=planned.get("adopt"))
-        return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(new), diagnostics=diags.to_pb())
+        return pb.ApplyResourceChange.Response(
+            new_state=to_dynamic_value(new), diagnostics=diags.to_pb()
+        )
 
     # ------------------------------------------------------------ import
 
@@ -223,18 +261,25 @@ class FinopsServicer(ProviderServicer):
         name = request.id
         live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
         if live is None and not diags.has_errors():
-            diags.add_error(f"no {kind} named {name!r} in the state",
-                            f"`finopsmetrics state list` shows the {kind} objects that exist.")
+            diags.add_error(
+                f"no {kind} named {name!r} in the state",
+                f"`finopsmetrics state list` shows the {kind} objects that exist.",
+            )
         if live is None:
             return pb.ImportResourceState.Response(diagnostics=diags.to_pb())
         if live.manager not in (MANAGER, None):
-            diags.add_warning(f"{kind}.{name} is managed by {live.manager}",
-                              "Changes from Terraform will be refused unless adopt = true is set.")
+            diags.add_warning(
+                f"{kind}.{name} is managed by {live.manager}",
+                "Changes from Terraform will be refused unless adopt = true is set.",
+            )
         state = spec_to_wire(kind_schema(kind), live.spec)
         state.update(id=name, name=name, adopt=None)
         imported = pb.ImportResourceState.ImportedResource(
-            type_name=request.type_name, state=to_dynamic_value(state))
-        return pb.ImportResourceState.Response(imported_resources=[imported], diagnostics=diags.to_pb())
+            type_name=request.type_name, state=to_dynamic_value(state)
+        )
+        return pb.ImportResourceState.Response(
+            imported_resources=[imported], diagnostics=diags.to_pb()
+        )
 
     # ------------------------------------------------------------ data
 
@@ -251,4 +296,3 @@ class FinopsServicer(ProviderServicer):
         state = spec_to_wire(kind_schema(kind, "data"), live.spec)
         state.update(id=name, name=name, manager=live.manager)
         return pb.ReadDataSource.Response(state=to_dynamic_value(state), diagnostics=diags.to_pb())
-

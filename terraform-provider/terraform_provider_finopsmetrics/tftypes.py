@@ -73,7 +73,9 @@ class Object(TfType):
         return {k: t.decode(value.get(k)) for k, t in self.attributes.items()}
 
     def tf_type(self) -> bytes:
-        inner = ",".join(f"{json.dumps(k)}:{t.tf_type().decode()}" for k, t in self.attributes.items())
+        inner = ",".join(
+            f"{json.dumps(k)}:{t.tf_type().decode()}" for k, t in self.attributes.items()
+        )
         return f'["object",{{{inner}}}]'.encode()
 
 
@@ -123,9 +125,16 @@ class _PlainBlock(NestedBlock):
 
     _pb_mode = pb.Schema.NestedBlock.NestingMode.SINGLE
 
-    def __init__(self, type_name: str, block: Block, min_items: int | None = None,
-                 max_items: int | None = None) -> None:
-        super().__init__(type_name, NestMode.Single, block, min_items=min_items, max_items=max_items)
+    def __init__(
+        self,
+        type_name: str,
+        block: Block,
+        min_items: int | None = None,
+        max_items: int | None = None,
+    ) -> None:
+        super().__init__(
+            type_name, NestMode.Single, block, min_items=min_items, max_items=max_items
+        )
 
     def to_pb(self) -> pb.Schema.NestedBlock:
         return pb.Schema.NestedBlock(

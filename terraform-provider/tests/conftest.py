@@ -52,8 +52,12 @@ class Result:
 
     def summary(self) -> str:
         """The ``Plan: ...`` / ``Apply complete! ...`` / ``No changes.`` line."""
-        for pattern in (r"Apply complete! Resources: [^\n]*", r"Destroy complete! Resources: [^\n]*",
-                        r"Plan: [^\n]*", r"No changes\."):
+        for pattern in (
+            r"Apply complete! Resources: [^\n]*",
+            r"Destroy complete! Resources: [^\n]*",
+            r"Plan: [^\n]*",
+            r"No changes\.",
+        ):
             match = re.search(pattern, self.out)
             if match:
                 return match.group(0)
@@ -106,7 +110,9 @@ def schema_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tf_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_dir: Path, schema_cache_dir: Path) -> Path:
+def tf_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plugin_dir: Path, schema_cache_dir: Path
+) -> Path:
     """Environment for Terraform runs; returns the CLI config path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(schema_cache_dir))
     config = tmp_path / "cli.tfrc"

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import json
 
-from tf.types import Unknown
-
-from terraform_provider_finopsmetrics.convert import plan_wire, spec_to_wire, wire_path, wire_to_spec
+from terraform_provider_finopsmetrics.convert import (
+    plan_wire,
+    spec_to_wire,
+    wire_path,
+    wire_to_spec,
+)
 from terraform_provider_finopsmetrics.schema import kind_schema
+from tf.types import Unknown
 
 
 def test_spec_round_trips_through_the_wire_form() -> None:
     ks = kind_schema("dashboard")
-    spec = {"role": "cfo", "widgets": [{"type": "budget_status", "config": {"show_all_budgets": True}}]}
+    spec = {
+        "role": "cfo",
+        "widgets": [{"type": "budget_status", "config": {"show_all_budgets": True}}],
+    }
     wire = spec_to_wire(ks, spec)
     assert wire["description"] is None and "widgets" not in wire
     type_json, widgets = wire["widget"]  # a block list with a dynamic attribute travels typed
@@ -30,8 +37,12 @@ def test_absent_blocks_and_nulls_are_left_out_of_the_spec() -> None:
 def test_plan_fills_computed_fields_from_the_canonical_spec_only() -> None:
     ks = kind_schema("budget")
     config = spec_to_wire(ks, {"amount": 10, "alerts": [{"threshold": 0.5}]})
-    canonical = {"amount": 10, "currency": "USD", "period": "monthly",
-                 "alerts": [{"threshold": 0.5, "type": "actual", "channels": [], "recipients": []}]}
+    canonical = {
+        "amount": 10,
+        "currency": "USD",
+        "period": "monthly",
+        "alerts": [{"threshold": 0.5, "type": "actual", "channels": [], "recipients": []}],
+    }
     planned = plan_wire(ks, config, canonical)
     assert planned["currency"] == "USD" and planned["amount"] == 10
     assert planned["alerts"][0]["type"] == "actual"
@@ -41,6 +52,10 @@ def test_plan_fills_computed_fields_from_the_canonical_spec_only() -> None:
 
 
 def test_diagnostic_paths_become_attribute_paths() -> None:
-    assert wire_path(kind_schema("budget"), ("alerts", 1, "threshold")) == ["alerts", (1,), "threshold"]
+    assert wire_path(kind_schema("budget"), ("alerts", 1, "threshold")) == [
+        "alerts",
+        (1,),
+        "threshold",
+    ]
     assert wire_path(kind_schema("dashboard"), ("widgets", 0, "size")) == ["widget", (0,), "size"]
     assert wire_path(kind_schema("budget"), ("filters", "service")) == ["filters", ("service",)]

@@ -6,8 +6,11 @@ from terraform_provider_finopsmetrics.docs import DEFAULT_DIR, pages
 
 
 def test_generated_pages_are_up_to_date() -> None:
-    stale = [rel for rel, text in pages().items()
-             if not (DEFAULT_DIR / rel).exists() or (DEFAULT_DIR / rel).read_text() != text]
+    stale = [
+        rel
+        for rel, text in pages().items()
+        if not (DEFAULT_DIR / rel).exists() or (DEFAULT_DIR / rel).read_text() != text
+    ]
     assert stale == [], (
         f"{len(stale)} Terraform doc pages are stale; run "
         "`.venv/bin/python -m terraform_provider_finopsmetrics.docs`"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from terraform_provider_finopsmetrics.provider import FinopsProvider
+from terraform_provider_finopsmetrics.schema import data_source_schema, kind_schema, resource_schema
 from tf.gen import tfplugin_pb2 as pb
 
 from finopsmetrics_cli.models.base import kinds
-from terraform_provider_finopsmetrics.provider import FinopsProvider
-from terraform_provider_finopsmetrics.schema import data_source_schema, kind_schema, resource_schema
 
 KINDS = [info.kind for info in kinds()]
 
@@ -24,7 +24,9 @@ def test_every_kind_has_a_resource_and_data_source_schema(kind: str) -> None:
     data = data_source_schema(kind).to_pb()
     names = {a.name for a in resource.block.attributes}
     assert {"id", "name", "adopt"} <= names
-    assert all(a.computed and not a.optional for a in data.block.attributes if a.name not in ("name",))
+    assert all(
+        a.computed and not a.optional for a in data.block.attributes if a.name not in ("name",)
+    )
     assert not data.block.block_types  # data sources carry no blocks
 
 
@@ -37,7 +39,9 @@ def test_provider_lists_all_22_kinds() -> None:
 
 def test_budget_shapes_follow_the_seed_hcl() -> None:
     budget = _fields("budget")
-    amount, alerts, filters, currency = (budget[k] for k in ("amount", "alerts", "filters", "currency"))
+    amount, alerts, filters, currency = (
+        budget[k] for k in ("amount", "alerts", "filters", "currency")
+    )
     assert (amount.required, amount.computed) == (True, False)  # type: ignore[attr-defined]
     assert (currency.optional, currency.computed) == (True, True)  # type: ignore[attr-defined]
     assert (alerts.style, alerts.nesting) == ("nested", "list")  # type: ignore[attr-defined]
@@ -51,9 +55,14 @@ def test_budget_shapes_follow_the_seed_hcl() -> None:
 def test_blocks_where_the_seed_writes_blocks() -> None:
     blocks = {b.type_name: b for b in resource_schema("policy").to_pb().block.block_types}
     assert blocks["action"].nesting == pb.Schema.NestedBlock.NestingMode.SINGLE
-    detector = {b.type_name: b.nesting for b in resource_schema("anomaly_detector").to_pb().block.block_types}
-    assert detector == {"model": pb.Schema.NestedBlock.NestingMode.SINGLE,
-                        "alerts": pb.Schema.NestedBlock.NestingMode.SINGLE}
+    detector = {
+        b.type_name: b.nesting
+        for b in resource_schema("anomaly_detector").to_pb().block.block_types
+    }
+    assert detector == {
+        "model": pb.Schema.NestedBlock.NestingMode.SINGLE,
+        "alerts": pb.Schema.NestedBlock.NestingMode.SINGLE,
+    }
     dashboard = {b.type_name: b for b in resource_schema("dashboard").to_pb().block.block_types}
     assert list(dashboard) == ["widget"]  # the model's `widgets`, spelled as the seed's HCL does
     assert dashboard["widget"].nesting == pb.Schema.NestedBlock.NestingMode.LIST

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from conftest import Workspace
 from terraform_provider_finopsmetrics.examples import SAMPLES, changed
+from terraform_provider_finopsmetrics.hcl import render_resource
 
 from finopsmetrics_cli.models.base import kinds
-from terraform_provider_finopsmetrics.hcl import render_resource
 
 pytestmark = pytest.mark.terraform
 
@@ -39,7 +39,9 @@ def test_every_kind_create_update_replace_destroy(ws: Workspace) -> None:
     assert replaced == sorted(info.kind for info in kinds() if info.immutable)
 
     ws.write(_config("base"))
-    assert ws.ok("apply").summary() == f"Apply complete! Resources: {n} added, 0 changed, 0 destroyed."
+    assert (
+        ws.ok("apply").summary() == f"Apply complete! Resources: {n} added, 0 changed, 0 destroyed."
+    )
     engine = ws.engine()
     live = {o.kind: o for o in engine.list_objects()}
     assert set(live) == set(SAMPLES)
@@ -62,7 +64,10 @@ def test_every_kind_create_update_replace_destroy(ws: Workspace) -> None:
     ws.write(_config("replace"))
     applied = ws.ok("apply")
     r = len(replaced)
-    assert applied.summary() == f"Apply complete! Resources: {r} added, {n - r} changed, {r} destroyed."
+    assert (
+        applied.summary()
+        == f"Apply complete! Resources: {r} added, {n - r} changed, {r} destroyed."
+    )
     for kind in replaced:
         assert f"# finopsmetrics_{kind}.this must be replaced" in applied.out
     assert "# forces replacement" in applied.out

@@ -36,7 +36,10 @@ def test_seed_hcl_applies_as_written(ws: Workspace) -> None:
     assert budget.spec["alerts"][1]["priority"] == "high"
     policy = engine.read("policy.Prevent Large Instance Launches")
     assert policy is not None
-    assert policy.spec["action"]["approvers"] == ["cto@company.com", "infrastructure-lead@company.com"]
+    assert policy.spec["action"]["approvers"] == [
+        "cto@company.com",
+        "infrastructure-lead@company.com",
+    ]
     assert 'requester.role NOT IN ["cto", "infrastructure_leader"]' in policy.spec["condition"]
     detector = engine.read("anomaly_detector.ML Cost Anomaly Detection")
     assert detector is not None and detector.spec["model"]["type"] == "isolation_forest"
@@ -56,7 +59,11 @@ def test_out_of_band_change_and_deletion_show_in_plan(ws: Workspace) -> None:
     ws.ok("apply")
     state = json.loads((ws.dir / "terraform.tfstate").read_text())
     attrs = state["resources"][0]["instances"][0]["attributes"]
-    assert (attrs["id"], attrs["currency"], attrs["alerts"][0]["threshold"]) == ("team-a", "USD", 0.8)
+    assert (attrs["id"], attrs["currency"], attrs["alerts"][0]["threshold"]) == (
+        "team-a",
+        "USD",
+        0.8,
+    )
     engine = ws.engine()
     live = engine.read("budget.team-a")
     assert live is not None
@@ -75,7 +82,9 @@ def test_out_of_band_change_and_deletion_show_in_plan(ws: Workspace) -> None:
 
     engine.delete("budget", "team-a", manager="terraform")  # deleted outside Terraform
     plan = ws.run("plan", "-detailed-exitcode")
-    assert plan.rc == 2 and plan.summary() == "Plan: 1 to add, 0 to change, 0 to destroy.", plan.text
+    assert plan.rc == 2 and plan.summary() == "Plan: 1 to add, 0 to change, 0 to destroy.", (
+        plan.text
+    )
 
 
 def test_import_command_and_import_block(ws: Workspace) -> None:
@@ -84,7 +93,9 @@ def test_import_command_and_import_block(ws: Workspace) -> None:
     engine.create("budget", "team-a", spec, manager=None)
     engine.create("budget", "team-b", {"amount": 500}, manager=None)
 
-    ws.write(BUDGET % 1000 + """
+    ws.write(
+        BUDGET % 1000
+        + """
 import {
   to = finopsmetrics_budget.other
   id = "team-b"
@@ -102,7 +113,8 @@ data "finopsmetrics_budget" "read" {
 output "read_amount" {
   value = data.finopsmetrics_budget.read.amount
 }
-""")
+"""
+    )
     missing = ws.run("import", "finopsmetrics_budget.team", "nope")
     assert missing.rc == 1 and "no budget named 'nope' in the state" in missing.err, missing.text
     imported = ws.ok("import", "finopsmetrics_budget.team", "team-a")
@@ -115,7 +127,10 @@ output "read_amount" {
     assert "finopsmetrics_budget.team will" not in plan.out  # imported as it is: no change
 
     applied = ws.ok("apply")
-    assert applied.summary() == "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed."
+    assert (
+        applied.summary()
+        == "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed."
+    )
     assert "read_amount = 1000" in applied.out
     other = engine.read("budget.team-b")
     assert other is not None and other.manager == "terraform" and other.spec["amount"] == 750
@@ -143,18 +158,27 @@ resource "finopsmetrics_policy" "bad" {
     plan = ws.run("plan")
     assert plan.rc == 1
     err = plan.flat
-    assert "Error: budget 'bad': alerts.0.threshold: threshold must be greater than 0 and at most 10 " \
+    assert (
+        "Error: budget 'bad': alerts.0.threshold: threshold must be greater than 0 and at most 10 "
         "(1.0 = 100%), got 20.0" in err
-    assert 'with finopsmetrics_budget.bad, on main.tf line 18, in resource "finopsmetrics_budget" "bad": ' \
-        '18: alerts = [{ threshold = 20, channels = ["email"] }]' in err, err
+    )
+    assert (
+        "with finopsmetrics_budget.bad, on main.tf line 18, "
+        'in resource "finopsmetrics_budget" "bad": '
+        '18: alerts = [{ threshold = 20, channels = ["email"] }]' in err
+    ), err
     assert "unknown attribute 'resource.nope'" in err
-    assert 'with finopsmetrics_policy.bad, on main.tf line 23, in resource "finopsmetrics_policy" "bad": ' \
+    assert (
+        "with finopsmetrics_policy.bad, on main.tf line 23, "
+        'in resource "finopsmetrics_policy" "bad": '
         '23: condition = "resource.nope == 1" [C201]' in err
+    )
     assert ws.engine().list_objects() == []
 
 
 def test_unknown_provider_argument_is_a_diagnostic(ws: Workspace) -> None:
-    ws.write("""
+    ws.write(
+        """
 terraform {
   required_providers {
     finopsmetrics = { source = "finopsmetrics/finopsmetrics" }
@@ -166,7 +190,9 @@ provider "finopsmetrics" {
 resource "finopsmetrics_team" "platform" {
   name = "platform"
 }
-""", header=False)
+""",
+        header=False,
+    )
     plan = ws.run("plan")
     assert plan.rc == 1
     assert 'An argument named "endpoint" is not expected here.' in plan.err
@@ -179,8 +205,10 @@ def test_yaml_managed_object_is_refused_unless_adopted(ws: Workspace) -> None:
     refused = ws.run("apply")
     assert refused.rc == 1
     assert "Error: budget.team-a is managed by config" in refused.flat, refused.text
-    assert "Set adopt = true on the resource (or in the provider block) to take it over; " \
+    assert (
+        "Set adopt = true on the resource (or in the provider block) to take it over; "
         "until then Terraform leaves it alone." in refused.flat
+    )
     live = engine.read("budget.team-a")
     assert live is not None and live.manager == "config"
 

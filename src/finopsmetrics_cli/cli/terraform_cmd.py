@@ -16,12 +16,14 @@ with this Python, so it keeps working whatever is on ``PATH``.
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import platform
 import stat
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -35,23 +37,29 @@ MODES = ("dev-overrides", "mirror")
 def os_arch() -> str:
     """Terraform's platform name: ``linux_amd64``, ``darwin_arm64`` ..."""
     machine = platform.machine().lower()
-    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64",
-            "i386": "386", "i686": "386", "armv7l": "arm"}.get(machine, machine)
+    arch = {
+        "x86_64": "amd64",
+        "amd64": "amd64",
+        "aarch64": "arm64",
+        "arm64": "arm64",
+        "i386": "386",
+        "i686": "386",
+        "armv7l": "arm",
+    }.get(machine, machine)
     return f"{sys.platform.replace('win32', 'windows')}_{arch}"
 
 
 def provider_version() -> str:
-    from terraform_provider_finopsmetrics import PROVIDER_VERSION
-
-    return PROVIDER_VERSION
+    module = importlib.import_module("terraform_provider_finopsmetrics")
+    return str(module.PROVIDER_VERSION)
 
 
 def _check_installed() -> None:
     if importlib.util.find_spec("terraform_provider_finopsmetrics") is None:
         raise FinopsError(
             "the Terraform provider package is not installed in this Python",
-            hint="pip install terraform-provider-finopsmetrics (or pip install -e ./terraform-provider "
-            "from a checkout), then run this command again",
+            hint="pip install terraform-provider-finopsmetrics (or pip install -e "
+            "./terraform-provider from a checkout), then run this command again",
         )
 
 
@@ -91,9 +99,35 @@ def install_dev_overrides(home: Path, config_file: Path | None) -> tuple[Path, P
 
 def install_mirror(plugin_dir: Path, version: str) -> Path:
     """The provider in Terraform's unpacked local-mirror layout."""
-    target = (plugin_dir / "registry.terraform.io" / PROVIDER_SOURCE / version / os_arch()
-              / f"{EXECUTABLE}_v{version}")
+    target = (
+        plugin_dir
+        / "registry.terraform.io"
+        / PROVIDER_SOURCE
+        / version
+        / os_arch()
+        / f"{EXECUTABLE}_v{version}"
+    )
     return write_launcher(target)
+
+
+ModeOpt = Annotated[
+    str,
+    typer.Option(
+        "--mode", help="dev-overrides (a CLI config file) or mirror (~/.terraform.d/plugins)."
+    ),
+]
+ConfigFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config-file",
+        help="dev-overrides: where to write the CLI config "
+        "(default ~/.finopsmetrics/terraform/terraform.tfrc).",
+    ),
+]
+PluginDirOpt = Annotated[
+    Path | None,
+    typer.Option("--plugin-dir", help="mirror: plugin directory (default ~/.terraform.d/plugins)."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -102,21 +136,18 @@ def register(app: typer.Typer) -> None:
 
     @tf_app.command("install")
     def install(
-        mode: str = typer.Option("dev-overrides", "--mode",
-                                 help="dev-overrides (a CLI config file) or mirror (~/.terraform.d/plugins)."),
-        config_file: Path | None = typer.Option(
-            None, "--config-file",
-            help="dev-overrides: where to write the CLI config "
-            "(default ~/.finopsmetrics/terraform/terraform.tfrc)."),
-        plugin_dir: Path | None = typer.Option(
-            None, "--plugin-dir", help="mirror: plugin directory (default ~/.terraform.d/plugins)."),
+        mode: ModeOpt = "dev-overrides",
+        config_file: ConfigFileOpt = None,
+        plugin_dir: PluginDirOpt = None,
     ) -> None:
         """Install the provider so that a plain `terraform` finds it, without a registry."""
         from finopsmetrics_cli.cli.output import handle_errors
 
         with handle_errors():
             if mode not in MODES:
-                raise FinopsError(f"unknown mode {mode!r}", hint="use --mode dev-overrides or --mode mirror")
+                raise FinopsError(
+                    f"unknown mode {mode!r}", hint="use --mode dev-overrides or --mode mirror"
+                )
             _check_installed()
             home = Path(os.environ.get("HOME") or Path.home())
             if mode == "dev-overrides":
@@ -129,7 +160,10 @@ def register(app: typer.Typer) -> None:
             target = install_mirror(plugin_dir or home / ".terraform.d" / "plugins", version)
             typer.echo(f"Wrote {target}\n")
             typer.echo("Terraform finds it in its implicit local mirror; in your configuration:\n")
-            typer.echo('  terraform {\n    required_providers {\n      finopsmetrics = {\n'
-                       f'        source  = "{PROVIDER_SOURCE}"\n        version = "~> {version.rsplit(".", 1)[0]}"\n'
-                       "      }\n    }\n  }\n")
+            constraint = version.rsplit(".", 1)[0]
+            typer.echo(
+                "  terraform {\n    required_providers {\n      finopsmetrics = {\n"
+                f'        source  = "{PROVIDER_SOURCE}"\n        version = "~> {constraint}"\n'
+                "      }\n    }\n  }\n"
+            )
             typer.echo("then run `terraform init`.")
