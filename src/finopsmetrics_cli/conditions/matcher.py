@@ -11,6 +11,7 @@ classes of single characters and ranges, ``(?: )``, ``|`` and ``* + ? {m,n}``.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,6 +189,20 @@ class _Nfa:
         return entry
 
 
+class _Dfa:
+    """The lazily built DFA: sets of NFA states, their transitions, acceptance."""
+
+    __slots__ = ("ids", "sets", "trans", "accepting", "end", "initial")
+
+    def __init__(self) -> None:
+        self.ids: dict[frozenset[int], int] = {}
+        self.sets: list[frozenset[int]] = []
+        self.trans: list[dict[str, int]] = []
+        self.accepting: list[bool] = []
+        self.end: dict[int, bool] = {}
+        self.initial = 0
+
+
 class Matcher:
     """Search a normalised pattern in text, in time linear in the text."""
 
@@ -197,18 +212,15 @@ class Matcher:
         self._start = nfa.build(_Reader(normalised).alt(), match)
         self._nfa = nfa
         self._match = match
+        self._lock = threading.Lock()
         self._reset()
 
     def _reset(self) -> None:
-        self._ids: dict[frozenset[int], int] = {}
-        self._sets: list[frozenset[int]] = []
-        self._trans: list[dict[str, int]] = []
-        self._accepting: list[bool] = []
-        self._end: dict[int, bool] = {}
         self._restart = self._closure({self._start}, at_start=False, at_end=False)
-        self._initial = self._intern(
-            self._closure({self._start}, at_start=True, at_end=False) | self._restart
-        )
+        dfa = _Dfa()
+        first = self._closure({self._start}, at_start=True, at_end=False) | self._restart
+        dfa.initial = self._intern(dfa, first)
+        self._dfa = dfa
 
     def _closure(self, states: set[int] | frozenset[int], at_start: bool,
                  at_end: bool) -> frozenset[int]:
@@ -228,43 +240,47 @@ class Matcher:
                 stack.append(nfa.out[s])
         return frozenset(seen)
 
-    def _intern(self, states: frozenset[int]) -> int:
-        ident = self._ids.get(states)
+    def _intern(self, dfa: _Dfa, states: frozenset[int]) -> int:
+        ident = dfa.ids.get(states)
         if ident is None:
-            ident = len(self._sets)
-            self._ids[states] = ident
-            self._sets.append(states)
-            self._trans.append({})
-            self._accepting.append(self._match in states)
+            ident = len(dfa.sets)
+            dfa.ids[states] = ident
+            dfa.sets.append(states)
+            dfa.trans.append({})
+            dfa.accepting.append(self._match in states)
         return ident
 
-    def _step(self, ident: int, ch: str) -> int:
-        nfa = self._nfa
-        moved = {nfa.out[s] for s in self._sets[ident]
-                 if nfa.kind[s] == _CHAR and ch in nfa.arg[s]}  # type: ignore[operator]
-        target = self._intern(self._closure(moved, False, False) | self._restart)
-        self._trans[ident][ch] = target
-        return target
+    def _step(self, dfa: _Dfa, ident: int, ch: str) -> int:
+        with self._lock:  # cache misses only; the hot path reads without locking
+            nfa = self._nfa
+            moved = {nfa.out[s] for s in dfa.sets[ident]
+                     if nfa.kind[s] == _CHAR and ch in nfa.arg[s]}  # type: ignore[operator]
+            target = self._intern(dfa, self._closure(moved, False, False) | self._restart)
+            dfa.trans[ident][ch] = target
+            return target
 
-    def _accepts_at_end(self, ident: int) -> bool:
-        known = self._end.get(ident)
+    def _accepts_at_end(self, dfa: _Dfa, ident: int) -> bool:
+        known = dfa.end.get(ident)
         if known is None:
-            known = self._match in self._closure(self._sets[ident], False, True)
-            self._end[ident] = known
+            known = self._match in self._closure(dfa.sets[ident], False, True)
+            dfa.end[ident] = known
         return known
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in ``text``."""
-        if len(self._sets) > MAX_DFA_STATES:
-            self._reset()  # bound the cache, as RE2 does
-        state = self._initial
-        accepting = self._accepting
-        trans = self._trans
+        dfa = self._dfa  # a snapshot: a concurrent reset swaps in a new cache
+        if len(dfa.sets) > MAX_DFA_STATES:
+            with self._lock:
+                self._reset()  # bound the cache, as RE2 does
+            dfa = self._dfa
+        state = dfa.initial
+        accepting = dfa.accepting
+        trans = dfa.trans
         if accepting[state]:
             return True
         for ch in text:
             nxt = trans[state].get(ch)
-            state = self._step(state, ch) if nxt is None else nxt
+            state = self._step(dfa, state, ch) if nxt is None else nxt
             if accepting[state]:
                 return True
-        return self._accepts_at_end(state)
+        return self._accepts_at_end(dfa, state)

@@ -87,3 +87,18 @@ def test_matching_never_backtracks() -> None:
     for pattern in ["(a+)+$", ".*.*.*.*x", "(a|aa)*b", "[a-z]*[a-z]*[a-z]*[a-z]*#"]:
         assert safe_regex(pattern).search(subject) is False
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_dfa_cache_is_bounded_and_results_survive_a_reset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from finopsmetrics_cli.conditions import matcher
+
+    monkeypatch.setattr(matcher, "MAX_DFA_STATES", 3)
+    pattern = safe_regex("[a-c]{2}x|y+z$")
+    m = matcher.Matcher(pattern.python)
+    python_re = re.compile(pattern.python)
+    subjects = ["abx", "yyz", "ccx!", "yz\n", "aax", "bbbx", "zzz", "cax", "yyyz"] * 3
+    for subject in subjects:
+        assert m.search(subject) == (python_re.search(subject) is not None), subject
+        assert len(m._dfa.sets) <= 3 + len(subject) + 1
