@@ -11,6 +11,7 @@ the grammar's own expected-token sets. The parser is built once per process
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -205,9 +206,25 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ConditionError:
     offset = token.start_pos or 0
     line, column = position(text, offset)
     return ConditionError(
-        "C102", f"unexpected {token.value!r}", hint=expected,
+        "C102", f"unexpected {token.value!r}", hint=_unit_hint(text, offset, token) or expected,
         line=line, column=column, offset=offset, end_offset=token.end_pos or offset + 1,
     )
+
+
+_UNITS = {"s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s", "m": "m",
+          "min": "m", "mins": "m", "minute": "m", "minutes": "m", "h": "h", "hr": "h",
+          "hrs": "h", "hour": "h", "hours": "h", "d": "d", "day": "d", "days": "d",
+          "w": "w", "week": "w", "weeks": "w"}
+_NUMBER_BEFORE = re.compile(r"([0-9]+(?:\.[0-9]+)?)[ \t]+$")
+
+
+def _unit_hint(text: str, offset: int, token: Token) -> str | None:
+    """``48 hours`` is the likely spelling of ``48h``: say so."""
+    unit = _UNITS.get(str(token.value).lower())
+    number = _NUMBER_BEFORE.search(text, 0, offset)
+    if unit is None or number is None:
+        return None
+    return f"write durations without a space, e.g. {number.group(1)}{unit}"
 
 
 _PUNCTUATION = {"RPAR", "RBRACKET", "COMMA", "DOT", "LBRACKET", "$END"}
