@@ -86,7 +86,8 @@ class NotificationChannel(KindModel):
         if not any(getattr(self, field) for field in needs):
             raise custom_error(
                 "missing_one_of",
-                "a {type} channel needs {needs}",
+                "{article} {type} channel needs {needs}",
+                article="an" if self.type[0] in "aeiou" else "a",
                 type=self.type,
                 needs=" or ".join(needs),
             )

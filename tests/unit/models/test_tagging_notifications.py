@@ -143,7 +143,7 @@ def test_notification_channel_needs_destination() -> None:
     assert one_error("notification_channel", type="email") == (
         "missing_one_of",
         "",
-        "a email channel needs addresses",
+        "an email channel needs addresses",
     )
     assert one_error("notification_channel", type="fax")[:2] == ("invalid_choice", "type")
 
