@@ -42,9 +42,23 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }
 
 
+_RECENT: dict[int, tuple[Expr, Fn]] = {}
+_RECENT_MAX = 256
+
+
 def evaluate(expr: Expr, record: Record) -> bool | None:
-    """True, False, or None (unknown) for one record; ``expr`` should be type-checked."""
-    return run(compile_expr(expr), expr, record)
+    """True, False, or None (unknown) for one record; ``expr`` should be type-checked.
+
+    The closures for recently used expressions are kept (by identity; the entry
+    holds the expression, so its id cannot be reused while cached), so calling
+    this in a loop over records compiles once.
+    """
+    entry = _RECENT.get(id(expr))
+    if entry is None or entry[0] is not expr:
+        if len(_RECENT) >= _RECENT_MAX:
+            _RECENT.clear()
+        entry = _RECENT[id(expr)] = (expr, compile_expr(expr))
+    return run(entry[1], expr, record)
 
 
 def run(fn: Fn, expr: Expr, record: Record) -> bool | None:
