@@ -1,8 +1,8 @@
 """Raw objects -> validated :class:`Config`: schema, conditions, references, names.
 
 Everything is checked and every problem reported (not just the first); the
-happy path stays fast by validating each kind in one pydantic call and only
-computing YAML positions for objects that have errors.
+happy path stays fast: no YAML node tree, positions of declared objects from a
+line scan, one serialiser call per large kind.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject
     out = []
     for obj in objects:
         prev = first.get(obj.address)
-        if prev is not None and prev.derived and obj.derived:
+        if prev is not None and prev.derived and obj.derived and _same_content(prev, obj):
             diags.append(
                 codes.diag(
                     "W106",
@@ -107,6 +107,20 @@ def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject
         first[obj.address] = obj
         out.append(obj)
     return out
+
+
+def _same_content(a: RawObject, b: RawObject) -> bool:
+    """Two unnamed entries with one derived name: the same object, or a hash collision?"""
+    if a.body == b.body:
+        return True
+    try:
+        specs = [
+            o.info.model.model_validate(o.info.coerce(o.section, o.name, o.body)).canonical_spec()
+            for o in (a, b)
+        ]
+    except (ValidationError, ValueError, TypeError):
+        return False
+    return specs[0] == specs[1]
 
 
 def _validate_models(

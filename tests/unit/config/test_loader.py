@@ -260,3 +260,24 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
         ("E001", f"not a regular file: {str(fifo)!r}"),
         ("E006", f"no *.yaml or *.yml files in {str(tmp_path)!r}"),
     ]
+
+
+def test_unnamed_objects_same_derived_name_but_different_content_are_an_error(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A (forced) derived-name collision must not silently drop an object."""
+    import dataclasses
+
+    from finopsmetrics_cli.models import base
+
+    info = base.get_kind("tag_rule")
+    monkeypatch.setitem(
+        base._KINDS, "tag_rule", dataclasses.replace(info, derive_name=lambda b: "same")
+    )
+    a = write("a.yaml", "tag_rules:\n  - pattern: '^x'\n    tags: {t: x}\n")
+    b = write("b.yaml", "tag_rules:\n  - pattern: '^y'\n    tags: {t: y}\n")
+    c = write("c.yaml", "tag_rules:\n  - {tags: {t: x}, pattern: '^x', enabled: true}\n")
+    _, diags = validate_paths([a, b])
+    assert [d.code for d in diags] == ["E106"]
+    _, diags = validate_paths([a, c])  # the same content, spelled differently
+    assert [d.code for d in diags] == ["W106"]
