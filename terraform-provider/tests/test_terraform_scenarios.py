@@ -110,6 +110,17 @@ data "finopsmetrics_budget" "read" {
   name = "team-a"
 }
 
+# A reference to an object created in the same apply: not an error at plan time.
+resource "finopsmetrics_team" "platform" {
+  name = "platform"
+}
+
+resource "finopsmetrics_budget" "owned" {
+  name   = "owned"
+  amount = 10
+  owner  = finopsmetrics_team.platform.name
+}
+
 output "read_amount" {
   value = data.finopsmetrics_budget.read.amount
 }
@@ -122,16 +133,18 @@ output "read_amount" {
 
     plan = ws.run("plan", "-detailed-exitcode")
     assert plan.rc == 2, plan.text
-    assert plan.summary() == "Plan: 1 to import, 0 to add, 1 to change, 0 to destroy."
+    assert plan.summary() == "Plan: 1 to import, 2 to add, 1 to change, 0 to destroy."
     assert "~ amount = 500 -> 750" in plan.flat
     assert "finopsmetrics_budget.team will" not in plan.out  # imported as it is: no change
 
     applied = ws.ok("apply")
     assert (
         applied.summary()
-        == "Apply complete! Resources: 1 imported, 0 added, 1 changed, 0 destroyed."
+        == "Apply complete! Resources: 1 imported, 2 added, 1 changed, 0 destroyed."
     )
     assert "read_amount = 1000" in applied.out
+    owned = engine.read("budget.owned")
+    assert owned is not None and owned.spec["owner"] == "platform"
     other = engine.read("budget.team-b")
     assert other is not None and other.manager == "terraform" and other.spec["amount"] == 750
     plan = ws.run("plan", "-detailed-exitcode")
@@ -198,22 +211,34 @@ resource "finopsmetrics_team" "platform" {
     assert 'An argument named "endpoint" is not expected here.' in plan.err
 
 
-def test_yaml_managed_object_is_refused_unless_adopted(ws: Workspace) -> None:
+def test_yaml_managed_objects_are_refused_unless_adopted(ws: Workspace) -> None:
     engine = ws.engine()
     engine.create("budget", "team-a", {"amount": 1000}, manager="config")
-    ws.write(BUDGET % 1000)
+    engine.create("budget", "team-b", {"amount": 1000}, manager="config")
+    other = (BUDGET % 1000).replace('"team"', '"other"').replace('"team-a"', '"team-b"')
+    ws.write(BUDGET % 1000 + other)
     refused = ws.run("apply")
     assert refused.rc == 1
     assert "Error: budget.team-a is managed by config" in refused.flat, refused.text
+    assert "Error: budget.team-b is managed by config" in refused.flat
     assert (
         "Set adopt = true on the resource (or in the provider block) to take it over; "
         "until then Terraform leaves it alone." in refused.flat
     )
-    live = engine.read("budget.team-a")
-    assert live is not None and live.manager == "config"
+    assert {o.manager for o in engine.list_objects()} == {"config"}
 
-    ws.write((BUDGET % 1000).replace('name   = "team-a"', 'name   = "team-a"\n  adopt  = true'))
-    ws.ok("apply")
-    live = engine.read("budget.team-a")
-    assert live is not None and live.manager == "terraform"
+    # adopt on one resource takes over that object only
+    adopting = (BUDGET % 1000).replace('name   = "team-a"', 'name   = "team-a"\n  adopt  = true')
+    ws.write(adopting + other)
+    partly = ws.run("apply")
+    assert partly.rc == 1 and "Error: budget.team-b is managed by config" in partly.flat
+    managers = {o.name: o.manager for o in engine.list_objects()}
+    assert managers == {"team-a": "terraform", "team-b": "config"}
     assert "adopt" in [h.action for h in engine.history("budget.team-a")]
+
+    # adopt in the provider block takes over every object
+    ws.write(adopting + other)
+    main = ws.dir / "main.tf"
+    main.write_text(main.read_text().replace("  store = ", "  adopt = true\n  store = ", 1))
+    ws.ok("apply")
+    assert {o.manager for o in engine.list_objects()} == {"terraform"}
