@@ -153,11 +153,18 @@ class Engine:
             reader.close()
 
     @contextmanager
-    def _writer(self, operation: str) -> Iterator[StateWriter]:
+    def _writer(self, operation: str, *, short: bool = False) -> Iterator[StateWriter]:
+        """The lock and a writer; ``short`` (one object, nobody prompted) opens DuckDB once.
+
+        Opening DuckDB costs tens of milliseconds; Terraform and Pulumi pay it
+        per resource, so their writes check, read and commit on one
+        read-write connection instead of opening one for each.
+        """
         from finopsmetrics_cli import state as state_pkg
 
         with state_pkg.open_writer(
-            self.location, actor=self.actor, operation=operation, lock_timeout=self.lock_timeout
+            self.location, actor=self.actor, operation=operation,
+            lock_timeout=self.lock_timeout, hold_connection=short,
         ) as writer:
             yield writer
 
@@ -183,8 +190,11 @@ class Engine:
         from finopsmetrics_cli.config.model import Settings
         from finopsmetrics_cli.config.validate import validate_object
 
-        known = {o.address for o in reader.list()}
-        known.add(f"{kind}.{name}")
+        address = f"{kind}.{name}"
+
+        def known(ref: str) -> bool:  # one indexed lookup per reference, not a full list
+            return ref == address or reader.get(ref) is not None
+
         return validate_object(kind, name, dict(spec), settings=Settings(), known_addresses=known)
 
     # -- plan / apply / drift / import -----------------------------------
@@ -289,7 +299,7 @@ class Engine:
         from finopsmetrics_cli.state.api import Write
 
         address = f"{kind}.{name}"
-        with self._writer(f"create {address}") as writer:
+        with self._writer(f"create {address}", short=True) as writer:
             canonical = self._validate(writer, kind, name, spec)
             current = writer.get(address)
             action = "create"
@@ -310,7 +320,7 @@ class Engine:
         from finopsmetrics_cli.state.api import Write
 
         address = f"{kind}.{name}"
-        with self._writer(f"update {address}") as writer:
+        with self._writer(f"update {address}", short=True) as writer:
             canonical = self._validate(writer, kind, name, spec)
             current = writer.get(address)
             if current is None:
@@ -327,7 +337,7 @@ class Engine:
         from finopsmetrics_cli.state.api import Write
 
         address = f"{kind}.{name}"
-        with self._writer(f"delete {address}") as writer:
+        with self._writer(f"delete {address}", short=True) as writer:
             current = writer.get(address)
             if current is None:
                 return
@@ -342,7 +352,7 @@ class Engine:
     def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject:
         from finopsmetrics_cli.state.api import Write
 
-        with self._writer(f"edit {address}") as writer:
+        with self._writer(f"edit {address}", short=True) as writer:
             current = writer.get(address)
             if current is None:
                 raise PlanError(f"{address} does not exist")
@@ -384,7 +394,7 @@ class Engine:
     def forget(self, address: str) -> None:
         from finopsmetrics_cli.state.api import Write
 
-        with self._writer(f"forget {address}") as writer:
+        with self._writer(f"forget {address}", short=True) as writer:
             current = writer.get(address)
             if current is None:
                 raise PlanError(f"{address} is not in state", hint="see: finopsmetrics state list")

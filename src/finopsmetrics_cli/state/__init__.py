@@ -82,11 +82,14 @@ def open_writer(
     actor: str | None = None,
     operation: str = "apply",
     lock_timeout: float = 0.0,
+    hold_connection: bool = False,
 ) -> Iterator[StateWriter]:
     """Take the writer lock (waiting up to ``lock_timeout`` s), create the state if needed.
 
     Raises LockError naming the holder when the lock stays taken; the lock is
-    released however the block exits.
+    released however the block exits. ``hold_connection`` (local files) keeps
+    one read-write connection open for the whole block: for short writes only
+    (see ``store.open_local_writer``).
     """
     if is_remote(str(location)):
         from finopsmetrics_cli.state import remote
@@ -99,7 +102,8 @@ def open_writer(
     from finopsmetrics_cli.state.store import open_local_writer
 
     with open_local_writer(
-        location, actor=actor, operation=operation, lock_timeout=lock_timeout
+        location, actor=actor, operation=operation, lock_timeout=lock_timeout,
+        hold_connection=hold_connection,
     ) as writer:
         yield writer
 

@@ -35,7 +35,13 @@ from finopsmetrics_cli.state.connection import (
 from finopsmetrics_cli.state.lock import FileLock, StateLock, default_actor
 from finopsmetrics_cli.state.reader import StateStoreReader, path_lock, suspend_readers
 
-__all__ = ["StateStoreReader", "StateStoreWriter", "ensure_state", "open_local_writer"]
+__all__ = [
+    "HeldStateWriter",
+    "StateStoreReader",
+    "StateStoreWriter",
+    "ensure_state",
+    "open_local_writer",
+]
 
 BATCH = 2500
 
@@ -226,6 +232,53 @@ class StateStoreWriter(StateStoreReader):
         return {r[0]: ObjectRow(*r) for r in conn.execute(sql, [addresses]).fetchall()}
 
 
+class HeldStateWriter(StateStoreWriter):
+    """A writer that reads and commits on one read-write connection it holds until closed.
+
+    Made by ``open_local_writer(..., hold_connection=True)``: one DuckDB open
+    per operation instead of one for the checks, one for the reads and one for
+    the commit.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        conn: Any,
+        *,
+        busy_timeout: float = BUSY_TIMEOUT,
+        after_commit: Callable[[Path], None] | None = None,
+    ) -> None:
+        super().__init__(path, busy_timeout=busy_timeout, after_commit=after_commit)
+        self._conn = conn
+
+    def release_connection(self) -> None:
+        """Kept: this is the read-write connection a commit needs (closed by :meth:`close`)."""
+
+    def commit(
+        self,
+        writes: Sequence[Write],
+        *,
+        actor: str,
+        source: str,
+        git_commit: str | None = None,
+        expected_serial: int | None = None,
+        progress: Any = None,
+        expected_lineage: str | None = None,
+    ) -> int:
+        args = (writes, actor, source, git_commit, expected_serial, expected_lineage, progress)
+        with self._lock:
+            if self._conn is None:
+                raise StateError(f"state file {self.path}: the writer was already closed")
+            serial = self._transaction(self._conn, *args)
+            if self.after_commit is not None:
+                self._conn.execute("CHECKPOINT")
+        if self.after_commit is not None and writes:
+            self.after_commit(self.path)
+        if callable(progress):
+            progress(len(writes), len(writes))
+        return serial
+
+
 def _insert_objects(
     conn: Any, rows: Sequence[ObjectRow], now: datetime, actor: str, source: str
 ) -> None:
@@ -286,8 +339,15 @@ def open_local_writer(
     prepare: Callable[[Path], None] | None = None,
     after_commit: Callable[[Path], None] | None = None,
     busy_timeout: float | None = None,
+    hold_connection: bool = False,
 ) -> Iterator[StateStoreWriter]:
     """Take the lock, create or upgrade the file, yield a writer; always release.
+
+    ``hold_connection`` opens the file read-write once for the whole block
+    (a :class:`HeldStateWriter`): right for short writes such as the
+    single-object API, where opening DuckDB dominates the cost; wrong while
+    waiting for a person (``apply`` prompts), as it keeps other processes'
+    readers out for that long.
 
     The hooks are the seam for remote state: ``lock`` replaces the sidecar
     file lock, ``prepare(path)`` runs once the lock is held (download the
@@ -310,6 +370,10 @@ def open_local_writer(
             if prepare is not None:
                 prepare(state)
             wait = max(BUSY_TIMEOUT, lock_timeout) if busy_timeout is None else busy_timeout
+            if hold_connection:
+                with _held_writer(state, wait, after_commit) as held_writer:
+                    yield held_writer
+                return
             ensure_state(state, busy_timeout=wait)
             writer = StateStoreWriter(state, busy_timeout=wait, after_commit=after_commit)
             try:
@@ -318,6 +382,38 @@ def open_local_writer(
                 writer.close()
         finally:
             held.release()
+
+
+@contextmanager
+def _held_writer(
+    state: Path, wait: float, after_commit: Callable[[Path], None] | None
+) -> Iterator[HeldStateWriter]:
+    """One read-write connection for the checks, the reads and the commit (call under the lock).
+
+    The same refusals as :func:`ensure_state` (not a state, newer schema,
+    damaged blocks), made on that connection before anything is written. The
+    in-process path lock is held throughout, so this process's readers wait
+    instead of clashing with the read-write connection.
+    """
+    if not state.exists():
+        ensure_state(state, busy_timeout=wait)  # creates it (a temp file renamed in)
+    ensure_not_empty(state)
+    with path_lock(state):
+        suspend_readers(state)
+        conn = connect(state, read_only=False, busy_timeout=wait)
+        try:
+            version = check_schema(conn, state)
+            read_everything(conn, state)
+            if version < migrations.schema_version():
+                migrations.upgrade(conn, version)
+        except BaseException:
+            conn.close()
+            raise
+        writer = HeldStateWriter(state, conn, busy_timeout=wait, after_commit=after_commit)
+        try:
+            yield writer
+        finally:
+            writer.close()
 
 
 @contextmanager
