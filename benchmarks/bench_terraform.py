@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -75,15 +76,24 @@ def yaml_config(objs: list[tuple[str, str, dict[str, Any]]]) -> str:
     return json.dumps(sections, indent=1)  # JSON is YAML
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed(label: str, argv: list[str], cwd: Path, expect: str) -> float:
+    """Wall time of one command; CPU time (all its processes) printed beside it,
+    since on a busy machine wall time mostly measures the other load."""
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     if proc.returncode != 0 or expect not in proc.stdout:
         sys.exit(
             f"{label} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
         )
-    print(f"  {label:<34} {elapsed:7.2f} s")
+    print(f"  {label:<34} {elapsed:7.2f} s wall  {cpu:7.2f} s cpu")
     return elapsed
 
 
@@ -113,7 +123,8 @@ def main() -> None:
         cli_dir.mkdir()
         (tf_dir / "main.tf").write_text(hcl(objs, root / "tf-state.duckdb"))
         (cli_dir / "finopsmetrics.yaml").write_text(yaml_config(objs))
-        print(f"{len(objs)} objects ({', '.join(KINDS)}), {os.cpu_count()} cores")
+        load = os.getloadavg()[0]
+        print(f"{len(objs)} objects ({', '.join(KINDS)}), {os.cpu_count()} cores, load {load:.1f}")
         print("Terraform (provider over the engine):")
         tf_apply = timed(
             "terraform apply",
