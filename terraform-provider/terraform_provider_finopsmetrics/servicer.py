@@ -46,8 +46,11 @@ def add_error(
     exc: FinopsError,
     ks: KindSchema | None = None,
     skip_codes: frozenset[str] = frozenset(),
+    adopt_hint: bool = False,
 ) -> None:
-    """A FinopsError as Terraform diagnostics, each pointing at its attribute."""
+    """A FinopsError as Terraform diagnostics, each pointing at its attribute.
+
+    ``adopt_hint``: a conflict on create/update, which ``adopt = true`` resolves."""
     if isinstance(exc, ValidationFailed):
         for d in exc.diagnostics:
             if d.code in skip_codes:
@@ -59,7 +62,7 @@ def add_error(
             else:
                 diags.add_error(d.message, detail, path=path)
         return
-    if isinstance(exc, ConflictError):
+    if isinstance(exc, ConflictError) and adopt_hint:
         diags.add_error(
             exc.message,
             "Set adopt = true on the resource (or in the provider block) "
@@ -80,13 +83,19 @@ class FinopsServicer(ProviderServicer):
 
     # ------------------------------------------------------------ helpers
 
-    def _call(self, diags: Diagnostics, fn: Callable[[], Any], ks: KindSchema | None = None) -> Any:
+    def _call(
+        self,
+        diags: Diagnostics,
+        fn: Callable[[], Any],
+        ks: KindSchema | None = None,
+        adopt_hint: bool = False,
+    ) -> Any:
         """Run one engine call under the provider's lock; errors become diagnostics."""
         try:
             with self.app.lock:
                 return fn()
         except FinopsError as exc:
-            add_error(diags, exc, ks)
+            add_error(diags, exc, ks, adopt_hint=adopt_hint)
         except Exception as exc:  # a bug, not user input: say so, with the trace on stderr
             traceback.print_exc()
             diags.add_error(
@@ -241,7 +250,11 @@ class FinopsServicer(ProviderServicer):
         spec = wire_to_spec(ks, planned)
         adopt = bool(planned.get("adopt")) or self.app.adopt
         write = engine().create if prior is None else engine().update
-        live = self._call(diags, lambda: write(kind, name, spec, manager=MANAGER, adopt=adopt), ks)
+
+        def call() -> Any:
+            return write(kind, name, spec, manager=MANAGER, adopt=adopt)
+
+        live = self._call(diags, call, ks, adopt_hint=True)
         if live is None:
             # Nothing written: keep the prior state (None for a failed create).
             return pb.ApplyResourceChange.Response(
