@@ -16,7 +16,7 @@ from finopsmetrics_cli.cli.app import app
 from finopsmetrics_cli.plan.markdown import PLAN_MARKER
 
 ROOT = Path(__file__).resolve().parents[3]
-WORKFLOW = ROOT / "examples" / "github-actions" / "finopsmetrics.yml"
+WORKFLOW = ROOT / "examples" / "github-actions" / ".github" / "workflows" / "finopsmetrics.yml"
 
 
 def load(path: Path) -> Any:
