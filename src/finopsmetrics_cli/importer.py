@@ -51,8 +51,20 @@ def _section(kind: str) -> tuple[str, ...]:
         raise PlanError(f"unknown kind {kind!r} in state") from None
 
 
+def _as_written(value: Any) -> Any:
+    """``value`` with integral floats as ints: canonical specs hold money as floats
+    (``amount: 900`` is stored as 900.0), but a user writes ``900``."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_written(item) for item in value]
+    return value
+
+
 def _entry(obj: LiveObject) -> dict[str, Any]:
-    return {"name": obj.name, **obj.spec}
+    return {"name": obj.name, **_as_written(obj.spec)}
 
 
 def render_yaml(objects: Sequence[LiveObject]) -> str:
@@ -202,7 +214,7 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
             if obj.name in section:
                 raise PlanError(f"cannot import {obj.address}: {path} already declares it")
             trailing = _detach_trailing_comment(section)
-            section[obj.name] = _commented(dict(obj.spec))
+            section[obj.name] = _commented(_as_written(obj.spec))
             _attach_trailing_comment(section, trailing)
         else:
             raise PlanError(f"cannot import into {path}: section {leaf!r} is not a list or mapping")
