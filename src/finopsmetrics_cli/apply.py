@@ -49,4 +49,4 @@ def apply_plan(
         expected_lineage=plan.lineage or None,
         progress=progress,
     )
-    return ApplyResult(summary.add, summary.change, summary.destroy, serial)
+    return ApplyResult(summary.add, summary.change, summary.destroy, serial, summary.import_)

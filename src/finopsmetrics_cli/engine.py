@@ -67,7 +67,8 @@ and with ``docs/reference/engine-api.md``)::
 
 Types: ``Plan``, ``PlanOptions`` (targets, replace, destroy, adopt, refresh_only,
 allow_destroy), ``PlannedChange``, ``OutsideChange`` and ``ApplyResult`` live in
-``plan.model`` (``Plan.summary.line()`` is "Plan: N to add, ..." / "No changes.",
+``plan.model`` (``Plan.summary.line()`` is "Plan: N to add, ..." / "No changes.", led by
+"N to import, " only when the plan imports;
 ``Plan.has_changes``); ``DriftReport`` (``items``, ``has_drift``) in ``drift``.
 
 A create/update/delete for an object whose manager is another tool raises

@@ -29,7 +29,7 @@ def test_import_round_trip_keeps_comments(ws: Workspace) -> None:
     assert text[len(CONFIG.rstrip("\n")) + 1:] == """\
   - name: console-made
     enabled: true
-    amount: 750.0
+    amount: 750
     period: quarterly
     currency: USD
     filters: {}
@@ -43,9 +43,9 @@ def test_import_round_trip_keeps_comments(ws: Workspace) -> None:
     plan = ws.sub("plan", "--detailed-exitcode")
     assert plan.exit_code == 2, plan.output
     assert " <= budget.console-made\n" in plan.stdout
-    assert "Plan: 0 to add, 1 to change, 0 to destroy." in plan.stdout
+    assert "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy." in plan.stdout
     applied = ws.run("apply", str(ws.config), "--auto-approve")
-    assert "Apply complete! Resources: 0 added, 1 changed, 0 destroyed." in applied.stdout
+    assert "Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed." in applied.stdout
     live = ws.engine().read("budget.console-made")
     assert (live.manager, live.applied_spec == live.spec) == ("config", True)
     assert ws.engine().history("budget.console-made")[0].action == "import"

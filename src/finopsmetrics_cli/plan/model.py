@@ -18,12 +18,14 @@ FORMAT_VERSION = "1.0"
 ChangeAction = Literal["create", "update", "delete", "replace", "import", "adopt", "refresh"]
 
 #: What each action counts as in ``Plan: N to add, N to change, N to destroy.``
+#: An import counts as "to import", and also "to change" when it changes fields
+#: (as Terraform 1.5+ counts ``import`` blocks).
 _COUNTS: dict[str, tuple[int, int, int]] = {
     "create": (1, 0, 0),
     "update": (0, 1, 0),
     "delete": (0, 0, 1),
     "replace": (1, 0, 1),
-    "import": (0, 1, 0),
+    "import": (0, 0, 0),
     "adopt": (0, 1, 0),
     "refresh": (0, 1, 0),
 }
@@ -169,12 +171,17 @@ class Summary:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.add or self.change or self.destroy)
+        return bool(self.add or self.change or self.destroy or self.import_)
 
     def line(self) -> str:
+        """Terraform's wording: "N to import, " leads only when there are imports."""
         if not self.has_changes:
             return "No changes."
-        return f"Plan: {self.add} to add, {self.change} to change, {self.destroy} to destroy."
+        imports = f"{self.import_} to import, " if self.import_ else ""
+        return (
+            f"Plan: {imports}{self.add} to add, {self.change} to change, "
+            f"{self.destroy} to destroy."
+        )
 
     def to_dict(self) -> dict[str, int]:
         return {"add": self.add, "change": self.change, "destroy": self.destroy,
@@ -203,8 +210,9 @@ class Plan:
         add = change = destroy = imports = 0
         for c in self.changes:
             a, ch, d = _COUNTS[c.action]
+            if c.action == "import":
+                imports, ch = imports + 1, int(bool(c.fields))
             add, change, destroy = add + a, change + ch, destroy + d
-            imports += c.action == "import"
         return Summary(add, change, destroy, imports)
 
     @property
@@ -248,9 +256,12 @@ class ApplyResult:
     changed: int
     destroyed: int
     serial: int
+    imported: int = 0
 
     def line(self) -> str:
+        """Terraform's wording: "N imported, " leads only when there were imports."""
+        imported = f"{self.imported} imported, " if self.imported else ""
         return (
-            f"Apply complete! Resources: {self.added} added, {self.changed} changed, "
+            f"Apply complete! Resources: {imported}{self.added} added, {self.changed} changed, "
             f"{self.destroyed} destroyed."
         )

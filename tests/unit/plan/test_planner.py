@@ -5,7 +5,7 @@ from plan_factories import config, desired, entry, live
 
 from finopsmetrics_cli.errors import ConflictError, PlanError
 from finopsmetrics_cli.plan.diff import FieldChange
-from finopsmetrics_cli.plan.model import PlanOptions
+from finopsmetrics_cli.plan.model import ApplyResult, PlanOptions
 from finopsmetrics_cli.plan.planner import build_plan
 
 CH = {"type": "slack", "webhook_url": "${env:SLACK_WEBHOOK}"}
@@ -75,7 +75,22 @@ def test_unmanaged_live_object_is_imported() -> None:
     plan = build_plan(config(desired("budget.x", {"amount": 1})),
                       [live("budget.x", {"amount": 1}, manager=None)], PlanOptions())
     assert actions(plan) == [("import", "budget.x")]
-    assert plan.summary.line() == "Plan: 0 to add, 1 to change, 0 to destroy."
+    assert plan.summary.line() == "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."
+    assert plan.summary.to_dict() == {"add": 0, "change": 0, "destroy": 0, "import": 1}
+
+
+def test_import_that_changes_fields_also_counts_as_change() -> None:
+    """As Terraform 1.5+ counts an import block whose configuration differs."""
+    plan = build_plan(config(desired("budget.x", {"amount": 2}), desired("budget.y", {})),
+                      [live("budget.x", {"amount": 1}, manager=None)], PlanOptions())
+    assert plan.summary.line() == "Plan: 1 to import, 1 to add, 1 to change, 0 to destroy."
+
+
+def test_apply_result_line_names_imports_only_when_there_are_some() -> None:
+    assert ApplyResult(2, 1, 0, 7, imported=1).line() == (
+        "Apply complete! Resources: 1 imported, 2 added, 1 changed, 0 destroyed.")
+    assert ApplyResult(2, 1, 0, 7).line() == (
+        "Apply complete! Resources: 2 added, 1 changed, 0 destroyed.")
 
 
 def test_replace_flag_and_prevent_destroy() -> None:

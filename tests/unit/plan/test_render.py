@@ -63,7 +63,7 @@ finopsmetrics will perform the following actions:
   # budget.gone will be destroyed
   - budget.gone
 
-Plan: 1 to add, 2 to change, 1 to destroy.
+Plan: 1 to import, 1 to add, 1 to change, 1 to destroy.
 """
 
 
@@ -73,7 +73,7 @@ def test_json_matches_schema_and_round_trips() -> None:
     schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
     jsonschema.validate(document, schema)
     assert document["format_version"] == "1.0"
-    assert document["summary_line"] == "Plan: 1 to add, 2 to change, 1 to destroy."
+    assert document["summary_line"] == "Plan: 1 to import, 1 to add, 1 to change, 1 to destroy."
     document.pop("summary_line")
     assert Plan.from_dict(document) == plan
 
@@ -94,7 +94,9 @@ def test_markdown_summary_first_and_truncated() -> None:
     text = plan_markdown(sample_plan())
     lines = text.splitlines()
     assert lines[0] == PLAN_MARKER
-    assert lines[3] == "**Plan: 1 to add, 2 to change, 1 to destroy.**"
+    assert lines[3] == "**Plan: 1 to import, 1 to add, 1 to change, 1 to destroy.**"
+    assert lines[5:8] == ["| add | change | destroy | import |", "|---:|---:|---:|---:|",
+                          "| 1 | 1 | 1 | 1 |"]
     assert "<details>" in text and "```diff" in text
     assert "\n!     ~ amount: 100 -> 200\n" in text
     assert "\n+ + notification_channel.ops\n" in text
