@@ -35,11 +35,17 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
-schema: $(VENV)/.installed
+# Regenerate everything derived from the models: JSON Schema, file-format and
+# error-code references, Pulumi classes and docs, Terraform resource pages.
+schema: $(VENV)/.installed-dev
 	$(BIN)/python -m finopsmetrics_cli.tools.generate
+	$(BIN)/python -m finopsmetrics_cli.config.errors_doc
+	$(BIN)/python -m pulumi_finopsmetrics._codegen
+	$(BIN)/python -m terraform_provider_finopsmetrics.docs
 
+# Benchmarks print figures; they are not tests. Run on an idle machine.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python benchmarks/run_all.py
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache
