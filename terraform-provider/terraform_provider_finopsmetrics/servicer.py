@@ -212,6 +212,10 @@ class FinopsServicer(ProviderServicer):
             except FinopsError as exc:
                 add_error(diags, exc, ks)
                 return pb.PlanResourceChange.Response(diagnostics=diags.to_pb())
+            except Exception as exc:  # a bug, not user input
+                traceback.print_exc()
+                diags.add_error(f"internal error in the finopsmetrics provider: {exc!r}")
+                return pb.PlanResourceChange.Response(diagnostics=diags.to_pb())
         planned = plan_wire(ks, config, canonical)
         planned.update(
             name=name, adopt=config.get("adopt"), id=name if isinstance(name, str) else Unknown
@@ -221,7 +225,8 @@ class FinopsServicer(ProviderServicer):
             if prior.get("name") != name:
                 replace.append(_to_attribute_path(["name"]))
             if canonical is not None:
-                old = wire_to_spec(ks, prior)
+                # Both sides canonical: "usd" in state and "USD" planned is no change.
+                old = self._canonical(kind, prior["name"], prior) or wire_to_spec(ks, prior)
                 fields = self._call(
                     diags, lambda: self.app.engine().requires_replace(kind, old, canonical)
                 )

@@ -55,15 +55,14 @@ def test_seed_hcl_applies_as_written(ws: Workspace) -> None:
 
 
 def test_out_of_band_change_and_deletion_show_in_plan(ws: Workspace) -> None:
-    ws.write(BUDGET % 1000)
+    # "usd" is stored as USD: Terraform keeps the spelling, the engine the canonical value.
+    ws.write((BUDGET % 1000).replace("  amount", '  currency = "usd"\n  amount'))
     ws.ok("apply")
     state = json.loads((ws.dir / "terraform.tfstate").read_text())
     attrs = state["resources"][0]["instances"][0]["attributes"]
-    assert (attrs["id"], attrs["currency"], attrs["alerts"][0]["threshold"]) == (
-        "team-a",
-        "USD",
-        0.8,
-    )
+    assert (attrs["id"], attrs["currency"], attrs["period"]) == ("team-a", "usd", "monthly")
+    assert attrs["alerts"][0]["threshold"] == 0.8
+    assert ws.engine().read("budget.team-a").spec["currency"] == "USD"  # type: ignore[union-attr]
     engine = ws.engine()
     live = engine.read("budget.team-a")
     assert live is not None
@@ -72,8 +71,9 @@ def test_out_of_band_change_and_deletion_show_in_plan(ws: Workspace) -> None:
     refresh = ws.run("plan", "-refresh-only")
     assert "Objects have changed outside of Terraform" in refresh.out, refresh.text
     assert "~ amount = 1000 -> 1500" in refresh.flat
+    assert "currency" not in refresh.out
     applied = ws.ok("apply")
-    assert "~ amount = 1500 -> 1000" in applied.flat
+    assert "~ amount = 1500 -> 1000" in applied.flat and "replace" not in applied.out
     assert applied.summary() == "Apply complete! Resources: 0 added, 1 changed, 0 destroyed."
     live = engine.read("budget.team-a")
     assert live is not None and live.spec["amount"] == 1000 and not live.drifted
