@@ -92,7 +92,10 @@ def check_conditions(
     schema: Any,
     diags: list[Diagnostic],
     kind: KindInfo | None = None,
+    name: str | None = None,
 ) -> None:
+    """Compile every condition field; ``kind``/``name`` name the object when ``obj`` is None
+    (one object given as a spec, as Terraform and Pulumi give it)."""
     from finopsmetrics_cli.conditions import compile_condition
     from finopsmetrics_cli.conditions.errors import ConditionErrors
 
@@ -107,11 +110,11 @@ def check_conditions(
             except ConditionErrors as exc:
                 for err in exc.errors:
                     loc = _condition_location(obj, path, text, err) if obj is not None else None
-                    name = obj.name if obj is not None else ""
+                    named = obj.name if obj is not None else name or ""
                     diags.append(
                         Diagnostic(
                             err.code,
-                            f"{info.kind} {name!r}: {'.'.join(map(str, path))}: {err.message}",
+                            f"{info.kind} {named!r}: {'.'.join(map(str, path))}: {err.message}",
                             loc,
                             err.hint,
                             "error",

@@ -271,7 +271,9 @@ def validate_desired(
             ]
         ) from None
     settings = settings or Settings()
-    check_conditions(None, data, condition_schema(settings, None, diags), diags, kind=info)
+    check_conditions(
+        None, data, condition_schema(settings, None, diags), diags, kind=info, name=name
+    )
     refs: tuple[str, ...] = ()
     spec = model.canonical_spec()
     if known_addresses is not None:

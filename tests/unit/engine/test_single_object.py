@@ -96,3 +96,12 @@ def test_requires_replace_and_forget(tf: Engine) -> None:
     assert tf.history("budget.b", limit=1)[0].action == "forget"
     with pytest.raises(PlanError, match=r"^budget\.b is not in state$"):
         tf.forget("budget.b")
+
+
+def test_condition_errors_name_the_object(tf: Engine) -> None:
+    with pytest.raises(ValidationFailed) as failed:
+        tf.validate_object("policy", "max-gpu",
+                           {"condition": "resource.gpu_count > 4", "action": "prevent"})
+    (diag,) = failed.value.diagnostics
+    assert (diag.code, diag.path, diag.message) == (
+        "C201", ("condition",), "policy 'max-gpu': condition: unknown attribute 'resource.gpu_count'")
