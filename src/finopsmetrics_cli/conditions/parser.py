@@ -67,6 +67,7 @@ _KEYWORDS = frozenset(
 _VALUE_KEYWORDS = frozenset({"null", "true", "false"})
 _COMPARE = frozenset({"==", "!=", "<", "<=", ">", ">="})
 _ARITH_LEVEL = {"+": 0, "-": 0, "*": 1, "/": 1}
+_PLAIN = frozenset({"PATH", "STRING", "NUMBER", "PERCENT", "DURATION", "true", "false", "null"})
 _TEXT_OPS = {"contains": "contains", "matches": "matches", "starts": "starts_with",
              "ends": "ends_with"}
 
@@ -210,22 +211,29 @@ class _Parser:
             return Not(operand, tok[2].to(operand.span))
         return self.comparison()
 
+    def operand(self) -> Expr:
+        """``arith(0)``, skipping two calls for the usual lone path or literal."""
+        tokens, i = self.tokens, self.i
+        if tokens[i][0] in _PLAIN and tokens[i + 1][0] not in _ARITH_LEVEL:
+            return self.primary()
+        return self.arith(0)
+
     def comparison(self) -> Expr:
-        left = self.arith(0)
+        left = self.operand()
         tok = self.tokens[self.i]
         kind = tok[0]
         if kind in _COMPARE:
             self.i += 1
-            right = self.arith(0)
+            right = self.operand()
             return Compare(kind, left, right, left.span.to(right.span), tok[2])  # type: ignore[arg-type]
         if kind == "in":
             self.i += 1
-            right = self.arith(0)
+            right = self.operand()
             return In(left, right, False, left.span.to(right.span), tok[2])
         if kind == "not":
             self.i += 1
             in_tok = self._expect("in")
-            right = self.arith(0)
+            right = self.operand()
             return In(left, right, True, left.span.to(right.span), tok[2].to(in_tok[2]))
         if kind == "is":
             self.i += 1
@@ -237,7 +245,7 @@ class _Parser:
         if kind in _TEXT_OPS:
             self.i += 1
             op_end = self._expect("with") if kind in ("starts", "ends") else tok
-            right = self.arith(0)
+            right = self.operand()
             return TextMatch(_TEXT_OPS[kind], left, right, left.span.to(right.span),  # type: ignore[arg-type]
                              tok[2].to(op_end[2]))
         return left
