@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import cached_property
 from typing import Any
 
 from finopsmetrics_cli.conditions.ast import Expr, Path, walk
@@ -23,12 +22,14 @@ class Condition:
     conditions pays only for parse and check.
     """
 
-    __slots__ = ("text", "expr", "schema", "__dict__")
+    __slots__ = ("text", "expr", "schema", "_fn", "_attributes")
 
     def __init__(self, text: str, expr: Expr, schema: AttributeSchema) -> None:
         self.text = text
         self.expr = expr
         self.schema = schema
+        self._fn: Fn | None = None
+        self._attributes: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"Condition({self.text.strip()!r})"
@@ -39,22 +40,24 @@ class Condition:
     def __hash__(self) -> int:
         return hash(self.expr)
 
-    @cached_property
-    def _fn(self) -> Fn:
-        return compile_expr(self.expr)
-
     def evaluate(self, record: Mapping[str, Any]) -> bool | None:
         """True, False or None (unknown: a null was involved) for one record."""
-        return run(self._fn, self.expr, record)
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = compile_expr(self.expr)
+        return run(fn, self.expr, record)
 
     def to_sql(self, columns: ColumnMap, dialect: str | Dialect = "duckdb") -> SqlFragment:
         """A ``WHERE`` fragment with ``?`` parameters; see :func:`.sql.to_sql`."""
         return to_sql(self.expr, columns, dialect, schema=self.schema)
 
-    @cached_property
+    @property
     def attributes(self) -> frozenset[str]:
         """Dotted paths the condition reads, e.g. ``{"resource.type", "resource.tags.team"}``."""
-        return frozenset(n.dotted for n in walk(self.expr) if isinstance(n, Path))
+        if self._attributes is None:
+            paths = (n.dotted for n in walk(self.expr) if isinstance(n, Path))
+            self._attributes = frozenset(paths)
+        return self._attributes
 
 
 def compile_condition(text: str, schema: AttributeSchema | None = None) -> Condition:
