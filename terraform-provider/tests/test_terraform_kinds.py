@@ -7,9 +7,9 @@ All 22 kinds go through each Terraform run together, to keep the suite fast.
 from __future__ import annotations
 
 import pytest
-from conftest import Workspace
 from terraform_provider_finopsmetrics.examples import SAMPLES, changed
 from terraform_provider_finopsmetrics.hcl import render_resource
+from tf_harness import Workspace
 
 from finopsmetrics_cli.models.base import kinds
 

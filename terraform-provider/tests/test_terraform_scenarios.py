@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Workspace
+from tf_harness import Workspace
 
 pytestmark = pytest.mark.terraform
 
