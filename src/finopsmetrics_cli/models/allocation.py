@@ -25,6 +25,7 @@ from finopsmetrics_cli.models.types import (
     NonNegativeNumber,
     Ratio,
     RefName,
+    new_list,
 )
 
 Method = Annotated[
@@ -253,10 +254,12 @@ class BusinessMapping(KindModel):
     )
     description: str | None = description_field()
     clusters: list[str] = Field(
-        default_factory=list, description="Cluster name globs, e.g. prod-mobile-*."
+        default_factory=new_list, description="Cluster name globs, e.g. prod-mobile-*."
     )
-    databases: list[str] = Field(default_factory=list, description="Database name globs.")
-    services: list[str] = Field(default_factory=list, description="Service/resource name globs.")
+    databases: list[str] = Field(default_factory=new_list, description="Database name globs.")
+    services: list[str] = Field(
+        default_factory=new_list, description="Service/resource name globs."
+    )
     selectors: FilterMap = Field(
         default_factory=dict, description="Extra selectors: dimension -> value(s)."
     )

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, model_validator
 
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Name
+from finopsmetrics_cli.models.types import Name, new_list
 
 
 class StrictModel(BaseModel):
@@ -43,7 +43,7 @@ class Lifecycle(StrictModel):
         False, description="Fail any plan that would destroy or replace this object."
     )
     ignore_changes: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Spec fields (dotted paths) whose live changes are neither drift nor updated.",
     )
 

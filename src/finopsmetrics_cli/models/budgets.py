@@ -23,6 +23,7 @@ from finopsmetrics_cli.models.types import (
     PositiveNumber,
     RefName,
     Threshold,
+    new_list,
 )
 
 Period = Annotated[str, ChoiceOf("daily", "weekly", "monthly", "quarterly", "yearly")]
@@ -46,11 +47,12 @@ class BudgetAlert(StrictModel):
         "actual", description="actual (spend so far) or forecasted (end of period)."
     )
     channels: list[RefName] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Declared notification_channel names or built-in types (slack, email ...).",
     )
     recipients: list[RefName] = Field(
-        default_factory=list, description="Emails, personas or chat channels (#ml-team) to notify."
+        default_factory=new_list,
+        description="Emails, personas or chat channels (#ml-team) to notify.",
     )
     priority: Priority | None = Field(None, description="low, medium, high or critical.")
 
@@ -83,7 +85,7 @@ class Budget(KindModel):
     start_date: date | None = Field(None, description="First day the budget applies (YYYY-MM-DD).")
     end_date: date | None = Field(None, description="Last day the budget applies (YYYY-MM-DD).")
     alerts: list[BudgetAlert] = Field(
-        default_factory=list, description="Threshold alerts; one per threshold and type."
+        default_factory=new_list, description="Threshold alerts; one per threshold and type."
     )
 
     @field_validator("alerts")

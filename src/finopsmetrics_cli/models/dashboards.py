@@ -11,7 +11,7 @@ from pydantic import Field, Strict, ValidationInfo, field_validator
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, persona_ref
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import FieldType, Identifier, PositiveInt, RefName
+from finopsmetrics_cli.models.types import FieldType, Identifier, PositiveInt, RefName, new_list
 
 _LAYOUT = re.compile(r"^\s*(\d+)\s*[xX×]\s*(\d+)(?:[_ -]grid)?\s*$", re.IGNORECASE)
 MAX_GRID = 24
@@ -102,7 +102,7 @@ class Dashboard(KindModel):
         description="Grid COLSxROWS_grid (3x3_grid); omitted: default layout, auto-placed.",
     )
     widgets: list[Widget] = Field(
-        default_factory=list, description="The widgets, in display order."
+        default_factory=new_list, description="The widgets, in display order."
     )
 
     @field_validator("widgets")

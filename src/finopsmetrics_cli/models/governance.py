@@ -35,6 +35,7 @@ from finopsmetrics_cli.models.types import (
     RefName,
     RefNameList,
     duration_seconds,
+    new_list,
 )
 
 PolicyActionType = Annotated[
@@ -63,7 +64,7 @@ class PolicyAction(StrictModel):
         description="alert, notify, require_approval, prevent, remediate or log."
     )
     approvers: list[RefName] = Field(
-        default_factory=list, description="Roles or emails that can approve (require_approval)."
+        default_factory=new_list, description="Roles or emails that can approve (require_approval)."
     )
     approval_workflow: RefName | None = Field(
         None, description="A declared approval_workflow that handles the approval."
@@ -99,7 +100,7 @@ class Policy(KindModel):
         None, description="Shorthand for action.approvers (seed 6.1); merged into the action."
     )
     notification: RefNameList = Field(
-        default_factory=list, description="Channel types, channels or personas to notify."
+        default_factory=new_list, description="Channel types, channels or personas to notify."
     )
     severity: Severity = Field("medium", description="low, medium, high or critical.")
     remediation: Identifier | None = Field(
@@ -196,7 +197,7 @@ class ApprovalWorkflow(KindModel):
     description: str | None = description_field()
     stages: list[ApprovalStage] = Field(description="Ordered stages; at least one.")
     escalation: list[Annotated[Escalation, BeforeValidator(_escalation_shorthand)]] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="`- sla_breach_24h: notify_manager` or `- {after: 24h, action: ...}`.",
     )
 
@@ -256,9 +257,11 @@ class ComplianceFramework(KindModel):
         description="soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the name."
     )
     description: str | None = description_field()
-    controls: list[Control] = Field(default_factory=list, description="Controls with their checks.")
+    controls: list[Control] = Field(
+        default_factory=new_list, description="Controls with their checks."
+    )
     requirements: list[Identifier] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Check names that must pass (frameworks without controls).",
     )
     frequency: Frequency = Field("daily", description="How often `requirements` are checked.")

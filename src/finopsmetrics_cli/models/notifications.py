@@ -11,7 +11,7 @@ from finopsmetrics_cli.models.base import KindModel, content_hash, register_kind
 from finopsmetrics_cli.models.common import channel_ref, description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.secrets import SecretRef
-from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier, RefName
+from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier, RefName, new_list
 
 ChannelType = Annotated[
     str,
@@ -71,8 +71,10 @@ class NotificationChannel(KindModel):
         description="Extra HTTP headers for webhooks; values are secret references.",
     )
     channel: str | None = Field(None, description="Chat channel, e.g. #finops-alerts.")
-    addresses: list[Email] = Field(default_factory=list, description="Email recipients.")
-    phone_numbers: list[str] = Field(default_factory=list, description="SMS recipients (E.164).")
+    addresses: list[Email] = Field(default_factory=new_list, description="Email recipients.")
+    phone_numbers: list[str] = Field(
+        default_factory=new_list, description="SMS recipients (E.164)."
+    )
     url: str | None = Field(
         None, description="Base URL of a Jira or ServiceNow instance (not secret)."
     )
@@ -135,13 +137,15 @@ class NotificationRule(KindModel):
     enabled: StrictBool = enabled_field()
     persona: Identifier | None = Field(None, description="Who receives: cfo, engineer, finance ...")
     channels: list[RefName] = Field(
-        default_factory=list, description="Declared notification_channel names or built-in types."
+        default_factory=new_list,
+        description="Declared notification_channel names or built-in types.",
     )
     frequency: Frequency = Field(
         "real_time", description="real_time, hourly or a daily/weekly/monthly digest."
     )
     alerts: list[Identifier] = Field(
-        default_factory=list, description="Alert types routed, e.g. budget_exceeded, cost_spike."
+        default_factory=new_list,
+        description="Alert types routed, e.g. budget_exceeded, cost_spike.",
     )
     format: Identifier | None = Field(
         None, description="Message format, e.g. executive_summary, technical_details."

@@ -41,6 +41,7 @@ from finopsmetrics_cli.models.types import (
     Ratio,
     RefName,
     RefNameList,
+    new_list,
 )
 
 DetectorType = Annotated[
@@ -86,10 +87,11 @@ class DetectorAlerts(StrictModel):
     """Where anomalies are sent (8.1 `alerts {channels, recipients}`)."""
 
     channels: list[RefName] = Field(
-        default_factory=list, description="Declared notification_channel names or built-in types."
+        default_factory=new_list,
+        description="Declared notification_channel names or built-in types.",
     )
     recipients: list[RefName] = Field(
-        default_factory=list, description="Emails, personas or #chat-channels."
+        default_factory=new_list, description="Emails, personas or #chat-channels."
     )
     min_severity: Severity = Field("low", description="Only anomalies at or above this severity.")
 
@@ -151,7 +153,8 @@ class AutomationRule(KindModel):
         None, description="A declared approval_workflow used when require_approval is true."
     )
     notification: RefNameList = Field(
-        default_factory=list, description="Personas or channel types notified: [engineer, slack]."
+        default_factory=new_list,
+        description="Personas or channel types notified: [engineer, slack].",
     )
     schedule: Cron | None = Field(
         None, description="When the rule is evaluated (default: continuously)."
@@ -300,7 +303,7 @@ class SchedulingPolicy(KindModel):
         "cost", description="Optimise for cost, speed or balanced."
     )
     windows: list[TimeWindow] = Field(
-        default_factory=list, description="Allowed run windows (empty = any time)."
+        default_factory=new_list, description="Allowed run windows (empty = any time)."
     )
     timezone: TimeZone = Field("UTC", description="IANA time zone of the windows.")
     use_spot: StrictBool = Field(False, description="Prefer Spot/preemptible capacity.")
@@ -354,7 +357,7 @@ class Scenario(KindModel):
 
     description: str | None = description_field()
     changes: list[ScenarioChange] = Field(
-        default_factory=list, description="Changes to the baseline."
+        default_factory=new_list, description="Changes to the baseline."
     )
     horizon: Horizon = Field(
         "12m", description="Forecast horizon: 90d, 6m (months), 1y; 12m is stored as 1y."
@@ -398,8 +401,8 @@ class SaasLicensePolicy(KindModel):
         True, description="Ask before downgrading or reclaiming seats."
     )
     recipients: list[RefName] = Field(
-        default_factory=list, description="Who is told: personas or emails."
+        default_factory=new_list, description="Who is told: personas or emails."
     )
     exclude_users: list[str] = Field(
-        default_factory=list, description="Users never touched (emails/logins)."
+        default_factory=new_list, description="Users never touched (emails/logins)."
     )

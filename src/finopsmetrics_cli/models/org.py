@@ -17,6 +17,7 @@ from finopsmetrics_cli.models.types import (
     FieldType,
     PositiveNumber,
     RefName,
+    new_list,
 )
 
 
@@ -26,8 +27,8 @@ class Team(KindModel):
     are what `owner`/`team` fields name (checked once any team is declared)."""
 
     description: str | None = description_field()
-    owners: list[Email] = Field(default_factory=list, description="Team owners' emails.")
-    members: list[Email] = Field(default_factory=list, description="Members' emails.")
+    owners: list[Email] = Field(default_factory=new_list, description="Team owners' emails.")
+    members: list[Email] = Field(default_factory=new_list, description="Members' emails.")
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
     parent: RefName | None = Field(None, description="Parent team (a declared team).")
     budget_monthly: PositiveNumber | None = Field(
@@ -110,7 +111,7 @@ class Plugin(KindModel):
     )
     version: VersionSpec = Field("*", description="Version or range: 1.2.0, ~> 1.0, >=1.0,<2.")
     hooks: list[Hook] = Field(
-        default_factory=list, description="Event hooks the plugin subscribes to."
+        default_factory=new_list, description="Event hooks the plugin subscribes to."
     )
     config: dict[str, Any] = Field(
         default_factory=dict,

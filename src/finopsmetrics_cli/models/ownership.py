@@ -10,7 +10,7 @@ from pydantic import Field, StrictBool, model_validator
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import ChoiceOf, Duration, Identifier
+from finopsmetrics_cli.models.types import ChoiceOf, Duration, Identifier, new_list
 
 OwnershipSource = Annotated[
     str,
@@ -48,7 +48,8 @@ class OwnershipRule(KindModel):
     )
     map_to: Identifier = Field("owner", description="Attribute that receives the value (owner).")
     inherit_to: list[Identifier] = Field(
-        default_factory=list, description="Related resources that inherit it, e.g. child_resources."
+        default_factory=new_list,
+        description="Related resources that inherit it, e.g. child_resources.",
     )
 
     @model_validator(mode="after")

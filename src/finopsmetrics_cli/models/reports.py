@@ -15,7 +15,7 @@ from finopsmetrics_cli.models.common import (
 )
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.schedules import TimeZone
-from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier, RefName
+from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier, RefName, new_list
 
 ReportFormat = Annotated[
     str,
@@ -55,18 +55,18 @@ class Report(KindModel):
         None, description="Event that also produces the report, e.g. anomaly_detected."
     )
     recipients: list[RefName] = Field(
-        default_factory=list, description="Personas, teams or emails receiving the report."
+        default_factory=new_list, description="Personas, teams or emails receiving the report."
     )
     channels: list[RefName] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Channels the report is delivered through (default: email).",
     )
     format: ReportFormat = Field(
         "pdf", description="pdf, excel, csv, json, html, markdown, slack_message or email."
     )
-    sections: list[Identifier] = Field(default_factory=list, description="Sections, in order.")
+    sections: list[Identifier] = Field(default_factory=new_list, description="Sections, in order.")
     breakdown: list[Identifier] = Field(
-        default_factory=list, description="Dimensions to break costs down by: team, project ..."
+        default_factory=new_list, description="Dimensions to break costs down by: team, project ..."
     )
     time_range: Duration | None = Field(
         None, description="Period covered, e.g. 30d (default: since last run)."

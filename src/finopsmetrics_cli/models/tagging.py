@@ -11,7 +11,15 @@ from pydantic import Field, StrictBool, model_validator
 from finopsmetrics_cli.models.base import KindModel, StrictModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import Condition, Identifier, Ratio, RefName, Regex, TagMap
+from finopsmetrics_cli.models.types import (
+    Condition,
+    Identifier,
+    Ratio,
+    RefName,
+    Regex,
+    TagMap,
+    new_list,
+)
 
 
 class InferenceRule(StrictModel):
@@ -61,11 +69,11 @@ class TagRule(KindModel):
         None, description="Infer `tags` values from this attribute (e.g. bucket_name)."
     )
     inference_rules: list[InferenceRule] = Field(
-        default_factory=list, description="Per-tag inference: `{tag, infer_from}`."
+        default_factory=new_list, description="Per-tag inference: `{tag, infer_from}`."
     )
     ml_prediction: MlPrediction | None = Field(None, description="Predict tags with a model.")
     rules: list[ConditionalTags] = Field(
-        default_factory=list, description="Conditional tag sets: `[{condition, tags}]`."
+        default_factory=new_list, description="Conditional tag sets: `[{condition, tags}]`."
     )
 
     @model_validator(mode="after")
@@ -120,7 +128,7 @@ class VirtualTag(KindModel):
         description='Resource id -> tags (e.g. "i-0123456789": {cost_center: marketing}).',
     )
     rules: list[VirtualTagRule] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="First matching rule wins: `{resource_pattern | condition, tags}`.",
     )
     default: TagMap = Field(
