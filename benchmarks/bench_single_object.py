@@ -57,15 +57,22 @@ def main() -> None:
         engine.create("budget", "warmup", BUDGET, manager="terraform")  # imports, file creation
         print(f"single-object API, {pre} objects preloaded")
         writes = [
-            per_call("create", n, lambda i: engine.create(
-                "budget", f"b{i}", BUDGET, manager="terraform")),
-            per_call("update", n, lambda i: engine.update(
-                "budget", f"b{i}", {**BUDGET, "amount": 901}, manager="terraform")),
+            per_call(
+                "create", n, lambda i: engine.create("budget", f"b{i}", BUDGET, manager="terraform")
+            ),
+            per_call(
+                "update",
+                n,
+                lambda i: engine.update(
+                    "budget", f"b{i}", {**BUDGET, "amount": 901}, manager="terraform"
+                ),
+            ),
         ]
         per_call("read", n, lambda i: engine.read(f"budget.b{i}"))
         per_call("validate", n, lambda i: engine.validate_object("budget", f"b{i}", BUDGET))
-        writes.append(per_call("delete", n, lambda i: engine.delete(
-            "budget", f"b{i}", manager="terraform")))
+        writes.append(
+            per_call("delete", n, lambda i: engine.delete("budget", f"b{i}", manager="terraform"))
+        )
         worst = max(writes)
         verdict = "within" if worst < BAR_MS else "OVER"
         print(f"slowest write {worst:.1f} ms/call: {verdict} the {BAR_MS:.0f} ms bar")

@@ -179,8 +179,7 @@ class Summary:
             return "No changes."
         imports = f"{self.import_} to import, " if self.import_ else ""
         return (
-            f"Plan: {imports}{self.add} to add, {self.change} to change, "
-            f"{self.destroy} to destroy."
+            f"Plan: {imports}{self.add} to add, {self.change} to change, {self.destroy} to destroy."
         )
 
     def to_dict(self) -> dict[str, int]:

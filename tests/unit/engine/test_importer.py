@@ -30,28 +30,19 @@ def engine(tmp_path: Path) -> Engine:
 def test_next_sections_comment_stays_above_it(engine: Engine, tmp_path: Path) -> None:
     config = tmp_path / "finops.yaml"
     config.write_text(
-        "budgets:\n"
-        "  - name: a\n"
-        "    amount: 1\n"
-        "\n"
-        "# --- guardrails ---\n"
-        "policies: []\n"
+        "budgets:\n  - name: a\n    amount: 1\n\n# --- guardrails ---\npolicies: []\n"
     )
     assert engine.import_into_file(config, ["budget.hand-made"]) == ["budget.hand-made"]
     assert config.read_text() == (
         "budgets:\n"
         "  - name: a\n"
-        "    amount: 1\n"
-        + NEW_ITEM
-        + "\n"
+        "    amount: 1\n" + NEW_ITEM + "\n"
         "# --- guardrails ---\n"
         "policies: []\n"
     )
 
 
-def test_comment_after_a_nested_list_and_an_inline_comment(
-    engine: Engine, tmp_path: Path
-) -> None:
+def test_comment_after_a_nested_list_and_an_inline_comment(engine: Engine, tmp_path: Path) -> None:
     config = tmp_path / "finops.yaml"
     config.write_text(
         "budgets:\n"
@@ -68,9 +59,7 @@ def test_comment_after_a_nested_list_and_an_inline_comment(
         "  - name: a\n"
         "    amount: 1.5  # one and a half\n"
         "    alerts:\n"
-        "      - threshold: 80%\n"
-        + NEW_ITEM
-        + "# --- guardrails ---\n"
+        "      - threshold: 80%\n" + NEW_ITEM + "# --- guardrails ---\n"
         "policies: []\n"
     )
 

@@ -104,4 +104,7 @@ def test_condition_errors_name_the_object(tf: Engine) -> None:
                            {"condition": "resource.gpu_count > 4", "action": "prevent"})
     (diag,) = failed.value.diagnostics
     assert (diag.code, diag.path, diag.message) == (
-        "C201", ("condition",), "policy 'max-gpu': condition: unknown attribute 'resource.gpu_count'")
+        "C201",
+        ("condition",),
+        "policy 'max-gpu': condition: unknown attribute 'resource.gpu_count'",
+    )
