@@ -108,12 +108,36 @@ def _last_slot(node: Any) -> tuple[Any, Any] | None:
     return deeper if deeper is not None else (node, key)
 
 
-def _detach_trailing_comment(section: Any) -> str | None:
+def _split_own_lines(rest: str, key_column: int) -> tuple[str, str]:
+    """Split comment lines after a section's last value into (kept, moved).
+
+    Comment lines indented deeper than the section's key still belong to its
+    last entry and stay; from the first blank line or the first comment at
+    the key's column on, the lines lead into what follows and move.
+    """
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        stripped = line.lstrip()
+        if not stripped or len(line) - len(stripped) <= key_column:
+            return "".join(f"{kept}\n" for kept in lines[:index]), "\n".join(lines[index:])
+    return rest, ""
+
+
+def _key_column(node: Any, key: str) -> int:
+    """The column ``key`` starts at in the file (0 for a key the file did not have)."""
+    try:
+        return int(node.lc.key(key)[1])
+    except (AttributeError, KeyError, TypeError):
+        return 0
+
+
+def _detach_trailing_comment(section: Any, key_column: int = 0) -> str | None:
     """Take the comment lines ruamel stored after a section's last line.
 
     ruamel attaches the comment that *precedes the next section* to the last
     value of this one; appending an entry would leave that comment above the
-    new entry. The inline comment of the last line stays where it is.
+    new entry. The inline comment of the last line, and comment lines
+    indented under the last entry, stay where they are.
     """
     from ruamel.yaml.comments import CommentedMap
 
@@ -128,13 +152,14 @@ def _detach_trailing_comment(section: Any) -> str | None:
     token = entry[position]
     value: str = token.value
     inline, _, rest = value.partition("\n")
-    if not rest.strip():
+    kept, moved = _split_own_lines(rest, key_column)
+    if not moved.strip():
         return None
-    if inline.strip():
-        token.value = inline + "\n"
+    if inline.strip() or kept:
+        token.value = inline + "\n" + kept
     else:
         entry[position] = None
-    return rest
+    return moved
 
 
 def _attach_trailing_comment(section: Any, text: str | None) -> None:
@@ -207,13 +232,13 @@ def insert_into_file(path: Path, objects: Sequence[LiveObject]) -> list[str]:
         if isinstance(section, CommentedSeq):
             if any(isinstance(e, dict) and e.get("name") == obj.name for e in section):
                 raise PlanError(f"cannot import {obj.address}: {path} already declares it")
-            trailing = _detach_trailing_comment(section)
+            trailing = _detach_trailing_comment(section, _key_column(node, leaf))
             section.append(_commented(_entry(obj)))
             _attach_trailing_comment(section, trailing)
         elif isinstance(section, CommentedMap):
             if obj.name in section:
                 raise PlanError(f"cannot import {obj.address}: {path} already declares it")
-            trailing = _detach_trailing_comment(section)
+            trailing = _detach_trailing_comment(section, _key_column(node, leaf))
             section[obj.name] = _commented(_as_written(obj.spec))
             _attach_trailing_comment(section, trailing)
         else:

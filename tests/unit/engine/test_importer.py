@@ -72,3 +72,13 @@ def test_printed_yaml_writes_numbers_as_a_user_would(engine: Engine) -> None:
     assert "amount: 12.5\n" in text
     assert "- threshold: 1\n" in text
     assert engine.import_yaml(["budget.hand-made"]).splitlines()[3] == "    amount: 900"
+
+
+def test_comment_indented_under_the_last_entry_stays_with_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    config = tmp_path / "finops.yaml"
+    head = "budgets:\n  - name: a\n    amount: 1  # inline\n    # about a\n"
+    config.write_text(head + "\n# --- guardrails ---\npolicies: []\n")
+    engine.import_into_file(config, ["budget.hand-made"])
+    assert config.read_text() == head + NEW_ITEM + "\n# --- guardrails ---\npolicies: []\n"
