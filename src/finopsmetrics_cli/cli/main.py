@@ -18,7 +18,9 @@ def run() -> None:
         print(f"finopsmetrics {__version__}")
         return
     from finopsmetrics_cli.cli.app import main
+    from finopsmetrics_cli.config import freeze_after_load
 
+    freeze_after_load()  # one command per process: a loaded config is never garbage
     main()
 
 

@@ -41,8 +41,9 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
     objects = _unique(raw.objects, diags)
     models = _validate_models(objects, diags)
     schema = condition_schema(settings, raw, diags)
+    valid_conditions: set[str] = set()
     for obj, data, _ in models:
-        check_conditions(obj, data, schema, diags)
+        check_conditions(obj, data, schema, diags, valid=valid_conditions)
     declared = declared_names(objects)
     desired: dict[str, DesiredObject] = {}
     specs = _canonical_specs([m for _, _, m in models])

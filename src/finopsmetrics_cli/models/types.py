@@ -270,6 +270,11 @@ new_list.__signature__ = inspect.Signature()  # type: ignore[attr-defined]
 
 MAX_REGEX_LENGTH = 1000
 
+# Literal characters and ``.``, each at most once quantified, between optional
+# anchors: always a valid pattern, so the common ``^prod-.*`` needs no compile
+# (~55 µs each, and a large config holds thousands of distinct patterns).
+_PLAIN_REGEX = re.compile(r"\^?(?:[A-Za-z0-9_\-/:@=,.%' ][*+?]?)*\$?")
+
 
 def _regex(value: Any) -> str:
     if not isinstance(value, str):
@@ -282,6 +287,8 @@ def _regex(value: Any) -> str:
             "regular expression is longer than {limit} characters",
             limit=MAX_REGEX_LENGTH,
         )
+    if _PLAIN_REGEX.fullmatch(value):
+        return value
     try:
         re.compile(value)
     except re.error as exc:
