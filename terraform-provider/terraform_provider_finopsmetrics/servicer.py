@@ -224,9 +224,10 @@ class FinopsServicer(ProviderServicer):
         if prior is not None:
             if prior.get("name") != name:
                 replace.append(_to_attribute_path(["name"]))
-            if canonical is not None:
+            old = wire_to_spec(ks, prior)
+            if canonical is not None and old != canonical:
                 # Both sides canonical: "usd" in state and "USD" planned is no change.
-                old = self._canonical(kind, prior["name"], prior) or wire_to_spec(ks, prior)
+                old = self._canonical(kind, prior["name"], prior) or old
                 fields = self._call(
                     diags, lambda: self.app.engine().requires_replace(kind, old, canonical)
                 )
