@@ -215,11 +215,12 @@ def _desired(
 ) -> DesiredObject:
     life = model.lifecycle
     lifecycle = (
-        ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes))
-        if life
-        else ObjectLifecycle()
+        ObjectLifecycle(life.prevent_destroy, tuple(life.ignore_changes)) if life else _NO_LIFECYCLE
     )
     return DesiredObject(info.kind, model.name, spec, lifecycle, location, refs)
+
+
+_NO_LIFECYCLE = ObjectLifecycle()  # frozen: one shared default, not one per object
 
 
 def digest(objects: dict[str, DesiredObject], settings: Settings) -> str:
