@@ -193,7 +193,7 @@ def check_references(
     found: list[str] = []
     for ref in info.references:
         for path, value in _ref_values(spec, ref):
-            if value in ref.builtins:
+            if value in ref.builtins or ref.is_literal(value):
                 continue
             names: list[str] = []
             if callable(declared):

@@ -128,6 +128,8 @@ class Ref:
     of the target kind are declared at all (personas, roles).
     ``severity`` "warning" makes a dangling name a warning, not an error
     (soft references: personas and roles, SEED_SHAPES).
+    ``people`` True means the field may also hold a person or a chat address
+    (``cto@company.com``, ``#ml-team``): such values are literals, not names.
     """
 
     path: str
@@ -135,6 +137,11 @@ class Ref:
     builtins: frozenset[str] = frozenset()
     required: bool = True
     severity: Literal["error", "warning"] = "error"
+    people: bool = False
+
+    def is_literal(self, value: str) -> bool:
+        """True for values that address someone directly instead of naming an object."""
+        return self.people and ("@" in value or value.startswith("#"))
 
 
 @dataclass(frozen=True, slots=True)

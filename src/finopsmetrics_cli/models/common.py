@@ -28,8 +28,12 @@ def channel_ref(path: str) -> Ref:
 
 def persona_ref(path: str, *, builtins: frozenset[str] = frozenset()) -> Ref:
     """A soft reference to a persona/role (declared by notification_rule.persona):
-    a warning, never an error, so that every seed snippet validates alone."""
-    return Ref(path, "notification_rule", builtins=builtins, required=False, severity="warning")
+    a warning, never an error, so that every seed snippet validates alone.
+    Email addresses and ``#channels`` are people, not personas: never flagged."""
+    return Ref(
+        path, "notification_rule", builtins=builtins, required=False, severity="warning",
+        people=True,
+    )
 
 
 def team_ref(path: str) -> Ref:

@@ -281,3 +281,16 @@ def test_unnamed_objects_same_derived_name_but_different_content_are_an_error(
     assert [d.code for d in diags] == ["E106"]
     _, diags = validate_paths([a, c])  # the same content, spelled differently
     assert [d.code for d in diags] == ["W106"]
+
+
+def test_people_are_not_persona_references(write: Write) -> None:
+    # Emails and #channels address people directly; only bare names are personas.
+    path = write(
+        "p.yaml",
+        "notification_rules:\n  - persona: cfo\n    channels: [email]\n"
+        "policies:\n  - name: p\n    condition: resource.cost_monthly > 1\n"
+        "    action: {type: require_approval, approvers: [cto@company.com, '#finops', cfo, ctoo]}\n",
+    )
+    config, diags = validate_paths([path])
+    assert config is not None
+    assert [(d.code, d.path) for d in diags] == [("W301", ("action", "approvers", 3))]
