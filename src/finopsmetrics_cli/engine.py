@@ -144,10 +144,11 @@ class Engine:
     # -- plumbing ---------------------------------------------------------
 
     @contextmanager
-    def _reader(self) -> Iterator[StateReader]:
+    def _reader(self, *, short: bool = False) -> Iterator[StateReader]:
+        """A reader; ``short`` (one object) attaches to a shared DuckDB (see ``_writer``)."""
         from finopsmetrics_cli import state as state_pkg
 
-        reader = state_pkg.open_reader(self.location)
+        reader = state_pkg.open_reader(self.location, shared=short)
         try:
             yield reader
         finally:
@@ -159,7 +160,8 @@ class Engine:
 
         Opening DuckDB costs tens of milliseconds; Terraform and Pulumi pay it
         per resource, so their writes check, read and commit on one
-        read-write connection instead of opening one for each.
+        read-write connection instead of opening one for each, attached to
+        the process's shared DuckDB instance rather than starting one.
         """
         from finopsmetrics_cli import state as state_pkg
 
@@ -182,7 +184,7 @@ class Engine:
         return load_config([Path(p) for p in paths])
 
     def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
-        with self._reader() as reader:
+        with self._reader(short=True) as reader:
             return self._validate(reader, kind, name, spec)
 
     def _validate(
@@ -285,7 +287,7 @@ class Engine:
     # -- single objects ----------------------------------------------------
 
     def read(self, address: str) -> LiveObject | None:
-        with self._reader() as reader:
+        with self._reader(short=True) as reader:
             return reader.get(address)
 
     def list_objects(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]:

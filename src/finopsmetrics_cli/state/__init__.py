@@ -61,10 +61,12 @@ def is_remote(location: str) -> bool:
     return str(location).startswith("s3://")
 
 
-def open_reader(location: str | Path) -> StateReader:
+def open_reader(location: str | Path, *, shared: bool = False) -> StateReader:
     """A read-only view; a missing local file reads as an empty state and is not created.
 
     Close it (or use ``with``) as soon as the reading is done: writers wait for readers.
+    ``shared`` (local files) attaches to the process's shared DuckDB: cheaper for the
+    short reads of long-lived processes (see ``connection.connect``).
     """
     if is_remote(str(location)):
         from finopsmetrics_cli.state import remote
@@ -72,7 +74,7 @@ def open_reader(location: str | Path) -> StateReader:
         return remote.open_s3_reader(str(location))  # type: ignore[attr-defined,no-any-return,unused-ignore]
     from finopsmetrics_cli.state.reader import StateStoreReader
 
-    return StateStoreReader(location)
+    return StateStoreReader(location, shared=shared)
 
 
 @contextmanager

@@ -87,9 +87,13 @@ class StateStoreReader:
     a context manager and close it promptly: writers wait for readers.
     """
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
+    def __init__(
+        self, path: str | Path, *, busy_timeout: float = BUSY_TIMEOUT, shared: bool = False
+    ) -> None:
+        """``shared``: attach to the process's shared DuckDB (``connection.connect``)."""
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self.shared = shared
         self._conn: Any = None
         self._copy_dir: tempfile.TemporaryDirectory[str] | None = None
         self._version = migrations.schema_version()
@@ -105,7 +109,9 @@ class StateStoreReader:
         if not self.path.exists():
             return None
         ensure_not_empty(self.path)
-        conn = connect(self.path, read_only=True, busy_timeout=self.busy_timeout)
+        conn = connect(
+            self.path, read_only=True, busy_timeout=self.busy_timeout, shared=self.shared
+        )
         try:
             self._version = check_schema(conn, self.path)
             if self._version < migrations.schema_version():

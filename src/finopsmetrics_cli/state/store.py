@@ -400,7 +400,7 @@ def _held_writer(
     ensure_not_empty(state)
     with path_lock(state):
         suspend_readers(state)
-        conn = connect(state, read_only=False, busy_timeout=wait)
+        conn = connect(state, read_only=False, busy_timeout=wait, shared=True)
         try:
             version = check_schema(conn, state)
             read_everything(conn, state)

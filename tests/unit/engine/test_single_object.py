@@ -18,13 +18,13 @@ def tf(tmp_path: Path) -> Engine:
 
 
 def test_create_update_delete_with_history(tf: Engine) -> None:
-    created = tf.create("budget", "b", {**BUDGET, "alerts": [{"threshold": "80%"}]},
-                        manager="terraform")
+    created = tf.create(
+        "budget", "b", {**BUDGET, "alerts": [{"threshold": "80%"}]}, manager="terraform"
+    )
     assert (created.manager, created.version) == ("terraform", 1)
     assert created.spec["alerts"][0]["threshold"] == 0.8  # canonical, as apply stores it
     assert created.spec == created.applied_spec
-    same = tf.update("budget", "b", {**BUDGET, "alerts": [{"threshold": 0.8}]},
-                     manager="terraform")
+    same = tf.update("budget", "b", {**BUDGET, "alerts": [{"threshold": 0.8}]}, manager="terraform")
     assert same.version == 1  # nothing changed: nothing written
     updated = tf.update("budget", "b", {**BUDGET, "amount": 200}, manager="terraform")
     assert (updated.version, updated.spec["amount"]) == (2, 200.0)
@@ -70,7 +70,11 @@ def test_edit_live_is_drift(tf: Engine) -> None:
     assert edited.applied_spec["amount"] == 100.0 and edited.spec["amount"] == 999.0
     (item,) = tf.drift().items
     assert (item.address, item.manager, item.actor, item.source) == (
-        "budget.b", "terraform", "alice", "api")
+        "budget.b",
+        "terraform",
+        "alice",
+        "api",
+    )
     with pytest.raises(PlanError, match=r"^budget\.nope does not exist$"):
         console.edit_live("budget.nope", BUDGET)
 
@@ -100,11 +104,40 @@ def test_requires_replace_and_forget(tf: Engine) -> None:
 
 def test_condition_errors_name_the_object(tf: Engine) -> None:
     with pytest.raises(ValidationFailed) as failed:
-        tf.validate_object("policy", "max-gpu",
-                           {"condition": "resource.gpu_count > 4", "action": "prevent"})
+        tf.validate_object(
+            "policy", "max-gpu", {"condition": "resource.gpu_count > 4", "action": "prevent"}
+        )
     (diag,) = failed.value.diagnostics
     assert (diag.code, diag.path, diag.message) == (
         "C201",
         ("condition",),
         "policy 'max-gpu': condition: unknown attribute 'resource.gpu_count'",
     )
+
+
+def test_threads_of_one_process_write_and_read_one_state(tmp_path: Path) -> None:
+    """Terraform applies resources in parallel: single-object calls (attached to the
+    process's shared DuckDB) interleave with whole-state reads (own connections)."""
+    import threading
+
+    location = tmp_path / "state.duckdb"
+    errors: list[str] = []
+
+    def work(worker: int) -> None:
+        engine = Engine(location, actor=f"w{worker}", source="terraform", lock_timeout=60)
+        try:
+            for i in range(3):
+                engine.create("budget", f"b{worker}-{i}", BUDGET, manager="terraform")
+                assert engine.read(f"budget.b{worker}-{i}") is not None
+                engine.list_objects()
+        except Exception as exc:  # collected: a thread's assertion would be lost
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = Engine(location)
+    assert (len(engine.list_objects()), engine.info().serial) == (12, 12)
