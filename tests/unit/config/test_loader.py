@@ -294,3 +294,36 @@ def test_people_are_not_persona_references(write: Write) -> None:
     config, diags = validate_paths([path])
     assert config is not None
     assert [(d.code, d.path) for d in diags] == [("W301", ("action", "approvers", 3))]
+
+
+def test_objects_sharing_a_condition_are_each_checked() -> None:
+    """A condition text compiles once per load; an invalid one is reported at every use."""
+    rule = "  - name: {n}\n    condition: {c}\n    tags: {{env: dev}}\n"
+    good = 'resource.type == "ec2"'
+    text = "tag_rules:\n" + "".join(
+        rule.format(n=n, c=c) for n, c in (("a", good), ("b", good), ("c", "x =="), ("d", "x =="))
+    )
+    config, diags = validate_text(text)
+    assert config is None
+    errors = [(d.location.line, d.path) for d in diags if d.severity == "error"]
+    assert [line for line, _ in errors] == [9, 12]
+    assert all(path == ("condition",) for _, path in errors)
+
+
+@pytest.mark.parametrize(
+    ("text", "empty"),
+    [
+        ("", True),
+        ("  \n\t\n", True),
+        ("# a\n  # b\n\n", True),
+        ("# a\rbudgets: {}\n", False),
+        ("# a\u2028x: 1", False),
+        ("#\n  key: 1 # c\n", False),
+    ],
+)
+def test_only_comments(text: str, empty: bool) -> None:
+    from finopsmetrics_cli.config.source import _only_comments
+
+    lines = text.splitlines()
+    assert _only_comments(text) is empty
+    assert empty == all(not ln.strip() or ln.lstrip().startswith("#") for ln in lines)

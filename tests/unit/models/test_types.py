@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from typing import Annotated, Any
 
 import pytest
@@ -213,6 +215,27 @@ def test_regex() -> None:
         "invalid_regex",
         "regular expression is longer than 1000 characters",
     )
+
+
+def test_plain_regex_shortcut_accepts_only_valid_patterns() -> None:
+    """Patterns that skip re.compile (literals, '.', one quantifier, anchors) must all
+    be valid, and every other spelling must still be compiled and judged."""
+    from finopsmetrics_cli.models.types import _PLAIN_REGEX
+
+    alphabet = ["a", ".", "-", "*", "+", "?", "^", "$", "(", "{", "\\", " "]
+    shortcut = 0
+    for length in range(1, 5):
+        for chars in itertools.product(alphabet, repeat=length):
+            text = "".join(chars)
+            if _PLAIN_REGEX.fullmatch(text):
+                re.compile(text)
+                shortcut += 1
+    assert shortcut > 500
+    for bad in ("*a", "a**", "^*", "+", "a$b", "^^a", "(a", "a{", "\\"):
+        assert not _PLAIN_REGEX.fullmatch(bad)
+    assert err(Regex, "a**")[1] == "invalid regular expression 'a**': multiple repeat at position 2"
+    assert err(Regex, "(?<=a+)b")[0] == "invalid_regex"  # found by compiling, not parsing
+    assert ok(Regex, ".*-ml-7-.*") == ".*-ml-7-.*"
 
 
 def test_email() -> None:
