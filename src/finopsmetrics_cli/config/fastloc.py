@@ -29,8 +29,10 @@ _MAX_INDENT = 64
 
 @cache
 def _at_indent(n: int) -> re.Pattern[str]:
-    """Lines whose content starts exactly at column n (comments excluded)."""
-    return re.compile(rf"^ {{{n}}}([^ \n#\r].*)$", re.MULTILINE)
+    """Lines whose content starts exactly at column n (comments excluded), each
+    matched from the newline before it: a literal first character lets ``re``
+    skip to candidate lines (~4x faster than ``^`` tried at every position)."""
+    return re.compile(rf"\n {{{n}}}([^ \n#\r][^\n]*)")
 
 
 @cache
@@ -66,6 +68,7 @@ class EntryIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.nl_text = "\n" + text  # nl_text[i] is the newline before the line at text[i]
         self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
         self.cache: dict[tuple[Any, ...], dict[Any, Pos] | None] = {}
 
@@ -90,7 +93,7 @@ class EntryIndex:
             return None
         if indent and _shallower(indent).search(self.text, pos, end):
             return None
-        rows = _at_indent(indent).finditer(self.text, pos, end)
+        rows = _at_indent(indent).finditer(self.nl_text, pos, end + 1)
         if isinstance(data, list):
             items: dict[Any, Pos] = {}
             for m in rows:
