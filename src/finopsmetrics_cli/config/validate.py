@@ -139,9 +139,10 @@ def _validate_models(
     results: dict[int, tuple[RawObject, dict[str, Any], KindModel]] = {}
     for kind, items in by_kind.items():
         model = get_kind(kind).model
+        validate = model.__pydantic_validator__.validate_python  # model_validate, less a wrapper
         for obj, data in items:
             try:
-                results[id(obj)] = (obj, data, model.model_validate(data))
+                results[id(obj)] = (obj, data, validate(data))
             except ValidationError as exc:
                 for fe in map_errors(exc.errors(), data, model):
                     diags.append(_field_diag(obj, fe))
