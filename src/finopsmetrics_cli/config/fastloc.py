@@ -37,16 +37,16 @@ def _at_indent(n: int) -> re.Pattern[str]:
 
 @cache
 def _shallower(n: int) -> re.Pattern[str]:
-    """A content line indented less than n."""
-    return re.compile(rf"^ {{0,{max(n - 1, 0)}}}[^ \n#\r]", re.MULTILINE)
+    """A content line indented less than n (matched from its newline, as ``_at_indent``)."""
+    return re.compile(rf"\n {{0,{max(n - 1, 0)}}}[^ \n#\r]")
 
 
 @cache
 def _block_end(n: int) -> re.Pattern[str]:
     """The line that ends a block at indentation n: less indented, or at n but not a list item."""
     if n == 0:
-        return re.compile(r"^(?!- )[^ \n#\r]", re.MULTILINE)
-    return re.compile(rf"^(?: {{0,{n - 1}}}[^ \n#\r]| {{{n}}}(?!- )[^ \n#\r])", re.MULTILINE)
+        return re.compile(r"\n(?!- )[^ \n#\r]")
+    return re.compile(rf"\n(?: {{0,{n - 1}}}[^ \n#\r]| {{{n}}}(?!- )[^ \n#\r])")
 
 
 def _key_of(content: str) -> str | None:
@@ -91,7 +91,7 @@ class EntryIndex:
         indent = len(first.group(1))
         if indent >= _MAX_INDENT:
             return None
-        if indent and _shallower(indent).search(self.text, pos, end):
+        if indent and _shallower(indent).search(self.nl_text, pos, end + 1):
             return None
         rows = _at_indent(indent).finditer(self.nl_text, pos, end + 1)
         if isinstance(data, list):
@@ -121,7 +121,7 @@ class EntryIndex:
         pos = self._offset(line + 1)
         if indent >= _MAX_INDENT:
             return stop
-        m = _block_end(indent).search(self.text, pos)
+        m = _block_end(indent).search(self.nl_text, pos)
         return self._line_of(m.start()) if m else stop
 
     def entries(self, path: tuple[str, ...], data: Any, value: Any) -> dict[Any, Pos] | None:
