@@ -30,9 +30,13 @@ from finopsmetrics_cli.state.connection import (
     unreadable,
 )
 
+# applied_spec almost always equals spec: DuckDB compares them and sends it only when it
+# differs (10,000 fewer long strings to convert), with the comparison (NULL: none applied).
 _OBJECT_SELECT = (
-    "SELECT address, kind, name, spec, manager, applied_spec, version, epoch_us(created_at), "
-    "created_by, epoch_us(updated_at), updated_by, updated_source FROM objects"
+    "SELECT kind, name, spec, manager, "
+    "CASE WHEN applied_spec = spec THEN NULL ELSE applied_spec END, applied_spec = spec, "
+    "version, epoch_us(created_at), created_by, epoch_us(updated_at), updated_by, "
+    "updated_source FROM objects"
 )
 _HISTORY_SELECT = (
     "SELECT id, serial, address, action, before, after, manager, actor, source, "
@@ -247,20 +251,19 @@ class StateStoreReader:
         # applied_spec almost always equals spec: parse it once and share the object
         # (specs are read-only, see LiveObject), which also makes plan's and drift's
         # "applied == live" checks instant.
-        distinct = [r[5] for r in rows if r[5] is not None and r[5] != r[3]]
-        parsed = _parse_json_column([r[3] for r in rows] + distinct, self.path)
+        distinct = [r[4] for r in rows if r[4] is not None]
+        parsed = _parse_json_column([r[2] for r in rows] + distinct, self.path)
         extra = iter(parsed[len(rows) :])
         applied = [
-            None if r[5] is None else parsed[i] if r[5] == r[3] else next(extra)
-            for i, r in enumerate(rows)
+            parsed[i] if r[5] else None if r[4] is None else next(extra) for i, r in enumerate(rows)
         ]
         when = _times({us for r in rows for us in (r[7], r[9])})
         return [
             LiveObject(
+                r[0],
                 r[1],
-                r[2],
                 parsed[i],
-                r[4],
+                r[3],
                 applied[i],
                 r[6],
                 when[r[7]],

@@ -342,3 +342,16 @@ def test_threads_of_one_process_read_while_another_commits(
     assert errors == []
     with open_reader(state_path) as reader:
         assert (reader.info().serial, reader.info().objects) == (6, 300)
+
+
+def test_list_pairs_each_applied_spec_with_its_object(state_path: Path, commit: Commit) -> None:
+    """Equal applied specs are shared, unmanaged ones None, drifted ones each their own."""
+    commit([budget("a"), budget("b", 2), budget("c", 3, manager=None), budget("d", 4)])
+    commit([Write("edit", "budget", n, {"amount": v}, None) for n, v in (("b", 20), ("d", 40))])
+    with open_reader(state_path) as reader:
+        objs = {o.name: o for o in reader.list()}
+    assert objs["a"].applied_spec is objs["a"].spec
+    assert objs["c"].applied_spec is None and objs["c"].spec["amount"] == 3
+    for name, live, applied in (("b", 20, 2), ("d", 40, 4)):
+        assert objs[name].spec == {"amount": live} and objs[name].applied_spec is not None
+        assert objs[name].applied_spec["amount"] == applied and objs[name].drifted
