@@ -45,7 +45,8 @@ def test_import_round_trip_keeps_comments(ws: Workspace) -> None:
     assert " <= budget.console-made\n" in plan.stdout
     assert "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy." in plan.stdout
     applied = ws.run("apply", str(ws.config), "--auto-approve")
-    assert "Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed." in applied.stdout
+    summary = "Apply complete! Resources: 1 imported, 0 added, 0 changed, 0 destroyed."
+    assert summary in applied.stdout
     live = ws.engine().read("budget.console-made")
     assert (live.manager, live.applied_spec == live.spec) == ("config", True)
     assert ws.engine().history("budget.console-made")[0].action == "import"

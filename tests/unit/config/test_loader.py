@@ -289,7 +289,8 @@ def test_people_are_not_persona_references(write: Write) -> None:
         "p.yaml",
         "notification_rules:\n  - persona: cfo\n    channels: [email]\n"
         "policies:\n  - name: p\n    condition: resource.cost_monthly > 1\n"
-        "    action: {type: require_approval, approvers: [cto@company.com, '#finops', cfo, ctoo]}\n",
+        "    action: {type: require_approval,\n"
+        "             approvers: [cto@company.com, '#finops', cfo, ctoo]}\n",
     )
     config, diags = validate_paths([path])
     assert config is not None
