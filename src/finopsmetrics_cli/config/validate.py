@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError, SchemaSerializer, core_schema
 
 from finopsmetrics_cli.config import codes
-from finopsmetrics_cli.config.errors_map import FieldError, map_errors
 from finopsmetrics_cli.config.loader import RawConfig, RawObject, suggest
 from finopsmetrics_cli.config.model import Config, DesiredObject, ObjectLifecycle, Settings
 from finopsmetrics_cli.config.semantics import (
@@ -29,6 +28,9 @@ from finopsmetrics_cli.config.semantics import (
 from finopsmetrics_cli.config.settings import build_settings
 from finopsmetrics_cli.errors import Diagnostic, Location, ValidationFailed
 from finopsmetrics_cli.models.base import KindInfo, KindModel, get_kind
+
+if TYPE_CHECKING:  # errors_map is imported when there is an error to map
+    from finopsmetrics_cli.config.errors_map import FieldError
 
 Known = Callable[[str], bool] | Collection[str] | None
 
@@ -144,6 +146,8 @@ def _validate_models(
             try:
                 results[id(obj)] = (obj, data, validate(data))
             except ValidationError as exc:
+                from finopsmetrics_cli.config.errors_map import map_errors
+
                 for fe in map_errors(exc.errors(), data, model):
                     diags.append(_field_diag(obj, fe))
     return [results[id(o)] for o in objects if id(o) in results]
@@ -283,6 +287,8 @@ def validate_desired(
     try:
         model = info.model.model_validate(data)
     except ValidationError as exc:
+        from finopsmetrics_cli.config.errors_map import map_errors
+
         raise ValidationFailed(
             [
                 codes.diag(fe.code, f"{kind} {name!r}: {fe.message}", hint=fe.hint, path=fe.path)
