@@ -130,19 +130,24 @@ class KindResource(Resource):
     def create(
         self, ctx: Any, planned: State
     ) -> State | None:  # pragma: no cover - servicer does it
-        raise NotImplementedError
+        raise _handled_by_servicer()
 
     def read(self, ctx: Any, current: State) -> State | None:  # pragma: no cover
-        raise NotImplementedError
+        raise _handled_by_servicer()
 
     def update(self, ctx: Any, current: State, planned: State) -> State | None:  # pragma: no cover
-        raise NotImplementedError
+        raise _handled_by_servicer()
 
     def delete(self, ctx: Any, current: State) -> None:  # pragma: no cover
-        raise NotImplementedError
+        raise _handled_by_servicer()
 
     def import_(self, ctx: Any, id: str) -> State | None:  # pragma: no cover
-        raise NotImplementedError
+        raise _handled_by_servicer()
+
+
+def _handled_by_servicer() -> RuntimeError:
+    """The tf package wants these methods; FinopsServicer serves every call through the engine."""
+    return RuntimeError("finopsmetrics resources are served by FinopsServicer, not called directly")
 
 
 class KindDataSource(DataSource):
@@ -160,7 +165,7 @@ class KindDataSource(DataSource):
         return data_source_schema(cls.kind)
 
     def read(self, ctx: ReadDataContext, config: Config) -> State | None:  # pragma: no cover
-        raise NotImplementedError
+        raise _handled_by_servicer()
 
 
 _CLASSES: dict[tuple[str, str], type[Any]] = {}
