@@ -212,7 +212,8 @@ class Engine:
 
         info = reader.info()
         config = config if config is not None else ConfigModel(objects={})
-        live = reader.list()
+        # unchanged stored specs are not parsed: the desired dicts stand in for them
+        live = reader.list(known={a: o.spec for a, o in config.objects.items()})
         return build_plan(
             config,
             live,

@@ -10,7 +10,7 @@ The DuckDB implementation lives in ``state.store``; the S3 wrapper in
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -117,7 +117,20 @@ class Write:
 class StateReader(Protocol):
     def info(self) -> StateInfo: ...
     def get(self, address: str) -> LiveObject | None: ...
-    def list(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]: ...
+    def list(
+        self,
+        kind: str | None = None,
+        manager: str | None = None,
+        *,
+        known: Mapping[str, dict[str, Any]] | None = None,
+    ) -> list[LiveObject]:
+        """Every object (optionally of one kind / one manager), ordered by address.
+
+        ``known`` (address -> canonical spec, e.g. the desired ones) is a hint:
+        a stored spec byte-identical to its encoding is handed out as that very
+        dict instead of being parsed (read-only, like every spec)."""
+        ...
+
     def history(
         self, address: str | None = None, limit: int | None = None
     ) -> builtins.list[HistoryEntry]: ...

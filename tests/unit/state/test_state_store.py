@@ -355,3 +355,31 @@ def test_list_pairs_each_applied_spec_with_its_object(state_path: Path, commit: 
     for name, live, applied in (("b", 20, 2), ("d", 40, 4)):
         assert objs[name].spec == {"amount": live} and objs[name].applied_spec is not None
         assert objs[name].applied_spec["amount"] == applied and objs[name].drifted
+
+
+def test_list_hands_out_known_specs_whose_stored_text_matches(
+    state_path: Path, commit: Commit
+) -> None:
+    """``known`` specs stand in for byte-identical stored ones; any other is parsed."""
+    commit([budget("a"), budget("b", 2), budget("c", 3), budget("d", 4)])
+    commit([Write("edit", "budget", "d", {"amount": 40}, None)])
+    same = budget("a").spec
+    reordered = {"currency": "USD", "amount": 2, "period": "monthly"}  # equal, other text
+    other = budget("c", 30).spec
+    drifted = budget("d", 4).spec  # the applied spec, not the live one
+    known = {
+        "budget.a": same,
+        "budget.b": reordered,
+        "budget.c": other,
+        "budget.d": drifted,
+        "budget.zz": {"amount": 1},
+    }
+    with open_reader(state_path) as reader:
+        plain = reader.list()
+        objs = {o.name: o for o in reader.list(known=known)}
+    assert list(objs.values()) == plain
+    assert objs["a"].spec is same and objs["a"].applied_spec is same
+    assert objs["b"].spec is not reordered and objs["b"].spec == reordered
+    assert objs["c"].spec is not other and objs["c"].spec["amount"] == 3
+    assert objs["d"].spec == {"amount": 40} and objs["d"].applied_spec == drifted
+    assert objs["d"].drifted
