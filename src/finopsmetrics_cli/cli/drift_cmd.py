@@ -40,8 +40,9 @@ def register(app: typer.Typer) -> None:
             check_format(fmt, ("text", "json", "markdown", "github"))
             engine = make_engine(state)
             chosen = list(paths or []) or [Path(n) for n in DEFAULT_CONFIG if Path(n).exists()][:1]
-            config = engine.load_config(chosen) if chosen else None
-            report = engine.drift(config)
+            with engine.prefetching():  # the state is read while the config loads
+                config = engine.load_config(chosen) if chosen else None
+                report = engine.drift(config)
             if fmt == "json":
                 sys.stdout.write(render.drift_json(report))
             elif fmt == "markdown":

@@ -159,10 +159,12 @@ def register(app: typer.Typer) -> None:
         with handle_errors(make_console(no_color=no_color, stderr=True)):
             check_format(fmt, ("text", "json", "markdown"))
             engine = make_engine(state)
-            config = load(engine, paths)
-            options = plan_options(target=target, replace=replace, destroy=destroy, adopt=adopt,
-                                   refresh_only=refresh_only, allow_destroy=allow_destroy)
-            plan = engine.plan(config, options)
+            with engine.prefetching():  # the state is read while the config loads
+                config = load(engine, paths)
+                options = plan_options(target=target, replace=replace, destroy=destroy,
+                                       adopt=adopt, refresh_only=refresh_only,
+                                       allow_destroy=allow_destroy)
+                plan = engine.plan(config, options)
             config_diff = None
             if base_ref:
                 from finopsmetrics_cli.gitops.base_ref import base_ref_diff

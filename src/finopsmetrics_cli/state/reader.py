@@ -284,58 +284,10 @@ class StateStoreReader:
         params: builtins.list[Any],
         known: Mapping[str, dict[str, Any]] | None = None,
     ) -> builtins.list[LiveObject]:
-        rows = self._query(sql, params)
-        specs: builtins.list[Any] = _reuse_known(rows, known) if known else [None] * len(rows)
-        # applied_spec almost always equals spec: parse it once and share the object
-        # (specs are read-only, see LiveObject), which also makes plan's and drift's
-        # "applied == live" checks instant.
-        todo = [i for i, spec in enumerate(specs) if spec is None]
-        distinct = [r[4] for r in rows if r[4] is not None]
-        parsed = _parse_json_column([rows[i][2] for i in todo] + distinct, self.path)
-        for i, spec in zip(todo, parsed, strict=False):
-            specs[i] = spec
-        extra = iter(parsed[len(todo) :])
-        applied = [
-            specs[i] if r[5] else None if r[4] is None else next(extra) for i, r in enumerate(rows)
-        ]
-        when = _times({us for r in rows for us in (r[7], r[9])})
-        return [
-            LiveObject(
-                r[0],
-                r[1],
-                specs[i],
-                r[3],
-                applied[i],
-                r[6],
-                when[r[7]],
-                r[8],
-                when[r[9]],
-                r[10],
-                r[11],
-            )  # fmt: skip
-            for i, r in enumerate(rows)
-        ]
+        return live_objects(self._query(sql, params), known, self.path)
 
     def _history(self, sql: str, params: builtins.list[Any]) -> builtins.list[HistoryEntry]:
-        rows = self._query(sql, params)
-        parsed = _parse_json_column([t for r in rows for t in (r[4], r[5])], self.path)
-        when = _times({r[9] for r in rows})
-        return [
-            HistoryEntry(
-                id=r[0],
-                serial=r[1],
-                address=r[2],
-                action=r[3],
-                before=parsed[2 * i],
-                after=parsed[2 * i + 1],
-                manager=r[6],
-                actor=r[7],
-                source=r[8],
-                at=when[r[9]],
-                git_commit=r[10],
-            )  # fmt: skip
-            for i, r in enumerate(rows)
-        ]
+        return history_entries(self._query(sql, params), self.path)
 
 
 def suspend_readers(path: Path) -> None:
@@ -344,3 +296,61 @@ def suspend_readers(path: Path) -> None:
         readers = list(_READERS.get(str(path.resolve()), ()))
     for reader in readers:
         reader.release_connection()
+
+
+def live_objects(
+    rows: builtins.list[Any], known: Mapping[str, dict[str, Any]] | None, path: Path
+) -> builtins.list[LiveObject]:
+    """LiveObjects from ``_OBJECT_SELECT`` rows (see ``StateStoreReader.list`` for ``known``)."""
+    specs: builtins.list[Any] = _reuse_known(rows, known) if known else [None] * len(rows)
+    # applied_spec almost always equals spec: parse it once and share the object
+    # (specs are read-only, see LiveObject), which also makes plan's and drift's
+    # "applied == live" checks instant.
+    todo = [i for i, spec in enumerate(specs) if spec is None]
+    distinct = [r[4] for r in rows if r[4] is not None]
+    parsed = _parse_json_column([rows[i][2] for i in todo] + distinct, path)
+    for i, spec in zip(todo, parsed, strict=False):
+        specs[i] = spec
+    extra = iter(parsed[len(todo) :])
+    applied = [
+        specs[i] if r[5] else None if r[4] is None else next(extra) for i, r in enumerate(rows)
+    ]
+    when = _times({us for r in rows for us in (r[7], r[9])})
+    return [
+        LiveObject(
+            r[0],
+            r[1],
+            specs[i],
+            r[3],
+            applied[i],
+            r[6],
+            when[r[7]],
+            r[8],
+            when[r[9]],
+            r[10],
+            r[11],
+        )  # fmt: skip
+        for i, r in enumerate(rows)
+    ]
+
+
+def history_entries(rows: builtins.list[Any], path: Path) -> builtins.list[HistoryEntry]:
+    """HistoryEntries from ``_HISTORY_SELECT`` rows."""
+    parsed = _parse_json_column([t for r in rows for t in (r[4], r[5])], path)
+    when = _times({r[9] for r in rows})
+    return [
+        HistoryEntry(
+            id=r[0],
+            serial=r[1],
+            address=r[2],
+            action=r[3],
+            before=parsed[2 * i],
+            after=parsed[2 * i + 1],
+            manager=r[6],
+            actor=r[7],
+            source=r[8],
+            at=when[r[9]],
+            git_commit=r[10],
+        )  # fmt: skip
+        for i, r in enumerate(rows)
+    ]
