@@ -51,12 +51,12 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
     specs = _canonical_specs([m for _, _, m in models])
     for (obj, _, model), spec in zip(models, specs, strict=True):
         refs = check_references(obj, model, spec, declared, diags)
-        desired[obj.address] = _desired(obj.info, model, spec, obj.location(), refs)
+        desired[obj.address] = _desired(obj.info, model, spec, obj.location, refs)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         return None, _sorted(diags, raw)
     files = tuple(s.path for s in raw.files)
-    return Config(desired, settings, files, digest(desired, settings)), _sorted(diags, raw)
+    return Config(desired, settings, files), _sorted(diags, raw)
 
 
 def _sorted(diags: list[Diagnostic], raw: RawConfig) -> list[Diagnostic]:
@@ -219,7 +219,7 @@ def _desired(
     info: KindInfo,
     model: KindModel,
     spec: dict[str, Any],
-    location: Location | None,
+    location: Location | Callable[[], Location | None] | None,
     refs: tuple[str, ...],
 ) -> DesiredObject:
     life = model.lifecycle

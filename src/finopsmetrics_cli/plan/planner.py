@@ -92,7 +92,7 @@ def build_plan(
         outside_changes=tuple(outside),
         lineage=lineage,
         serial=serial,
-        config_digest=config.digest,
+        digest_source=lambda: config.digest,
         options=options,
         state=state,
     )
