@@ -35,10 +35,12 @@ and with ``docs/reference/engine-api.md``)::
             # plan and apply under ONE lock (apply PATH); confirm False -> (plan, None)
         def drift(self, config: Config | None = None) -> DriftReport
         @contextmanager
-        def prefetching(self) -> Iterator[None]
-            # with engine.prefetching(): config = engine.load_config(...); engine.plan(config)
-            # reads a local state in a forked child while the config loads (2 cores: the
-            # two overlap); the next plan/drift in the block uses that snapshot.
+        def prefetching(self, paths: Sequence[str | Path] | None = None, *,
+                        state: bool = True) -> Iterator[None]
+            # with engine.prefetching(paths): config = engine.load_config(paths); engine.plan(...)
+            # a forked child parses the files and reads a local state while this process
+            # imports and validates (2 cores: they overlap); load_config(paths) and the next
+            # plan/drift in the block use what it read. No-op where forking is unsafe.
         def import_yaml(self, addresses: Sequence[str] | None = None) -> str  # None: all unmanaged
         def import_into_file(self, file: Path, addresses: Sequence[str] | None = None) -> list[str]
 
@@ -150,20 +152,28 @@ class Engine:
     # -- plumbing ---------------------------------------------------------
 
     @contextmanager
-    def prefetching(self) -> Iterator[None]:
-        """Read the state in the background while the caller loads the config.
+    def prefetching(
+        self, paths: Sequence[str | Path] | None = None, *, state: bool = True
+    ) -> Iterator[None]:
+        """Read config files and the state in the background while the caller imports.
 
-        The next ``plan`` or ``drift`` inside the block uses that snapshot instead of
-        opening the file itself; the block's exit drops it if nothing used it. Only
-        a local state file is prefetched, by a forked child process (single-threaded
-        POSIX callers; see ``state.prefetch``); elsewhere this does nothing.
+        Inside the block, ``load_config(paths)`` (the same paths) uses the files a
+        forked child parsed, and the next ``plan`` or ``drift`` the state snapshot
+        it read (``state=False``: files only, e.g. before taking the write lock).
+        The block's exit drops whatever nothing used. Only local state files are
+        read ahead, only by single-threaded POSIX callers (see ``state.prefetch``);
+        elsewhere this does nothing and every read happens as usual.
         """
         from finopsmetrics_cli import state as state_pkg
 
-        if self._prefetch is None and not state_pkg.is_remote(self.location):
+        local = state and not state_pkg.is_remote(self.location)
+        if self._prefetch is None:
             from finopsmetrics_cli.state import prefetch
 
-            self._prefetch = prefetch.start(Path(self.location))
+            self._prefetch = prefetch.start(
+                Path(self.location) if local else None,
+                [Path(p) for p in paths] if paths else None,
+            )
         try:
             yield
         finally:
@@ -214,7 +224,11 @@ class Engine:
     def load_config(self, paths: Sequence[str | Path]) -> Config:
         from finopsmetrics_cli.config import load_config
 
-        return load_config([Path(p) for p in paths])
+        paths = [Path(p) for p in paths]
+        prefetched = self._prefetch
+        if prefetched is None:
+            return load_config(paths)
+        return load_config(paths, parsed=lambda: prefetched.sources(paths))
 
     def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
         with self._reader(short=True) as reader:

@@ -175,7 +175,8 @@ def register(app: typer.Typer) -> None:
                     result = engine.apply(saved, progress=progress)
             else:
                 chosen = config_paths([path] if path else None)
-                config = engine.load_config(chosen)
+                with engine.prefetching(chosen, state=False):  # files parsed while we import
+                    config = engine.load_config(chosen)
                 engine.git_commit = git_commit_of(chosen)
                 options = plan_options(target=target, replace=replace, destroy=destroy,
                                        adopt=adopt, refresh_only=refresh_only,

@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
             check_format(fmt, ("text", "json", "markdown", "github"))
             engine = make_engine(state)
             chosen = list(paths or []) or [Path(n) for n in DEFAULT_CONFIG if Path(n).exists()][:1]
-            with engine.prefetching():  # the state is read while the config loads
+            with engine.prefetching(chosen):  # files and state are read while we import
                 config = engine.load_config(chosen) if chosen else None
                 report = engine.drift(config)
             if fmt == "json":

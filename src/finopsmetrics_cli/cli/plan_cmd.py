@@ -159,8 +159,9 @@ def register(app: typer.Typer) -> None:
         with handle_errors(make_console(no_color=no_color, stderr=True)):
             check_format(fmt, ("text", "json", "markdown"))
             engine = make_engine(state)
-            with engine.prefetching():  # the state is read while the config loads
-                config = load(engine, paths)
+            chosen = config_paths(paths)
+            with engine.prefetching(chosen):  # files and state are read while we import
+                config = engine.load_config(chosen)
                 options = plan_options(target=target, replace=replace, destroy=destroy,
                                        adopt=adopt, refresh_only=refresh_only,
                                        allow_destroy=allow_destroy)

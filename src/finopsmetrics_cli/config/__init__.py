@@ -7,12 +7,12 @@ is what ``finopsmetrics validate`` calls (returns warnings too).
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from finopsmetrics_cli.config.source import DEFAULT_MAX_BYTES
+from finopsmetrics_cli.config.source import DEFAULT_MAX_BYTES, Parsed
 from finopsmetrics_cli.errors import Diagnostic, ValidationFailed
 
 if TYPE_CHECKING:
@@ -28,14 +28,20 @@ __all__ = [
 
 
 def validate_paths(
-    paths: Sequence[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Sequence[str | Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    parsed: Callable[[], Parsed | None] | None = None,
 ) -> tuple[Config | None, list[Diagnostic]]:
-    """Load and check files or directories; the Config is None when any error was found."""
+    """Load and check files or directories; the Config is None when any error was found.
+
+    ``parsed`` returns files another process already read (``state.prefetch``)."""
     from finopsmetrics_cli.config.loader import collect
     from finopsmetrics_cli.config.validate import validate_raw
 
     with _no_gc():
-        return validate_raw(collect(paths, max_bytes=max_bytes))
+        done = parsed() if parsed is not None else None
+        return validate_raw(collect(paths, max_bytes=max_bytes, parsed=done))
 
 
 _freeze = False
@@ -75,12 +81,15 @@ def validate_text(text: str, display: str = "<string>") -> tuple[Config | None, 
 
 
 def load_config(
-    paths: Sequence[str | Path] | str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES
+    paths: Sequence[str | Path] | str | Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    parsed: Callable[[], Parsed | None] | None = None,
 ) -> Config:
     """A validated Config, or :class:`ValidationFailed` carrying every diagnostic."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    config, diagnostics = validate_paths(paths, max_bytes=max_bytes)
+    config, diagnostics = validate_paths(paths, max_bytes=max_bytes, parsed=parsed)
     if config is None:
         raise ValidationFailed(diagnostics)
     return config

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from finopsmetrics_cli.config import codes
-from finopsmetrics_cli.config.source import DEFAULT_MAX_BYTES, SourceFile, read_source
+from finopsmetrics_cli.config.source import (
+    DEFAULT_MAX_BYTES,
+    Parsed,
+    SourceFile,
+    expand_paths,
+    read_source,
+)
 from finopsmetrics_cli.errors import Diagnostic, Location
 from finopsmetrics_cli.models.base import KindInfo, all_sections, get_kind
 
@@ -63,60 +69,28 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     return f"did you mean {matches[0]!r}?" if matches else None
 
 
-def expand_paths(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
-    """Files to load, in a stable order: given files as is, directories' YAML recursively sorted."""
-    files: list[tuple[Path, str]] = []
-    diagnostics: list[Diagnostic] = []
-    for given in paths:
-        p = Path(given)
-        if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.suffix in (".yaml", ".yml")
-                and f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(p).parts)
-            )
-            if not found:
-                diagnostics.append(
-                    codes.diag(
-                        "E006", f"no *.yaml or *.yml files in {str(p)!r}", Location(str(p), 1, 1)
-                    )
-                )
-            files.extend((f, str(f)) for f in found)
-        elif p.is_file():
-            files.append((p, str(p)))
-        elif p.exists():  # a FIFO or device: reading it could block forever
-            diagnostics.append(
-                codes.diag("E001", f"not a regular file: {str(p)!r}", Location(str(p), 1, 1))
-            )
-        else:
-            diagnostics.append(
-                codes.diag(
-                    "E001",
-                    f"no such file or directory: {str(p)!r}",
-                    Location(str(p), 1, 1),
-                    hint="pass a file or directory, or create one with `finopsmetrics init`",
-                )
-            )
-    seen: set[Path] = set()
-    unique = []
-    for f, display in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append((f, display))
-    return unique, diagnostics
+def collect(
+    paths: Sequence[str | Path],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    parsed: Parsed | None = None,
+) -> RawConfig:
+    """Read every file and gather sections into raw objects; never raises for bad input.
 
-
-def collect(paths: Sequence[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> RawConfig:
-    """Read every file and gather sections into raw objects; never raises for bad input."""
+    ``parsed`` holds files another process already read with :func:`read_source`
+    (``state.prefetch``); the others are read here."""
     raw = RawConfig()
     files, raw.diagnostics = expand_paths(paths)
     sections = all_sections()
     parents = _parents(sections)
     for path, display in files:
-        source, problems = read_source(path, display, max_bytes=max_bytes)
+        done = parsed.get(display) if parsed else None
+        source: SourceFile | None
+        problems: list[Diagnostic] = []
+        if done is not None:
+            source = SourceFile(display, *done)
+        else:
+            source, problems = read_source(path, display, max_bytes=max_bytes)
         raw.diagnostics.extend(problems)
         if source is None:
             continue

@@ -13,6 +13,7 @@ for everything we accept.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -101,6 +102,11 @@ class SourceFile:
     _root: Any = field(default=None, repr=False)
     _composed: bool = field(default=False, repr=False)
     _index: Any = field(default=None, repr=False)
+
+    @property
+    def fast(self) -> bool:
+        """Parsed on the fast path, no ruamel node tree made yet: text and data are all of it."""
+        return not self._composed
 
     def entry_location(self, path: Path_, *, key: bool = False) -> Location:
         """Where a section entry is declared; a line scan on the happy path, ruamel otherwise."""
@@ -211,6 +217,57 @@ def _compose(text: str) -> Any:
         return _yaml(pure=False).compose(text)
     except YAMLError:
         return _yaml(pure=True).compose(text)
+
+
+def expand_paths(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """Files to load, in a stable order: given files as is, directories' YAML recursively sorted."""
+    files: list[tuple[Path, str]] = []
+    diagnostics: list[Diagnostic] = []
+    for given in paths:
+        p = Path(given)
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.suffix in (".yaml", ".yml")
+                and f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
+            if not found:
+                diagnostics.append(
+                    codes.diag(
+                        "E006", f"no *.yaml or *.yml files in {str(p)!r}", Location(str(p), 1, 1)
+                    )
+                )
+            files.extend((f, str(f)) for f in found)
+        elif p.is_file():
+            files.append((p, str(p)))
+        elif p.exists():  # a FIFO or device: reading it could block forever
+            diagnostics.append(
+                codes.diag("E001", f"not a regular file: {str(p)!r}", Location(str(p), 1, 1))
+            )
+        else:
+            diagnostics.append(
+                codes.diag(
+                    "E001",
+                    f"no such file or directory: {str(p)!r}",
+                    Location(str(p), 1, 1),
+                    hint="pass a file or directory, or create one with `finopsmetrics init`",
+                )
+            )
+    seen: set[Path] = set()
+    unique = []
+    for f, display in files:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append((f, display))
+    return unique, diagnostics
+
+
+#: what a helper process read for us (``state.prefetch``): display -> (text, data) of
+#: each file it parsed on the fast path without a problem
+Parsed = Mapping[str, tuple[str, Any]]
 
 
 def read_source(

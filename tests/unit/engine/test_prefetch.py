@@ -58,7 +58,7 @@ def state(tmp_path: Path) -> Path:
 
 def _snapshot(path: Path) -> prefetch.SnapshotReader:
     """What the child sends, read in this process (``_read`` is what the child runs)."""
-    _, _, meta, rows, history = prefetch._read(path)
+    meta, rows, history = prefetch._read(path)
     from finopsmetrics_cli.state.api import StateInfo
 
     return prefetch.SnapshotReader(path, StateInfo(str(path), *meta), rows, history)
@@ -119,21 +119,36 @@ _CHILD_SCRIPT = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
+    from finopsmetrics_cli.config import loader
     from finopsmetrics_cli.engine import Engine
-    from finopsmetrics_cli.errors import FinopsError
+    from finopsmetrics_cli.errors import FinopsError, ValidationFailed
     from finopsmetrics_cli.plan.render import plan_json
 
+    parsed_here = []
+    read_source = loader.read_source
+
+    def counting(path, display, **kw):  # only files the child did not parse get here
+        parsed_here.append(display)
+        return read_source(path, display, **kw)
+
     engine = Engine(Path(sys.argv[1]), actor="tester")
+    paths = [Path(p) for p in sys.argv[2:]]
+    used = False
     try:
-        with engine.prefetching():
+        with engine.prefetching(paths):
             used = engine._prefetch is not None
-            config = engine.load_config([Path(sys.argv[2])])
+            loader.read_source = counting
+            config = engine.load_config(paths)
             plan = engine.plan(config)
+    except ValidationFailed as exc:
+        print(json.dumps({"diagnostics": [str(d.location) + " " + d.code for d in exc.diagnostics],
+                          "used": used, "parsed_here": parsed_here}))
+        raise SystemExit(0)
     except FinopsError as exc:
         print(json.dumps({"error": str(exc), "used": used}))
         raise SystemExit(0)
     print(json.dumps({"plan": json.loads(plan_json(plan)), "used": used,
-                      "duckdb_loaded": "duckdb" in sys.modules}))
+                      "parsed_here": parsed_here, "duckdb_loaded": "duckdb" in sys.modules}))
     """
 )
 
@@ -152,10 +167,10 @@ budgets:
 """
 
 
-def _run_child(state: Path, config: Path) -> dict[str, object]:
+def _run_child(state: Path, *config: Path) -> dict[str, object]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run(
-        [sys.executable, "-c", _CHILD_SCRIPT, str(state), str(config)],
+        [sys.executable, "-c", _CHILD_SCRIPT, str(state), *map(str, config)],
         capture_output=True, text=True, env=env, timeout=120, check=True,
     )
     assert out.stderr == ""
@@ -173,8 +188,29 @@ def test_a_real_forked_prefetch_gives_the_plan_and_keeps_duckdb_out(tmp_path: Pa
 
     result = _run_child(state, config)
     assert result["used"] is True
+    assert result["parsed_here"] == []  # the child parsed the file
     assert result["duckdb_loaded"] is False  # the parent never opened the state itself
     assert result["plan"] == expected
+
+
+def test_files_the_child_could_not_parse_are_read_and_reported_here(tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "a.yaml").write_text(_YAML)
+    (config_dir / "b.yaml").write_text("budgets:\n  - name: x\n    amount: [1\n")
+    (config_dir / "c.yaml").write_text("version: 1\nteams:\n  - name: !!str t1\n")  # a tag: ruamel
+    result = _run_child(tmp_path / "state.duckdb", config_dir)
+    assert result["used"] is True
+    assert sorted(result["parsed_here"]) == [str(config_dir / "b.yaml"), str(config_dir / "c.yaml")]
+    assert result["diagnostics"] == [f"{config_dir / 'b.yaml'}:4:1 E010"]
+
+
+def test_an_invalid_object_is_reported_at_its_line_from_prefetched_files(tmp_path: Path) -> None:
+    config = tmp_path / "finopsmetrics.yaml"
+    config.write_text(_YAML.replace("amount: 100", "amount: lots"))
+    result = _run_child(tmp_path / "state.duckdb", config)
+    assert result["used"] is True and result["parsed_here"] == []
+    assert result["diagnostics"] == [f"{config}:8:13 E228"]
 
 
 def test_a_damaged_state_is_reported_by_the_usual_read(tmp_path: Path) -> None:
