@@ -84,20 +84,23 @@ def _parse_json_column(texts: list[str | None], path: Path) -> list[Any]:
 def _reuse_known(
     rows: builtins.list[Any], known: Mapping[str, dict[str, Any]]
 ) -> builtins.list[Any]:
-    """Per row, its known spec when the stored text is exactly its encoding, else None."""
-    from finopsmetrics_cli.state.changes import encode_spec
+    """Per row, its known spec when the stored text is exactly its encoding, else None.
+
+    The encoding is ``encode_spec``'s (see ``state.changes``), inlined: this runs
+    once per object on every plan."""
+    from pydantic_core import PydanticSerializationError, to_json
 
     specs: builtins.list[Any] = []
-    for kind, name, text, *_ in rows:
-        address = f"{kind}.{name}"
-        spec = known.get(address)
+    append, get = specs.append, known.get
+    for r in rows:
+        spec = get(f"{r[0]}.{r[1]}")
         if spec is not None:
             try:
-                if encode_spec(spec, address) != text:
+                if to_json(spec, serialize_unknown=False) != r[2].encode():
                     spec = None
-            except StateError:  # not JSON data: parse the stored text as usual
-                spec = None
-        specs.append(spec)
+            except (PydanticSerializationError, TypeError, ValueError):
+                spec = None  # not JSON data: parse the stored text as usual
+        append(spec)
     return specs
 
 

@@ -224,3 +224,47 @@ def test_a_damaged_state_is_reported_by_the_usual_read(tmp_path: Path) -> None:
         Engine(state).plan(None)
     assert result["error"] == str(direct.value)
     assert state.read_bytes() == b"not a database" * 100
+
+
+_CLI_SCRIPT = textwrap.dedent(
+    """
+    import json, sys
+    from finopsmetrics_cli.cli.main import run
+    from finopsmetrics_cli.config import loader
+
+    parsed_here = []
+    read_source = loader.read_source
+
+    def counting(path, display, **kw):
+        parsed_here.append(display)
+        return read_source(path, display, **kw)
+
+    loader.read_source = counting
+    out, sys.argv = sys.argv[1], ["finopsmetrics", *sys.argv[2:]]
+    try:
+        run()
+    finally:
+        with open(out, "w") as f:
+            json.dump({"parsed_here": parsed_here, "duckdb_loaded": "duckdb" in sys.modules}, f)
+    """
+)
+
+
+@pytest.mark.parametrize("command", ["plan", "drift"])
+def test_the_cli_reads_files_and_state_ahead(tmp_path: Path, command: str) -> None:
+    """As a user runs it: the CLI process itself neither parses the file nor opens DuckDB."""
+    config = tmp_path / "finopsmetrics.yaml"
+    config.write_text(_YAML)
+    state = tmp_path / "state.duckdb"
+    engine = Engine(state, actor="tester")
+    engine.apply(engine.plan(engine.load_config([config])))
+    report = tmp_path / "report.json"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", _CLI_SCRIPT, str(report), command, str(config),
+         "--state", str(state)],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("No changes." if command == "plan" else "No drift") in done.stdout
+    assert json.loads(report.read_text()) == {"parsed_here": [], "duckdb_loaded": False}
