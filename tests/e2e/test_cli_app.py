@@ -44,3 +44,25 @@ def test_help_and_unknown_commands_still_see_every_command() -> None:
         [str(BIN), "state", "--help"], capture_output=True, text=True, check=True
     ).stdout
     assert "force-unlock" in state_help
+
+
+def test_one_shot_commands_run_without_the_cyclic_collector_and_reconcile_keeps_it() -> None:
+    from finopsmetrics_cli.cli.main import _long_running
+
+    assert _long_running(["reconcile", "--repo", "x"]) is True
+    assert _long_running(["--no-color", "reconcile"]) is True
+    for argv in (["plan", "x.yaml"], ["validate"], ["state", "list"], []):
+        assert _long_running(argv) is False
+    probe = (
+        "import gc, sys\n"
+        "from finopsmetrics_cli.cli import app\n"
+        "app.main = lambda: print(gc.isenabled())\n"
+        "from finopsmetrics_cli.cli.main import run\n"
+        "sys.argv = ['finopsmetrics', *sys.argv[1:]]\n"
+        "run()\n"
+    )
+    for argv, enabled in ((["plan"], "False"), (["reconcile", "--once"], "True")):
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True
+        )
+        assert out.stdout.strip() == enabled

@@ -3,6 +3,7 @@ typer, rich and everything heavy are imported only when a command runs."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import types
@@ -33,11 +34,27 @@ def run() -> None:
 
         print(f"finopsmetrics {__version__}")
         return
+    if not _long_running(argv):
+        gc.disable()  # see _long_running
     from finopsmetrics_cli.cli.app import main
     from finopsmetrics_cli.config import freeze_after_load
 
     freeze_after_load()  # one command per process: a loaded config is never garbage
     main()
+
+
+def _long_running(argv: list[str]) -> bool:
+    """Whether the command may run for long (``reconcile`` loops until stopped).
+
+    Every other command runs once and exits: for those the cyclic garbage
+    collector only costs time. Importing the models and loading a config
+    allocate hundreds of thousands of objects, almost none of them in cycles,
+    and the collector's passes over them took 0.1-0.25 s of a 10,000-object
+    plan (~15%) while freeing nothing measurable (peak memory is the same with
+    it off). Reference counting still frees everything that is not cyclic.
+    """
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first == "reconcile"
 
 
 if __name__ == "__main__":
