@@ -35,8 +35,7 @@ def register(app: typer.Typer) -> None:
         from finopsmetrics_cli.cli.output import handle_errors, make_console
         from finopsmetrics_cli.plan import render
 
-        console = make_console(no_color=no_color)
-        with handle_errors(make_console(no_color=no_color, stderr=True)):
+        with handle_errors(no_color=no_color):
             check_format(fmt, ("text", "json", "markdown", "github"))
             engine = make_engine(state)
             chosen = list(paths or []) or [Path(n) for n in DEFAULT_CONFIG if Path(n).exists()][:1]
@@ -53,10 +52,12 @@ def register(app: typer.Typer) -> None:
                 locations = {a: o.location for a, o in (config.objects if config else {}).items()
                              if o.location is not None}
                 sys.stdout.write(render.drift_github(report, locations))
-            elif quiet:
+            elif quiet:  # plain text: rich is imported only for the styled report
                 if report.has_drift:
-                    console.print(f"Drift: {len(report.items)} objects changed outside of code.")
+                    count = len(report.items)
+                    sys.stdout.write(f"Drift: {count} objects changed outside of code.\n")
             else:
+                console = make_console(no_color=no_color)
                 for line in render.to_rich(render.drift_lines(report)):
                     console.print(line)
         if exit_code and report.has_drift:

@@ -208,17 +208,26 @@ def render_diagnostics(
 
 
 @contextmanager
-def handle_errors(console: Console | None = None, fmt: DiagnosticFormat = "text") -> Iterator[None]:
-    """Turn a FinopsError raised inside the block into output and ``typer.Exit``."""
+def handle_errors(
+    console: Console | None = None, fmt: DiagnosticFormat = "text", *, no_color: bool = False
+) -> Iterator[None]:
+    """Turn a FinopsError raised inside the block into output and ``typer.Exit``.
+
+    Without ``console`` a stderr console (honouring ``no_color``) is made only if
+    there is an error to show: rich costs ~50 ms to import."""
     import typer
 
     try:
         yield
     except ValidationFailed as exc:
-        render_diagnostics(exc.diagnostics, fmt, console=console or make_console(stderr=True))
+        render_diagnostics(
+            exc.diagnostics,
+            fmt,
+            console=console or make_console(no_color=no_color, stderr=True),
+        )
         raise typer.Exit(exc.exit_code) from None
     except FinopsError as exc:
-        con = console or make_console(stderr=True)
+        con = console or make_console(no_color=no_color, stderr=True)
         from rich.markup import escape
 
         con.print(f"[red]error:[/red] {escape(exc.message)}")

@@ -74,8 +74,8 @@ def check_format(fmt: str, allowed: Sequence[str]) -> str:
     return fmt
 
 
-def print_plan(console: Console, plan: Plan, fmt: str, config_diff: Any = None) -> None:
-    """The plan in ``fmt``; machine formats go to stdout unstyled.
+def print_plan(console: Console | None, plan: Plan, fmt: str, config_diff: Any = None) -> None:
+    """The plan in ``fmt``; machine formats go to stdout unstyled (``console`` unused).
 
     ``config_diff`` (``plan --base-ref``, a ``gitops.base_ref.ConfigDiff``) is
     shown after the live plan, or as ``config_changes`` in JSON.
@@ -100,6 +100,10 @@ def print_plan(console: Console, plan: Plan, fmt: str, config_diff: Any = None) 
 
             sys.stdout.write("\n" + render_markdown(config_diff) + "\n")
     else:
+        if console is None:
+            from finopsmetrics_cli.cli.output import make_console
+
+            console = make_console()
         for line in to_rich(plan_lines(plan)):
             console.print(line)
         if config_diff is not None:
@@ -155,8 +159,7 @@ def register(app: typer.Typer) -> None:
         """Show what apply would change: desired (YAML) vs live state."""
         from finopsmetrics_cli.cli.output import handle_errors, make_console
 
-        console = make_console(no_color=no_color)
-        with handle_errors(make_console(no_color=no_color, stderr=True)):
+        with handle_errors(no_color=no_color):
             check_format(fmt, ("text", "json", "markdown"))
             engine = make_engine(state)
             chosen = config_paths(paths)
@@ -171,17 +174,20 @@ def register(app: typer.Typer) -> None:
                 from finopsmetrics_cli.gitops.base_ref import base_ref_diff
 
                 config_diff = base_ref_diff(config_paths(paths), base_ref, head=config)
-            if not (quiet and fmt == "text"):
+            # rich is imported only for the styled text plan (not for -q, json, markdown)
+            console = make_console(no_color=no_color) if fmt == "text" and not quiet else None
+            if console is not None or fmt != "text":
                 print_plan(console, plan, fmt, config_diff)
-            elif fmt == "text":
-                console.print(plan.summary.line())
+            else:
+                lines = [plan.summary.line()]
                 if config_diff is not None:
-                    console.print(config_diff.summary, markup=False)
+                    lines.append(config_diff.summary)
+                sys.stdout.write("".join(f"{line}\n" for line in lines))
             if out is not None:
                 from finopsmetrics_cli.plan.planfile import write_plan_file
 
                 write_plan_file(plan, out)
-                if fmt == "text" and not quiet:
+                if console is not None:
                     console.print(f"\nSaved the plan to {out}. To apply exactly this plan, run: "
                                   f"finopsmetrics apply {out}", markup=False)
         if detailed_exitcode and plan.has_changes:
