@@ -161,14 +161,14 @@ class Engine:
         forked child parsed, and the next ``plan`` or ``drift`` the state snapshot
         it read (``state=False``: files only, e.g. before taking the write lock).
         The block's exit drops whatever nothing used. Only local state files are
-        read ahead, only by single-threaded POSIX callers (see ``state.prefetch``);
+        read ahead, only by single-threaded POSIX callers (see ``prefetch``);
         elsewhere this does nothing and every read happens as usual.
         """
         from finopsmetrics_cli import state as state_pkg
 
         local = state and not state_pkg.is_remote(self.location)
         if self._prefetch is None:
-            from finopsmetrics_cli.state import prefetch
+            from finopsmetrics_cli import prefetch
 
             self._prefetch = prefetch.start(
                 Path(self.location) if local else None,

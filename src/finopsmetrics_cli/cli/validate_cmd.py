@@ -71,12 +71,23 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Check configuration files: schema, conditions, references. Exit 1 on any error."""
+        from finopsmetrics_cli import prefetch
         from finopsmetrics_cli.cli.output import make_console, render_diagnostics
         from finopsmetrics_cli.config import validate_paths
 
         started = time.perf_counter()
         targets = _default_paths(paths)
-        config, diagnostics = validate_paths(targets, max_bytes=max_bytes)
+        # a forked child parses the files while this process imports the models
+        ahead = prefetch.start(None, targets, max_bytes=max_bytes)
+        try:
+            config, diagnostics = validate_paths(
+                targets,
+                max_bytes=max_bytes,
+                parsed=(lambda: ahead.sources(targets)) if ahead is not None else None,
+            )
+        finally:
+            if ahead is not None:
+                ahead.cancel()
         files = (
             len(config.files)
             if config

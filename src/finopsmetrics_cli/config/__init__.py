@@ -35,7 +35,7 @@ def validate_paths(
 ) -> tuple[Config | None, list[Diagnostic]]:
     """Load and check files or directories; the Config is None when any error was found.
 
-    ``parsed`` returns files another process already read (``state.prefetch``)."""
+    ``parsed`` returns files another process already read (``prefetch``)."""
     from finopsmetrics_cli.config.loader import collect
     from finopsmetrics_cli.config.validate import validate_raw
 

@@ -78,7 +78,7 @@ def collect(
     """Read every file and gather sections into raw objects; never raises for bad input.
 
     ``parsed`` holds files another process already read with :func:`read_source`
-    (``state.prefetch``); the others are read here."""
+    (``prefetch``); the others are read here."""
     raw = RawConfig()
     files, raw.diagnostics = expand_paths(paths)
     sections = all_sections()

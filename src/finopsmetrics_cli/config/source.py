@@ -265,7 +265,7 @@ def expand_paths(paths: Sequence[str | Path]) -> tuple[list[tuple[Path, str]], l
     return unique, diagnostics
 
 
-#: what a helper process read for us (``state.prefetch``): display -> (text, data) of
+#: what a helper process read for us (``prefetch``): display -> (text, data) of
 #: each file it parsed on the fast path without a problem
 Parsed = Mapping[str, tuple[str, Any]]
 

@@ -1,5 +1,5 @@
-"""The state prefetch: a forked child's snapshot gives exactly the plan and drift an
-in-process read gives, and anything it cannot do falls back to that read."""
+"""The prefetch: what a forked child parses and reads gives exactly the config, plan and
+drift an in-process read gives, and anything it cannot do falls back to that read."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from finopsmetrics_cli.engine import Engine
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.plan.model import PlanOptions
 from finopsmetrics_cli.plan.render import plan_json
-from finopsmetrics_cli.state import prefetch
+from finopsmetrics_cli import prefetch
 from finopsmetrics_cli.state.reader import StateStoreReader
 
 CHANNEL = {"type": "slack", "webhook_url": "${env:SLACK_WEBHOOK}"}
@@ -251,7 +251,7 @@ _CLI_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("command", ["plan", "drift"])
+@pytest.mark.parametrize("command", ["plan", "drift", "validate"])
 def test_the_cli_reads_files_and_state_ahead(tmp_path: Path, command: str) -> None:
     """As a user runs it: the CLI process itself neither parses the file nor opens DuckDB."""
     config = tmp_path / "finopsmetrics.yaml"
@@ -262,8 +262,8 @@ def test_the_cli_reads_files_and_state_ahead(tmp_path: Path, command: str) -> No
     report = tmp_path / "report.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
-        [sys.executable, "-c", _CLI_SCRIPT, str(report), command, str(config),
-         "--state", str(state), "-q"],
+        [sys.executable, "-c", _CLI_SCRIPT, str(report), command, str(config), "-q",
+         *(["--state", str(state)] if command != "validate" else [])],
         capture_output=True, text=True, env=env, timeout=120,
     )
     assert done.returncode == 0, done.stderr
