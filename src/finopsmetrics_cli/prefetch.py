@@ -1,6 +1,7 @@
 """Read the config files and the state in a forked child while this process imports.
 
-``plan`` and ``drift`` start by importing the models (~0.3 s), then parse the
+Used by the CLI's ``plan``, ``drift`` (files and state), ``apply`` and ``validate``
+(files only). ``plan`` and ``drift`` start by importing the models (~0.3 s), then parse the
 YAML (~0.2 s for 10,000 objects), validate it (pure Python, ~0.6 s) and read
 the state (importing DuckDB, opening the file, fetching every row: ~0.3 s).
 Reading the files and the state depends on none of that, so on a machine with
