@@ -86,6 +86,28 @@ def _walk(
     out.append((prefix, data))
 
 
+def _values(data: Any, parts: tuple[str, ...]) -> list[Any]:
+    """The values ``_values_at`` finds, in the same order, without their paths: one
+    level at a time (the happy path; paths are only needed to report a problem)."""
+    level = [data]
+    for head in parts:
+        nxt: list[Any] = []
+        if head == "*":
+            for item in level:
+                if isinstance(item, list):
+                    nxt.extend(item)
+                elif isinstance(item, dict):
+                    nxt.extend(item.values())
+        else:
+            for item in level:
+                if isinstance(item, dict) and head in item:
+                    nxt.append(item[head])
+        if not nxt:
+            return nxt
+        level = nxt
+    return level
+
+
 def check_conditions(
     obj: RawObject | None,
     data: dict[str, Any],
@@ -105,6 +127,16 @@ def check_conditions(
 
     info = obj.info if obj is not None else kind
     assert info is not None
+    if valid is not None:  # happy path: texts only; any error is located by the loop below
+        try:
+            for pattern in info.condition_fields:
+                for text in _values(data, _split(pattern)):
+                    if isinstance(text, str) and text not in valid:
+                        compile_condition(text, schema)
+                        valid.add(text)
+            return
+        except ConditionErrors:
+            pass
     for pattern in info.condition_fields:
         for path, text in _values_at(data, pattern):
             if not isinstance(text, str) or (valid is not None and text in valid):
@@ -190,6 +222,10 @@ def check_references(
 ) -> tuple[str, ...]:
     info = obj.info if obj is not None else info
     assert info is not None
+    if not callable(declared):
+        fast = _declared_references(info, spec, declared)
+        if fast is not None:
+            return fast
     found: list[str] = []
     for ref in info.references:
         for path, value in _ref_values(spec, ref):
@@ -230,6 +266,27 @@ def check_references(
                     path=path,
                 )
             )
+    return tuple(found)
+
+
+def _declared_references(
+    info: KindInfo, spec: dict[str, Any], declared: dict[str, set[str]]
+) -> tuple[str, ...] | None:
+    """What ``check_references`` returns when nothing is to be reported (values only,
+    no paths), or None when something is: the caller then walks again to locate it."""
+    found: list[str] = []
+    for ref in info.references:
+        targets = declared.get(ref.target, set())
+        for value in _values(spec, _split(ref.path)):
+            for name in value if isinstance(value, list) else (value,):
+                if not isinstance(name, str) or name in ref.builtins or ref.is_literal(name):
+                    continue
+                if name in targets:
+                    address = f"{ref.target}.{name}"
+                    if address not in found:
+                        found.append(address)
+                elif ref.required or targets:
+                    return None
     return tuple(found)
 
 
