@@ -181,11 +181,6 @@ class Engine:
                 self._prefetch.cancel()
                 self._prefetch = None
 
-    def _snapshot_reader(self) -> StateReader | None:
-        """The prefetched snapshot, once (None when there is none or it failed)."""
-        prefetched, self._prefetch = self._prefetch, None
-        return prefetched.reader() if prefetched is not None else None
-
     @contextmanager
     def _reader(self, *, short: bool = False) -> Iterator[StateReader]:
         """A reader; ``short`` (one object) attaches to a shared DuckDB (see ``_writer``)."""
@@ -255,7 +250,9 @@ class Engine:
 
     @contextmanager
     def _snapshot_or_reader(self) -> Iterator[StateReader]:
-        snapshot = self._snapshot_reader()
+        """The prefetched snapshot (used once), else an ordinary reader."""
+        prefetched, self._prefetch = self._prefetch, None
+        snapshot = prefetched.reader() if prefetched is not None else None
         if snapshot is None:
             with self._reader() as reader:
                 yield reader

@@ -10,6 +10,7 @@ import sys
 import typer
 
 from finopsmetrics_cli import __version__
+from finopsmetrics_cli.cli.main import command_name
 
 COMMAND_MODULES = (
     "init_cmd",
@@ -59,7 +60,7 @@ def command_modules(argv: list[str]) -> tuple[str, ...]:
     parameters of every registered command on each run, ~40 ms for all of them),
     or all of them for ``--help``, no command, or an unknown one (its "did you
     mean" needs them)."""
-    first = next((a for a in argv if not a.startswith("-")), None)
+    first = command_name(argv)
     if first is not None and f"{first}_cmd" in COMMAND_MODULES:
         return (f"{first}_cmd",)
     return COMMAND_MODULES

@@ -53,8 +53,13 @@ def _long_running(argv: list[str]) -> bool:
     plan (~15%) while freeing nothing measurable (peak memory is the same with
     it off). Reference counting still frees everything that is not cyclic.
     """
-    first = next((a for a in argv if not a.startswith("-")), None)
-    return first == "reconcile"
+    return command_name(argv) == "reconcile"
+
+
+def command_name(argv: list[str]) -> str | None:
+    """The command a command line names: its first argument that is not an option
+    (the root takes no option with a value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ from finopsmetrics_cli.errors import FinopsError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from finopsmetrics_cli.config.model import Config
     from finopsmetrics_cli.engine import Engine
     from finopsmetrics_cli.plan.model import Plan
 
@@ -60,10 +59,6 @@ def make_engine(state: str | None, lock_timeout: str = "0s") -> Engine:
     from finopsmetrics_cli.engine import Engine
 
     return Engine(state, source="cli", lock_timeout=parse_duration(lock_timeout))
-
-
-def load(engine: Engine, paths: Sequence[Path] | None) -> Config:
-    return engine.load_config(config_paths(paths))
 
 
 def check_format(fmt: str, allowed: Sequence[str]) -> str:
