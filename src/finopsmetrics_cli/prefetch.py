@@ -28,124 +28,22 @@ with their usual messages.
 
 from __future__ import annotations
 
-import builtins
 import gc
 import marshal
 import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli.config.source import DEFAULT_MAX_BYTES, Parsed
-from finopsmetrics_cli.state.api import HistoryEntry, LiveObject, StateInfo
 
-#: the newest history row of every address a plan or drift may ask about without
-#: knowing the config: live objects whose spec differs from what their manager
-#: applied, objects managed by another tool than the config, and addresses that
-#: are no longer live (deleted, possibly outside of code)
-_WANTED_HISTORY = (
-    " WHERE address IN (SELECT address FROM objects WHERE manager IS NOT NULL AND"
-    " (applied_spec IS DISTINCT FROM spec OR manager <> 'config'))"
-    " OR address NOT IN (SELECT address FROM objects)"
-    " QUALIFY row_number() OVER (PARTITION BY address ORDER BY id DESC) = 1"
-)
+if TYPE_CHECKING:  # the state layer is imported only to use a snapshot (not by validate)
+    from finopsmetrics_cli.state.snapshot import Snapshot, SnapshotReader
+
 _FORMAT = 1  # of the payload, in case parent and child ever disagree
-
-
-class SnapshotReader:
-    """A :class:`~finopsmetrics_cli.state.api.StateReader` over a prefetched snapshot.
-
-    ``info``, ``list`` and ``last_changes``/``last_change`` of the prefetched
-    addresses answer from the snapshot; anything else (``get``, ``history``, an
-    address outside the prefetched history) opens the file read-only as usual.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        info: StateInfo,
-        rows: builtins.list[Any],
-        history: builtins.list[Any],
-    ) -> None:
-        self.path = path
-        self._info = info
-        self._rows = rows
-        self._history_rows = history
-        self._history: dict[str, HistoryEntry] | None = None
-        self._live = {f"{r[0]}.{r[1]}" for r in rows}
-        self._fallback: Any = None
-
-    def info(self) -> StateInfo:
-        return self._info
-
-    def list(
-        self,
-        kind: str | None = None,
-        manager: str | None = None,
-        *,
-        known: Mapping[str, dict[str, Any]] | None = None,
-    ) -> builtins.list[LiveObject]:
-        from finopsmetrics_cli.state.reader import live_objects
-
-        rows = [
-            r
-            for r in self._rows
-            if (kind is None or r[0] == kind) and (manager is None or r[3] == manager)
-        ]
-        return live_objects(rows, known, self.path)
-
-    def _entries(self) -> dict[str, HistoryEntry]:
-        if self._history is None:
-            from finopsmetrics_cli.state.reader import history_entries
-
-            entries = history_entries(self._history_rows, self.path)
-            self._history = {e.address: e for e in entries}
-        return self._history
-
-    def _covers(self, address: str) -> bool:
-        """Whether the prefetched history holds this address's newest row, if it has one."""
-        return address in self._entries() or address not in self._live
-
-    def last_changes(self, addresses: Iterable[str] | None = None) -> dict[str, HistoryEntry]:
-        wanted = builtins.list(addresses) if addresses is not None else None
-        if wanted is not None and all(self._covers(a) for a in wanted):
-            entries = self._entries()
-            return {a: entries[a] for a in wanted if a in entries}
-        return self._reader().last_changes(wanted)  # type: ignore[no-any-return]
-
-    def last_change(self, address: str) -> HistoryEntry | None:
-        if self._covers(address):
-            return self._entries().get(address)
-        return self._reader().last_change(address)  # type: ignore[no-any-return]
-
-    def get(self, address: str) -> LiveObject | None:
-        return self._reader().get(address)  # type: ignore[no-any-return]
-
-    def history(
-        self, address: str | None = None, limit: int | None = None
-    ) -> builtins.list[HistoryEntry]:
-        return self._reader().history(address, limit)  # type: ignore[no-any-return]
-
-    def _reader(self) -> Any:
-        if self._fallback is None:
-            from finopsmetrics_cli.state.reader import StateStoreReader
-
-            self._fallback = StateStoreReader(self.path)
-        return self._fallback
-
-    def close(self) -> None:
-        if self._fallback is not None:
-            self._fallback.close()
-            self._fallback = None
-
-    def __enter__(self) -> SnapshotReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 class Prefetch:
@@ -179,9 +77,9 @@ class Prefetch:
         self.cancel()
         if payload is None:
             return None
-        (lineage, serial, version, count), rows, history = payload
-        info = StateInfo(str(self.state), lineage, serial, version, count)
-        return SnapshotReader(Path(str(self.state)), info, rows, history)
+        from finopsmetrics_cli.state.snapshot import SnapshotReader
+
+        return SnapshotReader(Path(str(self.state)), payload)
 
     def _receive(self) -> Any:
         """The next message's body, or None (the child failed or the pipe broke)."""
@@ -325,17 +223,9 @@ def _parse(paths: Sequence[str | Path], max_bytes: int) -> list[tuple[str, str, 
     return out
 
 
-def _read(path: Path) -> tuple[Any, ...]:
-    """The state snapshot: info, every object row, the history rows plan and drift ask about."""
-    from finopsmetrics_cli.state.reader import (
-        _HISTORY_SELECT,
-        _OBJECT_SELECT,
-        StateStoreReader,
-    )
+def _read(path: Path) -> Snapshot:
+    """The state snapshot plan and drift need (see ``StateStoreReader.snapshot``)."""
+    from finopsmetrics_cli.state.reader import StateStoreReader
 
     with StateStoreReader(path) as reader:
-        info = reader.info()
-        rows = reader._query(_OBJECT_SELECT + " ORDER BY address", [])
-        history = reader._query(_HISTORY_SELECT + _WANTED_HISTORY, []) if info.lineage else []
-    meta = (info.lineage, info.serial, info.schema_version, info.objects)
-    return (meta, [tuple(r) for r in rows], [tuple(r) for r in history])
+        return reader.snapshot()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.state import migrations
@@ -32,6 +32,9 @@ from finopsmetrics_cli.state.connection import (
 
 # applied_spec almost always equals spec: DuckDB compares them and sends it only when it
 # differs (10,000 fewer long strings to convert), with the comparison (NULL: none applied).
+if TYPE_CHECKING:
+    from finopsmetrics_cli.state.snapshot import Snapshot
+
 _OBJECT_SELECT = (
     "SELECT kind, name, spec, manager, "
     "CASE WHEN applied_spec = spec THEN NULL ELSE applied_spec END, applied_spec = spec, "
@@ -267,6 +270,17 @@ class StateStoreReader:
             params.append(list(addresses))
         sql += " QUALIFY row_number() OVER (PARTITION BY address ORDER BY id DESC) = 1"
         return {entry.address: entry for entry in self._history(sql, params)}
+
+    def snapshot(self) -> Snapshot:
+        """Raw rows of one consistent read, for :class:`~.snapshot.SnapshotReader`."""
+        from finopsmetrics_cli.state.snapshot import WANTED_HISTORY
+
+        with self._lock:
+            info = self.info()
+            rows = self._query(_OBJECT_SELECT + " ORDER BY address", [])
+            history = self._query(_HISTORY_SELECT + WANTED_HISTORY, []) if info.lineage else []
+        meta = (info.lineage, info.serial, info.schema_version, info.objects)
+        return meta, [tuple(r) for r in rows], [tuple(r) for r in history]
 
     def _query(self, sql: str, params: builtins.list[Any]) -> builtins.list[Any]:
         """Run a read; a missing file has no rows; a damaged one is a StateError."""

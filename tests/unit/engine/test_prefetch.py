@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from finopsmetrics_cli import prefetch
 from finopsmetrics_cli.config.model import Config, DesiredObject, ObjectLifecycle, Settings
 from finopsmetrics_cli.engine import Engine
 from finopsmetrics_cli.errors import StateError
 from finopsmetrics_cli.plan.model import PlanOptions
 from finopsmetrics_cli.plan.render import plan_json
-from finopsmetrics_cli import prefetch
 from finopsmetrics_cli.state.reader import StateStoreReader
+from finopsmetrics_cli.state.snapshot import SnapshotReader
 
 CHANNEL = {"type": "slack", "webhook_url": "${env:SLACK_WEBHOOK}"}
 
@@ -56,12 +57,9 @@ def state(tmp_path: Path) -> Path:
     return path
 
 
-def _snapshot(path: Path) -> prefetch.SnapshotReader:
+def _snapshot(path: Path) -> SnapshotReader:
     """What the child sends, read in this process (``_read`` is what the child runs)."""
-    meta, rows, history = prefetch._read(path)
-    from finopsmetrics_cli.state.api import StateInfo
-
-    return prefetch.SnapshotReader(path, StateInfo(str(path), *meta), rows, history)
+    return SnapshotReader(path, prefetch._read(path))
 
 
 def test_snapshot_reads_like_the_reader(state: Path) -> None:
@@ -99,10 +97,10 @@ def test_plan_and_drift_from_a_snapshot_equal_the_in_process_ones(state: Path) -
 
 
 class _FakePrefetch:
-    def __init__(self, snapshot: prefetch.SnapshotReader) -> None:
+    def __init__(self, snapshot: SnapshotReader) -> None:
         self.snapshot = snapshot
 
-    def reader(self) -> prefetch.SnapshotReader:
+    def reader(self) -> SnapshotReader:
         return self.snapshot
 
     def cancel(self) -> None:
