@@ -69,6 +69,10 @@ class HistoryRow(NamedTuple):
     manager: str | None
 
 
+#: what :func:`spec_json` raises for data that is not plain JSON
+ENCODE_ERRORS = (PydanticSerializationError, TypeError, ValueError)
+
+
 def encode_spec(spec: Mapping[str, Any], address: str) -> str:
     """Compact JSON that keeps key order (import turns it back into readable YAML).
 
@@ -78,11 +82,16 @@ def encode_spec(spec: Mapping[str, Any], address: str) -> str:
     if type(spec) is not dict and not isinstance(spec, Mapping):
         raise StateError(f"cannot store {address}: its spec must be a mapping")
     try:
-        return to_json(spec, serialize_unknown=False).decode()
-    except (PydanticSerializationError, TypeError, ValueError) as exc:
+        return spec_json(spec).decode()
+    except ENCODE_ERRORS as exc:
         raise StateError(
             f"cannot store {address}: its spec is not plain JSON data ({exc})"
         ) from exc
+
+
+def spec_json(spec: Mapping[str, Any]) -> bytes:
+    """``encode_spec``'s text as UTF-8 bytes, unchecked (raises ``ENCODE_ERRORS``)."""
+    return to_json(spec, serialize_unknown=False)
 
 
 def check_write(write: Write) -> str:

@@ -89,9 +89,9 @@ def _reuse_known(
 ) -> builtins.list[Any]:
     """Per row, its known spec when the stored text is exactly its encoding, else None.
 
-    The encoding is ``encode_spec``'s (see ``state.changes``), inlined: this runs
-    once per object on every plan."""
-    from pydantic_core import PydanticSerializationError, to_json
+    Compares bytes from ``spec_json`` (``encode_spec`` without its checks): this
+    runs once per object on every plan."""
+    from finopsmetrics_cli.state.changes import ENCODE_ERRORS, spec_json
 
     specs: builtins.list[Any] = []
     append, get = specs.append, known.get
@@ -99,9 +99,9 @@ def _reuse_known(
         spec = get(f"{r[0]}.{r[1]}")
         if spec is not None:
             try:
-                if to_json(spec, serialize_unknown=False) != r[2].encode():
+                if spec_json(spec) != r[2].encode():
                     spec = None
-            except (PydanticSerializationError, TypeError, ValueError):
+            except ENCODE_ERRORS:
                 spec = None  # not JSON data: parse the stored text as usual
         append(spec)
     return specs
