@@ -89,3 +89,30 @@ class PlanError(FinopsError):
 
 class ConflictError(PlanError):
     """An object is managed by another tool; ``--adopt`` takes it over explicitly."""
+
+
+class CostDataError(FinopsError):
+    """Billing data cannot be read, mapped or stored (bad file, missing column, no store).
+
+    ``location`` names the file and, where known, the row (``FILE[:ROW]``).
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, location: str | None = None):
+        super().__init__(f"{location}: {message}" if location else message, hint=hint)
+        self.location = location
+
+
+class EvaluationError(FinopsError):
+    """The controls cannot be evaluated (no cost data, bad --at, unknown currency)."""
+
+
+class MissingExtraError(FinopsError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+    def __init__(self, module: str, extra: str, purpose: str) -> None:
+        super().__init__(
+            f"{purpose} needs the Python package {module!r}, which is not installed",
+            hint=f"pip install 'finopsmetrics-cli[{extra}]'",
+        )
+        self.module = module
+        self.extra = extra
