@@ -1,0 +1,163 @@
+"""Billing files in S3 (``s3://bucket/prefix``), listed and downloaded with boto3.
+
+Credentials come from boto3's standard chain and the endpoint from boto3's own
+``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` (S3-compatible stores, moto in
+tests). A download asks for the ETag that was listed, so an object replaced in
+between fails loudly instead of being stored under the old fingerprint.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finopsmetrics_cli.costs.locations import SourceObject, download_path
+from finopsmetrics_cli.errors import CostDataError, MissingExtraError
+
+AWS_CHAIN = (
+    "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
+    "the shared credentials and config files (~/.aws/credentials, ~/.aws/config, AWS_PROFILE), "
+    "SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), container credentials "
+    "and EC2 instance metadata"
+)
+AWS_CREDENTIALS_HINT = "configure AWS credentials, e.g. `aws configure` or `aws sso login`"
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class S3Prefix:
+    """``s3://bucket/prefix``: a key, a "directory" (``prefix/``) or a key glob."""
+
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, location: str) -> S3Prefix:
+        bucket, _, prefix = location.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise CostDataError(
+                f"invalid S3 location {location!r}: no bucket",
+                hint="use s3://BUCKET/PREFIX, for example s3://acme-billing/cur/",
+            )
+        return cls(bucket, prefix)
+
+    def list_prefix(self) -> str:
+        """What to ask S3 for: everything up to the first glob character."""
+        for index, char in enumerate(self.prefix):
+            if char in _GLOB_CHARS:
+                return self.prefix[:index]
+        return self.prefix
+
+    def matches(self, key: str) -> bool:
+        """Path semantics: ``cur`` means the key ``cur`` or keys under ``cur/``, not ``curious``."""
+        if key.endswith("/"):
+            return False  # a console-made "folder" marker
+        if not _GLOB_CHARS.isdisjoint(self.prefix):
+            return fnmatch.fnmatchcase(key, self.prefix)
+        if not self.prefix or self.prefix.endswith("/"):
+            return True
+        return key == self.prefix or key.startswith(self.prefix + "/")
+
+
+@dataclass(frozen=True)
+class S3Object(SourceObject):
+    """An S3 object; :meth:`fetch` downloads exactly the listed version (by ETag)."""
+
+    bucket: str = ""
+    key: str = ""
+    client: Any = field(default=None, compare=False, repr=False)
+
+    def fetch(self, dest_dir: Path) -> Path:
+        target = download_path(dest_dir, self.uri)
+        try:
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=self.key, IfMatch=f'"{self.fingerprint}"'
+            )
+            with target.open("wb") as out:
+                shutil.copyfileobj(response["Body"], out, 1 << 20)
+        except Exception as exc:
+            raise s3_error(exc, self.bucket, self.uri) from exc
+        return target
+
+
+def s3_client() -> Any:
+    """A boto3 S3 client from the standard chain (``AWS_ENDPOINT_URL`` is honoured by boto3)."""
+    try:
+        import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the lazy import
+    except ImportError as exc:
+        raise MissingExtraError("boto3", "aws", "reading cost data from s3://") from exc
+    return boto3.client("s3")
+
+
+def list_s3(location: str) -> list[SourceObject]:
+    """Every object under an ``s3://`` location, paginated, sorted by uri."""
+    where = S3Prefix.parse(location)
+    client = s3_client()
+    objects: list[SourceObject] = []
+    try:
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket=where.bucket, Prefix=where.list_prefix()
+        )
+        for page in pages:
+            for item in page.get("Contents", ()):
+                key = item["Key"]
+                if where.matches(key):
+                    objects.append(
+                        S3Object(
+                            uri=f"s3://{where.bucket}/{key}",
+                            fingerprint=item["ETag"].strip('"'),
+                            size=int(item["Size"]),
+                            bucket=where.bucket,
+                            key=key,
+                            client=client,
+                        )
+                    )
+    except Exception as exc:
+        raise s3_error(exc, where.bucket, location) from exc
+    return sorted(objects, key=lambda obj: obj.uri)
+
+
+def s3_error(exc: Exception, bucket: str, uri: str) -> CostDataError:
+    """A botocore failure as a message that says what to fix."""
+    from botocore.exceptions import (  # type: ignore[import-untyped]
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+
+    if isinstance(exc, CostDataError):
+        return exc
+    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
+        return CostDataError(
+            f"no AWS credentials found to read {uri}; tried {AWS_CHAIN}",
+            hint=AWS_CREDENTIALS_HINT,
+        )
+    if isinstance(exc, EndpointConnectionError):
+        return CostDataError(
+            f"cannot reach S3 to read {uri}: {exc}",
+            hint="check the network, AWS_ENDPOINT_URL and the region",
+        )
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        if code == "NoSuchBucket":
+            return CostDataError(
+                f"S3 bucket {bucket!r} does not exist",
+                hint=f"check the bucket name in the location {uri}",
+            )
+        if code in ("PreconditionFailed", "412"):
+            return CostDataError(
+                f"{uri} changed while it was being synced", hint="run `costs sync` again"
+            )
+        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+            return CostDataError(
+                f"access denied reading {uri} ({code})",
+                hint="the credentials need s3:ListBucket on the bucket and s3:GetObject "
+                "on the objects",
+            )
+        return CostDataError(f"cannot read {uri}: {code}: {error.get('Message', exc)}")
+    return CostDataError(f"cannot read {uri}: {exc}")
