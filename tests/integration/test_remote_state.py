@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +19,7 @@ from finopsmetrics_cli.errors import LockError, StateError
 from finopsmetrics_cli.state import force_unlock, lock_holder, open_reader, open_writer
 from finopsmetrics_cli.state.api import Write
 from finopsmetrics_cli.state.remote import S3Copy, S3Location, S3Lock, s3_client
-
-MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+from local_servers import MotoServer
 
 
 @dataclass
@@ -48,35 +45,9 @@ class MotoS3:
         s3_client().create_bucket(Bucket=self.bucket)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def moto() -> Iterator[MotoS3]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("moto_server did not start") from None
-            time.sleep(0.05)
-    try:
-        yield MotoS3(f"http://127.0.0.1:{port}")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def moto(moto_endpoint: MotoServer) -> MotoS3:
+    return MotoS3(moto_endpoint.endpoint)
 
 
 @pytest.fixture()

@@ -25,6 +25,7 @@ AWS_CHAIN = (
 )
 AWS_CREDENTIALS_HINT = "configure AWS credentials, e.g. `aws configure` or `aws sso login`"
 _GLOB_CHARS = frozenset("*?[")
+PAGE_SIZE = 1000  # S3's own maximum per ListObjectsV2 page
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,9 @@ def s3_client() -> Any:
         import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the lazy import
     except ImportError as exc:
         raise MissingExtraError("boto3", "aws", "reading cost data from s3://") from exc
-    return boto3.client("s3")
+    return boto3.session.Session().client(
+        "s3"
+    )  # not boto3's default session: it caches credentials
 
 
 def list_s3(location: str) -> list[SourceObject]:
@@ -99,7 +102,9 @@ def list_s3(location: str) -> list[SourceObject]:
     objects: list[SourceObject] = []
     try:
         pages = client.get_paginator("list_objects_v2").paginate(
-            Bucket=where.bucket, Prefix=where.list_prefix()
+            Bucket=where.bucket,
+            Prefix=where.list_prefix(),
+            PaginationConfig={"PageSize": PAGE_SIZE},
         )
         for page in pages:
             for item in page.get("Contents", ()):
