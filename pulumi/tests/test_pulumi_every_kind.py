@@ -1,4 +1,4 @@
-"""Every kind through the SDK: every object of the repository's example (all 22
+"""Every kind through the SDK: every object of the repository's example (all 23
 kinds), declared as a Pulumi resource with the same values, is validated by the
 engine to the same canonical spec as the YAML gives, and its outputs come back
 typed as the generated classes declare them."""

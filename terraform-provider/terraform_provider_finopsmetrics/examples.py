@@ -128,6 +128,11 @@ SAMPLES: dict[str, tuple[Spec, Spec, Spec | None]] = {
     ),
     "team": ({"owners": ["lead@company.com"]}, {"description": "platform"}, None),
     "plugin": ({"type": "telemetry"}, {"description": "otel"}, {"type": "export"}),
+    "cost_source": (
+        {"type": "focus", "location": "billing/focus/"},
+        {"description": "FOCUS exports"},
+        None,
+    ),
 }
 
 

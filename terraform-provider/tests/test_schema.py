@@ -30,10 +30,10 @@ def test_every_kind_has_a_resource_and_data_source_schema(kind: str) -> None:
     assert not data.block.block_types  # data sources carry no blocks
 
 
-def test_provider_lists_all_22_kinds() -> None:
+def test_provider_lists_all_23_kinds() -> None:
     provider = FinopsProvider()
     resources = [r.get_name() for r in provider.get_resources()]
-    assert resources == KINDS and len(resources) == 22
+    assert resources == KINDS and len(resources) == 23
     assert [d.get_name() for d in provider.get_data_sources()] == KINDS
 
 

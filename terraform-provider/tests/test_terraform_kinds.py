@@ -1,7 +1,7 @@
 """Every kind through a real Terraform: create, no-change plan, in-place
 update, replacement where the kind declares an immutable field, destroy.
 
-All 22 kinds go through each Terraform run together, to keep the suite fast.
+All 23 kinds go through each Terraform run together, to keep the suite fast.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _config(version: str) -> str:
 
 def test_samples_cover_every_kind() -> None:
     assert set(SAMPLES) == {info.kind for info in kinds()}
-    assert len(SAMPLES) == 22
+    assert len(SAMPLES) == 23
 
 
 def test_every_kind_create_update_replace_destroy(ws: Workspace) -> None:

@@ -15,6 +15,7 @@ from .business_mapping import BusinessMapping
 from .commitment_policy import CommitmentPolicy
 from .compliance_framework import ComplianceFramework, ComplianceFrameworkControlArgs
 from .cost_allocation import CostAllocation, CostAllocationAllocationArgs
+from .cost_source import CostSource
 from .dashboard import Dashboard, DashboardWidgetArgs
 from .lifecycle_rule import LifecycleRule
 from .notification_channel import NotificationChannel
@@ -46,6 +47,7 @@ __all__ = [
     "ComplianceFramework",
     "CostAllocationAllocationArgs",
     "CostAllocation",
+    "CostSource",
     "DashboardWidgetArgs",
     "Dashboard",
     "LifecycleRule",

@@ -16,6 +16,7 @@ from finopsmetrics_cli.models import (  # noqa: F401  (importing registers the k
     ownership,
     allocation,
     org,
+    costs,
 )
 
 # isort: on

@@ -1,4 +1,4 @@
-"""The registry: 22 kinds declared once, consistent metadata, every field documented."""
+"""The registry: 23 kinds declared once, consistent metadata, every field documented."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ SPEC_KINDS = [
     "scheduling_policy",
     "team",
     "plugin",
+    "cost_source",
 ]
 MODELS_DIR = Path(__file__).resolve().parents[3] / "src" / "finopsmetrics_cli" / "models"
 
