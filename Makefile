@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   := .demo
 
-.PHONY: demo test install install-dev lint schema docs bench clean
+.PHONY: demo test install install-dev lint schema docs bench clean azurite
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (set PYTHON=...)"; exit 1; }
@@ -27,7 +27,15 @@ install-dev: $(VENV)/.installed-dev
 demo: $(VENV)/.installed
 	@bash scripts/demo.sh $(BIN)/finopsmetrics $(DEMO)
 
-test: $(VENV)/.installed-dev
+AZURITE := .cache/azurite/node_modules/.bin/azurite-blob
+
+# Azurite (Azure Storage emulator) for the blob tests; 3.35.0 runs on Node 20.
+# Without npm the tests that need it are skipped with that reason.
+azurite:
+	@if command -v npm >/dev/null 2>&1 && [ ! -x $(AZURITE) ]; then \
+	  npm install --prefix .cache/azurite --no-audit --no-fund --silent azurite@3.35.0; fi
+
+test: $(VENV)/.installed-dev azurite
 	$(BIN)/python -m pytest -n 2 -q tests terraform-provider/tests pulumi/tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from finopsmetrics_cli.costs import remote_s3
-from finopsmetrics_cli.costs.locations import SourceObject, list_objects
+from finopsmetrics_cli.costs import remote_azure, remote_s3
+from finopsmetrics_cli.costs.locations import KeyPattern, SourceObject, list_objects
 from finopsmetrics_cli.costs.remote_s3 import s3_client
 from finopsmetrics_cli.errors import CostDataError, MissingExtraError
-from local_servers import MotoServer
+from local_servers import Azurite, MotoServer
 
 
 def _write(path: Path, text: str) -> Path:
@@ -186,3 +189,195 @@ def test_s3_location_without_a_bucket_is_refused() -> None:
     with pytest.raises(CostDataError) as caught:
         list_objects("s3:///cur/")
     assert caught.value.message == "invalid S3 location 's3:///cur/': no bucket"
+
+
+# --- azure:// against Azurite -----------------------------------------------------------------
+
+CONTAINER = "exports"
+
+
+def _container(azure: Azurite) -> Any:
+    from azure.storage.blob import BlobServiceClient
+
+    service = BlobServiceClient.from_connection_string(azure.connection_string)
+    client = service.get_container_client(CONTAINER)
+    if client.exists():
+        client.delete_container()
+        client = service.get_container_client(CONTAINER)
+    client.create_container()
+    return client
+
+
+def test_azure_lists_below_a_prefix_with_etags_and_downloads_each_blob(
+    azure_blob: Azurite, tmp_path: Path
+) -> None:
+    client = _container(azure_blob)
+    bodies = {
+        "costs/202402/part_0.csv": b"feb",
+        "costs/202401/part_0.csv": b"january",
+        "costsheet.csv": b"not below costs/",
+        "other/x.csv": b"x",
+    }
+    for name, body in bodies.items():
+        client.upload_blob(name, body)
+    account = azure_blob.account
+    objects = list_objects(f"azure://{account}/{CONTAINER}/costs")
+    assert [(o.uri, o.size) for o in objects] == [
+        (f"azure://{account}/{CONTAINER}/costs/202401/part_0.csv", 7),
+        (f"azure://{account}/{CONTAINER}/costs/202402/part_0.csv", 3),
+    ]
+    for obj in objects:
+        name = obj.uri.removeprefix(f"azure://{account}/{CONTAINER}/")
+        etag = client.get_blob_client(name).get_blob_properties().etag
+        assert obj.fingerprint == etag.strip('"')
+    first, second = (obj.fetch(tmp_path) for obj in objects)
+    assert (first.name, second.name) == ("part_0.csv", "part_0.csv")
+    assert (first.read_bytes(), second.read_bytes()) == (b"january", b"feb")
+    assert [o.uri for o in list_objects(f"azure://{account}/{CONTAINER}/*/*.csv")] == [
+        f"azure://{account}/{CONTAINER}/other/x.csv"
+    ]
+    assert len(list_objects(f"azure://{account}/{CONTAINER}")) == 4
+
+
+def test_azure_listing_follows_every_page(
+    azure_blob: Azurite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = _container(azure_blob)
+    names = [f"focus/day-{n:02}.parquet" for n in range(7)]
+    for name in names:
+        client.upload_blob(name, b"p")
+    monkeypatch.setattr(remote_azure, "PAGE_SIZE", 2)
+    assert [o.uri for o in list_objects(f"azure://{azure_blob.account}/{CONTAINER}/focus/")] == [
+        f"azure://{azure_blob.account}/{CONTAINER}/{name}" for name in names
+    ]
+
+
+def test_azure_missing_container_is_named(azure_blob: Azurite) -> None:
+    with pytest.raises(CostDataError) as caught:
+        list_objects(f"azure://{azure_blob.account}/no-such-exports/costs/")
+    assert caught.value.message == (
+        "Azure container 'no-such-exports' does not exist in the storage account "
+        f"'{azure_blob.account}'"
+    )
+
+
+def test_azure_blob_rewritten_after_listing_is_not_downloaded(
+    azure_blob: Azurite, tmp_path: Path
+) -> None:
+    client = _container(azure_blob)
+    client.upload_blob("costs/a.csv", b"v1")
+    [obj] = list_objects(f"azure://{azure_blob.account}/{CONTAINER}/costs/")
+    client.upload_blob("costs/a.csv", b"v2, restated", overwrite=True)
+    with pytest.raises(CostDataError) as caught:
+        obj.fetch(tmp_path)
+    assert caught.value.message == f"{obj.uri} changed while it was being synced"
+
+
+def test_azure_connection_string_for_another_account_is_refused(azure_blob: Azurite) -> None:
+    with pytest.raises(CostDataError) as caught:
+        list_objects(f"azure://acmebilling/{CONTAINER}/costs/")
+    assert caught.value.message == (
+        "$AZURE_STORAGE_CONNECTION_STRING is for the storage account 'devstoreaccount1', "
+        "not 'acmebilling'"
+    )
+
+
+@pytest.fixture()
+def no_identity() -> Iterator[str]:
+    """A managed-identity endpoint on 127.0.0.1 that has no identity to give."""
+
+    class Refuse(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"error": "invalid_request", "error_description": "no identity"}'
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_azure_missing_credentials_name_the_chain_tried(
+    no_identity: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # Every credential of the chain fails without leaving this machine: no AZURE_* variables,
+    # no az/pwsh/azd on PATH, and managed identity pointed at a loopback endpoint refusing it.
+    for name in list(os.environ):
+        if name.startswith(("AZURE_", "MSI_", "IDENTITY_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("IDENTITY_ENDPOINT", f"{no_identity}/token")
+    monkeypatch.setenv("IDENTITY_HEADER", "none")
+    with pytest.raises(CostDataError) as caught:
+        list_objects("azure://acmebilling/exports/costs/")
+    assert caught.value.message == (
+        "no Azure credentials found to read azure://acmebilling/exports/costs/; tried "
+        "$AZURE_STORAGE_CONNECTION_STRING, then DefaultAzureCredential: environment variables "
+        "(AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH), "
+        "workload identity, managed identity, the shared token cache, Visual Studio Code, "
+        "the Azure CLI, Azure PowerShell and the Azure Developer CLI"
+    )
+    assert caught.value.hint == (
+        "sign in with `az login`, or set the AZURE_* service principal variables"
+    )
+    assert capfd.readouterr().err == ""  # azure-identity's own pages of warnings stay quiet
+
+
+def test_azure_without_the_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.storage.blob", None)
+    with pytest.raises(MissingExtraError) as caught:
+        list_objects("azure://acmebilling/exports/")
+    assert caught.value.message == (
+        "reading cost data from azure:// needs the Python package 'azure-storage-blob', "
+        "which is not installed"
+    )
+    assert caught.value.hint == "pip install 'finopsmetrics-cli[azure]'"
+
+
+def test_azure_location_needs_an_account_and_a_container() -> None:
+    for bad in ("azure://", "azure://acmebilling", "azure://acmebilling/"):
+        with pytest.raises(CostDataError) as caught:
+            list_objects(bad)
+        assert caught.value.message == (
+            f"invalid Azure location {bad!r}: it needs an account and a container"
+        )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "key", "selected"),
+    [
+        ("cur", "cur/2024/a.csv", True),
+        ("cur", "curious.csv", False),
+        ("cur/", "cur/a.csv", True),
+        ("", "a.csv", True),
+        ("cur/a.csv", "cur/a.csv", True),
+        ("cur/", "cur/2024/", False),  # a folder marker
+        ("*/*.csv", "other/x.csv", True),
+        ("*/*.csv", "costs/2024/a.csv", False),
+        ("cur/**/*.csv", "cur/a.csv", True),
+        ("cur/**/*.csv", "cur/x/y/a.csv", True),
+        ("cur/20??-0[1-3]/*.gz", "cur/2024-02/x.gz", True),
+        ("cur/20??-0[1-3]/*.gz", "cur/2024-04/x.gz", False),
+        ("cur/[!0-9]*.csv", "cur/1a.csv", False),
+        ("cur/a+b(1).csv", "cur/a+b(1).csv", True),
+    ],
+)
+def test_remote_keys_follow_path_and_shell_glob_semantics(
+    pattern: str, key: str, selected: bool
+) -> None:
+    assert KeyPattern(pattern).matches(key) is selected

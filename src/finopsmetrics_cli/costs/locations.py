@@ -9,9 +9,11 @@ objects are listed and downloaded with the clouds' SDKs, imported lazily.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +51,10 @@ def list_objects(location: str, *, base: Path | None = None) -> list[SourceObjec
         from finopsmetrics_cli.costs.remote_s3 import list_s3
 
         return list_s3(location)
+    if location.startswith("azure://"):
+        from finopsmetrics_cli.costs.remote_azure import list_azure
+
+        return list_azure(location)
     if "://" in location:
         scheme = location.split("://", 1)[0]
         raise CostDataError(
@@ -102,6 +108,63 @@ def _hidden(path: Path, root: Path) -> bool:
 def _local_object(path: Path) -> SourceObject:
     stat = path.stat()
     return SourceObject(str(path), f"{stat.st_size}:{stat.st_mtime_ns}", stat.st_size)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPattern:
+    """What a remote location's key part selects: a key, a "directory" or a glob.
+
+    Path semantics, like local paths: ``cur`` is the key ``cur`` or keys under
+    ``cur/``, never ``curious.csv``; ``cur/`` and the empty pattern are
+    everything below; ``*?[`` make it a glob over whole keys.
+    """
+
+    pattern: str
+
+    def list_prefix(self) -> str:
+        """What to ask the service for: everything up to the first glob character."""
+        for index, char in enumerate(self.pattern):
+            if char in _GLOB_CHARS:
+                return self.pattern[:index]
+        return self.pattern
+
+    def matches(self, key: str) -> bool:
+        if key.endswith("/"):
+            return False  # a console-made "folder" marker
+        if not _GLOB_CHARS.isdisjoint(self.pattern):
+            return _key_glob(self.pattern).fullmatch(key) is not None
+        if not self.pattern or self.pattern.endswith("/"):
+            return True
+        return key == self.pattern or key.startswith(self.pattern + "/")
+
+
+@functools.lru_cache(maxsize=64)
+def _key_glob(pattern: str) -> re.Pattern[str]:
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+        elif pattern.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif pattern[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif pattern[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        elif pattern[index] == "[" and (end := pattern.find("]", index + 2)) != -1:
+            body = pattern[index + 1 : end]
+            negate = body.startswith("!")
+            body = re.escape(body[1:] if negate else body).replace("\\-", "-")
+            parts.append(f"[{'^' if negate else ''}{body}]")
+            index = end + 1
+        else:
+            parts.append(re.escape(pattern[index]))
+            index += 1
+    return re.compile("".join(parts))
 
 
 def download_path(dest_dir: Path, uri: str) -> Path:

@@ -8,13 +8,12 @@ between fails loudly instead of being stored under the old fingerprint.
 
 from __future__ import annotations
 
-import fnmatch
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finopsmetrics_cli.costs.locations import SourceObject, download_path
+from finopsmetrics_cli.costs.locations import KeyPattern, SourceObject, download_path
 from finopsmetrics_cli.errors import CostDataError, MissingExtraError
 
 AWS_CHAIN = (
@@ -24,7 +23,6 @@ AWS_CHAIN = (
     "and EC2 instance metadata"
 )
 AWS_CREDENTIALS_HINT = "configure AWS credentials, e.g. `aws configure` or `aws sso login`"
-_GLOB_CHARS = frozenset("*?[")
 PAGE_SIZE = 1000  # S3's own maximum per ListObjectsV2 page
 
 
@@ -45,22 +43,9 @@ class S3Prefix:
             )
         return cls(bucket, prefix)
 
-    def list_prefix(self) -> str:
-        """What to ask S3 for: everything up to the first glob character."""
-        for index, char in enumerate(self.prefix):
-            if char in _GLOB_CHARS:
-                return self.prefix[:index]
-        return self.prefix
-
-    def matches(self, key: str) -> bool:
-        """Path semantics: ``cur`` means the key ``cur`` or keys under ``cur/``, not ``curious``."""
-        if key.endswith("/"):
-            return False  # a console-made "folder" marker
-        if not _GLOB_CHARS.isdisjoint(self.prefix):
-            return fnmatch.fnmatchcase(key, self.prefix)
-        if not self.prefix or self.prefix.endswith("/"):
-            return True
-        return key == self.prefix or key.startswith(self.prefix + "/")
+    @property
+    def keys(self) -> KeyPattern:
+        return KeyPattern(self.prefix)
 
 
 @dataclass(frozen=True)
@@ -103,13 +88,13 @@ def list_s3(location: str) -> list[SourceObject]:
     try:
         pages = client.get_paginator("list_objects_v2").paginate(
             Bucket=where.bucket,
-            Prefix=where.list_prefix(),
+            Prefix=where.keys.list_prefix(),
             PaginationConfig={"PageSize": PAGE_SIZE},
         )
         for page in pages:
             for item in page.get("Contents", ()):
                 key = item["Key"]
-                if where.matches(key):
+                if where.keys.matches(key):
                     objects.append(
                         S3Object(
                             uri=f"s3://{where.bucket}/{key}",
