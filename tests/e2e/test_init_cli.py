@@ -20,9 +20,9 @@ def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     config_path = tmp_path / "proj" / "finopsmetrics.yaml"
     text = config_path.read_text()
-    assert text.startswith(
-        "# yaml-language-server: $schema=https://finopsmetrics.dev/schemas/finopsmetrics.schema.json\n"
-    )
+    assert text.startswith("# yaml-language-server: $schema=./finopsmetrics.schema.json\n")
+    schema = tmp_path / "proj" / "finopsmetrics.schema.json"
+    assert schema.read_text() == runner.invoke(app, ["schema"]).output
     config = load_config(config_path)
     assert sorted(config.objects) == [
         "budget.platform-monthly",
@@ -31,7 +31,7 @@ def test_init_writes_a_starter_that_validates(tmp_path: Path) -> None:
         "team.platform",
     ]
     assert (tmp_path / "proj" / ".gitignore").read_text().splitlines()[-1] == ".finopsmetrics/"
-    assert result.output.splitlines()[0] == f"wrote {config_path}"
+    assert result.output.splitlines()[:2] == [f"wrote {config_path}", f"wrote {schema}"]
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
@@ -58,6 +58,7 @@ def test_init_keeps_an_existing_gitignore_and_schema_option(tmp_path: Path) -> N
     assert ".finopsmetrics/" in (tmp_path / ".gitignore").read_text().splitlines()
     first = (tmp_path / "finopsmetrics.yaml").read_text().splitlines()[0]
     assert first == "# yaml-language-server: $schema=../schemas/finopsmetrics.schema.json"
+    assert not (tmp_path / "finopsmetrics.schema.json").exists()
     again = subprocess.run(
         [str(EXE), "init", str(tmp_path)], capture_output=True, text=True, timeout=60
     )
@@ -68,3 +69,32 @@ def test_gitignore_not_duplicated(tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_text(".finopsmetrics/\n")
     assert runner.invoke(app, ["init", str(tmp_path), "-q"]).exit_code == 0
     assert (tmp_path / ".gitignore").read_text() == ".finopsmetrics/\n"
+
+
+def test_schema_write_refreshes_the_file_the_starter_names(tmp_path: Path) -> None:
+    """The schema line's relative path resolves: init wrote the file, and
+    ``schema --write`` (run where the configuration is) rewrites the same file."""
+    assert runner.invoke(app, ["init", str(tmp_path), "-q"]).exit_code == 0
+    line = (tmp_path / "finopsmetrics.yaml").read_text().splitlines()[0]
+    named = tmp_path / line.split("$schema=", 1)[1]
+    assert named.resolve() == (tmp_path / "finopsmetrics.schema.json").resolve()
+    named.write_text("{}\n")
+    proc = subprocess.run(
+        [str(EXE), "schema", "--write"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert (proc.returncode, proc.stdout) == (0, "wrote finopsmetrics.schema.json\n")
+    assert named.read_text() == runner.invoke(app, ["schema"]).output
+    kind = runner.invoke(app, ["schema", "--kind", "budget", "-o", str(tmp_path / "b.json"), "-q"])
+    assert (kind.exit_code, kind.output) == (0, "")
+    assert (tmp_path / "b.json").read_text() == runner.invoke(
+        app, ["schema", "-k", "budget"]
+    ).output
+
+
+def test_schema_write_to_a_missing_directory_is_an_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schema", "-o", str(tmp_path / "no" / "s.json")])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: cannot write {tmp_path / 'no' / 's.json'}: No such file or directory\n"
+        "  hint: check that the directory exists and is writable\n"
+    )

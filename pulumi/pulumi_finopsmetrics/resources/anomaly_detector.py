@@ -21,8 +21,8 @@ class AnomalyDetectorAlertArgs:
     def __init__(
         __self__,
         *,
-        channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        channels: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        recipients: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         min_severity: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """:param channels: Declared notification_channel names or built-in types.
@@ -39,22 +39,22 @@ class AnomalyDetectorAlertArgs:
 
     @property
     @pulumi.getter
-    def channels(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+    def channels(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
         """Declared notification_channel names or built-in types."""
         return pulumi.get(self, "channels")
 
     @channels.setter
-    def channels(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+    def channels(self, value: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]) -> None:
         pulumi.set(self, "channels", value)
 
     @property
     @pulumi.getter
-    def recipients(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+    def recipients(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
         """Emails, personas or #chat-channels."""
         return pulumi.get(self, "recipients")
 
     @recipients.setter
-    def recipients(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+    def recipients(self, value: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]) -> None:
         pulumi.set(self, "recipients", value)
 
     @property
@@ -72,7 +72,7 @@ class AnomalyDetectorAlertArgs:
 
 @pulumi.input_type
 class AnomalyDetectorModelArgs:
-    """`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1)."""
+    """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
 
     def __init__(
         __self__,
@@ -147,7 +147,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     filters: pulumi.Output[Optional[Mapping[str, Any]]]
     """Which costs: dimension -> value(s)."""
     model: pulumi.Output[Optional[Any]]
-    """`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1)."""
+    """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
     alerts: pulumi.Output[Optional[Mapping[str, Any]]]
     """Channels and recipients."""
     owner: pulumi.Output[Optional[str]]
@@ -181,8 +181,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param filters: Which costs: dimension -> value(s).
-        :param model: `{type, sensitivity, window}`, or just the type (`model: prophet`, seed
-            3.1).
+        :param model: `{type, sensitivity, window}`, or just the type (`model: prophet`).
         :param alerts: Channels and recipients.
         :param owner: Owning team (a declared team).
         """

@@ -62,7 +62,7 @@ class ApprovalWorkflowStageArgs:
         __self__,
         *,
         stage: pulumi.Input[str],
-        approvers: pulumi.Input[Sequence[pulumi.Input[str]]],
+        approvers: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]],
         sla_hours: Optional[pulumi.Input[float]] = None,
         require: Optional[pulumi.Input[str]] = None,
     ) -> None:
@@ -91,12 +91,12 @@ class ApprovalWorkflowStageArgs:
 
     @property
     @pulumi.getter
-    def approvers(self) -> pulumi.Input[Sequence[pulumi.Input[str]]]:
+    def approvers(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
         """Roles or emails; at least one."""
         return pulumi.get(self, "approvers")
 
     @approvers.setter
-    def approvers(self, value: pulumi.Input[Sequence[pulumi.Input[str]]]) -> None:
+    def approvers(self, value: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]) -> None:
         pulumi.set(self, "approvers", value)
 
     @property

@@ -32,7 +32,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
     condition: pulumi.Output[str]
-    """Which resources (condition language, SPEC 3)."""
+    """Which resources (the condition language)."""
     action: pulumi.Output[str]
     """shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ..."""
     parameters: pulumi.Output[Optional[Mapping[str, Any]]]
@@ -77,7 +77,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         :param opts: Pulumi resource options (``protect``, ``import_``, ...).
         :param name: The object name (address ``automation_rule.NAME``); defaults to the
             resource name.
-        :param condition: Which resources (condition language, SPEC 3).
+        :param condition: Which resources (the condition language).
         :param action: shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ...
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.

@@ -23,8 +23,8 @@ class BudgetAlertArgs:
         *,
         threshold: pulumi.Input[Union[float, str]],
         type: Optional[pulumi.Input[str]] = None,
-        channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        channels: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        recipients: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         priority: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """:param threshold: Fraction of the amount that fires the alert: 0.8 or 80%; up to 10
@@ -70,22 +70,22 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def channels(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+    def channels(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
         """Declared notification_channel names or built-in types (slack, email ...)."""
         return pulumi.get(self, "channels")
 
     @channels.setter
-    def channels(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+    def channels(self, value: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]) -> None:
         pulumi.set(self, "channels", value)
 
     @property
     @pulumi.getter
-    def recipients(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+    def recipients(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
         """Emails, personas or chat channels (#ml-team) to notify."""
         return pulumi.get(self, "recipients")
 
     @recipients.setter
-    def recipients(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+    def recipients(self, value: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]) -> None:
         pulumi.set(self, "recipients", value)
 
     @property

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -22,7 +22,7 @@ class ComplianceFrameworkControlArgs:
         __self__,
         *,
         id: pulumi.Input[str],
-        checks: pulumi.Input[Sequence[pulumi.Input[str]]],
+        checks: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]],
         description: Optional[pulumi.Input[str]] = None,
         frequency: Optional[pulumi.Input[str]] = None,
     ) -> None:
@@ -51,12 +51,12 @@ class ComplianceFrameworkControlArgs:
 
     @property
     @pulumi.getter
-    def checks(self) -> pulumi.Input[Sequence[pulumi.Input[str]]]:
+    def checks(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
         """Check names, e.g. iam_mfa_enabled."""
         return pulumi.get(self, "checks")
 
     @checks.setter
-    def checks(self, value: pulumi.Input[Sequence[pulumi.Input[str]]]) -> None:
+    def checks(self, value: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]) -> None:
         pulumi.set(self, "checks", value)
 
     @property
@@ -102,7 +102,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
     """Free text shown in plans, docs and dashboards."""
     controls: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
     """Controls with their checks."""
-    requirements: pulumi.Output[Optional[Sequence[str]]]
+    requirements: pulumi.Output[Optional[Any]]
     """Check names that must pass (frameworks without controls)."""
     frequency: pulumi.Output[Optional[str]]
     """How often `requirements` are checked. One of ``continuous``, ``hourly``, ``daily``,
@@ -124,7 +124,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
         framework: pulumi.Input[str],
         description: Optional[pulumi.Input[str]] = None,
         controls: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ComplianceFrameworkControlArgs]]]]] = None,
-        requirements: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        requirements: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         frequency: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """Declare a ``compliance_framework``.

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -44,7 +44,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     """Extra HTTP headers for webhooks; values are secret references."""
     channel: pulumi.Output[Optional[str]]
     """Chat channel, e.g. #finops-alerts."""
-    addresses: pulumi.Output[Optional[Sequence[str]]]
+    addresses: pulumi.Output[Optional[Any]]
     """Email recipients."""
     phone_numbers: pulumi.Output[Optional[Sequence[str]]]
     """SMS recipients (E.164)."""
@@ -72,7 +72,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         integration_key: Optional[pulumi.Input[str]] = None,
         headers: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
         channel: Optional[pulumi.Input[str]] = None,
-        addresses: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        addresses: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         phone_numbers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         url: Optional[pulumi.Input[str]] = None,
         project: Optional[pulumi.Input[str]] = None,

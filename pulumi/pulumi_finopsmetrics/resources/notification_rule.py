@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -34,13 +34,13 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
     """false keeps the object declared but inactive."""
     persona: pulumi.Output[Optional[str]]
     """Who receives: cfo, engineer, finance ..."""
-    channels: pulumi.Output[Optional[Sequence[str]]]
+    channels: pulumi.Output[Optional[Any]]
     """Declared notification_channel names or built-in types."""
     frequency: pulumi.Output[Optional[str]]
     """real_time, hourly or a daily/weekly/monthly digest. One of ``real_time``, ``hourly``,
     ``daily_digest``, ``weekly_digest``, ``monthly_digest``.
     """
-    alerts: pulumi.Output[Optional[Sequence[str]]]
+    alerts: pulumi.Output[Optional[Any]]
     """Alert types routed, e.g. budget_exceeded, cost_spike."""
     format: pulumi.Output[Optional[str]]
     """Message format, e.g. executive_summary, technical_details."""
@@ -66,9 +66,9 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
         persona: Optional[pulumi.Input[str]] = None,
-        channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        channels: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         frequency: Optional[pulumi.Input[str]] = None,
-        alerts: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        alerts: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         format: Optional[pulumi.Input[str]] = None,
         action: Optional[pulumi.Input[str]] = None,
         channel: Optional[pulumi.Input[str]] = None,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -16,7 +16,7 @@ __all__ = ["OwnershipRule"]
 
 class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"):
     """Infers a resource's owner from a tag, its creator or its K8s namespace.
-        Seed entries have no name: it is derived from the content (ownership_rule-<hash>).
+        Entries need no name: one is derived from the content (ownership_rule-<hash>).
 
     The ``ownership_rule`` kind (YAML section ``ownership_rules``, seed 6.3), managed through
     the finopsmetrics engine with manager ``pulumi``.
@@ -44,7 +44,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
     """Take the team name from the part matched by `*`."""
     map_to: pulumi.Output[Optional[str]]
     """Attribute that receives the value (owner)."""
-    inherit_to: pulumi.Output[Optional[Sequence[str]]]
+    inherit_to: pulumi.Output[Optional[Any]]
     """Related resources that inherit it, e.g. child_resources."""
     address: pulumi.Output[str]
     """The object's address, ``KIND.NAME``."""
@@ -66,7 +66,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         namespace_pattern: Optional[pulumi.Input[str]] = None,
         extract_team: Optional[pulumi.Input[bool]] = None,
         map_to: Optional[pulumi.Input[str]] = None,
-        inherit_to: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        inherit_to: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
     ) -> None:
         """Declare a ``ownership_rule``.
 

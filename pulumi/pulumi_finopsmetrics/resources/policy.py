@@ -22,7 +22,7 @@ class PolicyActionArgs:
         __self__,
         *,
         type: pulumi.Input[str],
-        approvers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        approvers: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         approval_workflow: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """:param type: alert, notify, require_approval, prevent, remediate or log. One of
@@ -50,12 +50,12 @@ class PolicyActionArgs:
 
     @property
     @pulumi.getter
-    def approvers(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+    def approvers(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
         """Roles or emails that can approve (require_approval)."""
         return pulumi.get(self, "approvers")
 
     @approvers.setter
-    def approvers(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+    def approvers(self, value: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]) -> None:
         pulumi.set(self, "approvers", value)
 
     @property
@@ -86,11 +86,11 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
     enabled: pulumi.Output[Optional[bool]]
     """false keeps the object declared but inactive."""
     condition: pulumi.Output[str]
-    """When the policy applies (condition language, SPEC 3)."""
+    """When the policy applies (the condition language)."""
     action: pulumi.Output[Any]
     """A type (`require_approval`) or `{type, approvers, approval_workflow}`."""
-    approvers: pulumi.Output[Optional[Sequence[str]]]
-    """Shorthand for action.approvers (seed 6.1); merged into the action."""
+    approvers: pulumi.Output[Optional[Any]]
+    """Shorthand for action.approvers; merged into the action."""
     notification: pulumi.Output[Optional[Any]]
     """Channel types, channels or personas to notify."""
     severity: pulumi.Output[Optional[str]]
@@ -118,7 +118,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         action: pulumi.Input[Union[pulumi.InputType[PolicyActionArgs], str]],
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
-        approvers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        approvers: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         notification: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         severity: Optional[pulumi.Input[str]] = None,
         remediation: Optional[pulumi.Input[str]] = None,
@@ -130,11 +130,11 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         :param resource_name: The Pulumi resource name, unique in the stack.
         :param opts: Pulumi resource options (``protect``, ``import_``, ...).
         :param name: The object name (address ``policy.NAME``); defaults to the resource name.
-        :param condition: When the policy applies (condition language, SPEC 3).
+        :param condition: When the policy applies (the condition language).
         :param action: A type (`require_approval`) or `{type, approvers, approval_workflow}`.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
-        :param approvers: Shorthand for action.approvers (seed 6.1); merged into the action.
+        :param approvers: Shorthand for action.approvers; merged into the action.
         :param notification: Channel types, channels or personas to notify.
         :param severity: low, medium, high or critical. One of ``low``, ``medium``, ``high``,
             ``critical``.

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -38,17 +38,17 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
     """IANA time zone the schedule is read in."""
     trigger: pulumi.Output[Optional[str]]
     """Event that also produces the report, e.g. anomaly_detected."""
-    recipients: pulumi.Output[Optional[Sequence[str]]]
+    recipients: pulumi.Output[Optional[Any]]
     """Personas, teams or emails receiving the report."""
-    channels: pulumi.Output[Optional[Sequence[str]]]
+    channels: pulumi.Output[Optional[Any]]
     """Channels the report is delivered through (default: email)."""
     format: pulumi.Output[Optional[str]]
     """pdf, excel, csv, json, html, markdown, slack_message or email. One of ``pdf``, ``excel``,
     ``csv``, ``json``, ``html``, ``markdown``, ``slack_message``, ``email``.
     """
-    sections: pulumi.Output[Optional[Sequence[str]]]
+    sections: pulumi.Output[Optional[Any]]
     """Sections, in order."""
-    breakdown: pulumi.Output[Optional[Sequence[str]]]
+    breakdown: pulumi.Output[Optional[Any]]
     """Dimensions to break costs down by: team, project ..."""
     time_range: pulumi.Output[Optional[str]]
     """Period covered, e.g. 30d (default: since last run)."""
@@ -71,11 +71,11 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
         schedule: Optional[pulumi.Input[str]] = None,
         timezone: Optional[pulumi.Input[str]] = None,
         trigger: Optional[pulumi.Input[str]] = None,
-        recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        channels: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        recipients: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        channels: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         format: Optional[pulumi.Input[str]] = None,
-        sections: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        breakdown: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        sections: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        breakdown: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         time_range: Optional[pulumi.Input[str]] = None,
     ) -> None:
         """Declare a ``report``.

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -42,7 +42,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
     """
     require_approval: pulumi.Output[Optional[bool]]
     """Ask before downgrading or reclaiming seats."""
-    recipients: pulumi.Output[Optional[Sequence[str]]]
+    recipients: pulumi.Output[Optional[Any]]
     """Who is told: personas or emails."""
     exclude_users: pulumi.Output[Optional[Sequence[str]]]
     """Users never touched (emails/logins)."""
@@ -66,7 +66,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
         usage_window: Optional[pulumi.Input[str]] = None,
         action: Optional[pulumi.Input[str]] = None,
         require_approval: Optional[pulumi.Input[bool]] = None,
-        recipients: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        recipients: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         exclude_users: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
     ) -> None:
         """Declare a ``saas_license_policy``.

@@ -59,7 +59,7 @@ class TagRuleMlPredictionArgs:
         __self__,
         *,
         model: pulumi.Input[str],
-        tags: pulumi.Input[Sequence[pulumi.Input[str]]],
+        tags: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]],
         confidence_threshold: Optional[pulumi.Input[Union[float, str]]] = None,
     ) -> None:
         """:param model: Prediction model name, e.g. tag_predictor_v1.
@@ -83,12 +83,12 @@ class TagRuleMlPredictionArgs:
 
     @property
     @pulumi.getter
-    def tags(self) -> pulumi.Input[Sequence[pulumi.Input[str]]]:
+    def tags(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
         """Tag keys the model predicts."""
         return pulumi.get(self, "tags")
 
     @tags.setter
-    def tags(self, value: pulumi.Input[Sequence[pulumi.Input[str]]]) -> None:
+    def tags(self, value: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]) -> None:
         pulumi.set(self, "tags", value)
 
     @property

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
@@ -29,9 +29,9 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
     """The object name (address ``team.NAME``); defaults to the resource name."""
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
-    owners: pulumi.Output[Optional[Sequence[str]]]
+    owners: pulumi.Output[Optional[Any]]
     """Team owners' emails."""
-    members: pulumi.Output[Optional[Sequence[str]]]
+    members: pulumi.Output[Optional[Any]]
     """Members' emails."""
     cost_center: pulumi.Output[Optional[str]]
     """Cost center, e.g. r&d."""
@@ -57,8 +57,8 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
         *,
         name: Optional[pulumi.Input[str]] = None,
         description: Optional[pulumi.Input[str]] = None,
-        owners: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
-        members: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        owners: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        members: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         cost_center: Optional[pulumi.Input[str]] = None,
         parent: Optional[pulumi.Input[str]] = None,
         budget_monthly: Optional[pulumi.Input[float]] = None,

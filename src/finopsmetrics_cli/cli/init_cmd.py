@@ -1,8 +1,10 @@
 """``finopsmetrics init [DIR]``: a commented starter configuration that validates.
 
-Writes ``finopsmetrics.yaml`` (with the ``yaml-language-server`` schema line
-so editors complete and check it) and makes sure ``.gitignore`` ignores the
-local state directory. Never overwrites a configuration.
+Writes ``finopsmetrics.yaml``, the JSON Schema beside it and a
+``yaml-language-server`` line that points at it by a relative path, so editors
+complete and check the file with no network and no published URL; and makes
+sure ``.gitignore`` ignores the local state directory. Never overwrites a
+configuration.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import typer
 from finopsmetrics_cli.errors import FinopsError
 
 CONFIG_NAME = "finopsmetrics.yaml"
+SCHEMA_NAME = "finopsmetrics.schema.json"
 STATE_DIR = ".finopsmetrics/"
 
 STARTER = """\
@@ -23,8 +26,9 @@ STARTER = """\
 #   finopsmetrics validate   check this file (schema, conditions, references)
 #   finopsmetrics plan       what apply would change
 #   finopsmetrics apply      make it so
-# Reference: docs/reference/file-format.md. Every section is a list of objects
-# with `name`, or a mapping name -> object; addresses are KIND.NAME.
+# Editors check it against finopsmetrics.schema.json (written beside it; refresh
+# it after an upgrade with `finopsmetrics schema --write`). Every section is a
+# list of objects with `name`, or a mapping name -> object; addresses are KIND.NAME.
 version: 1
 
 settings:
@@ -87,9 +91,12 @@ def starter_text(schema: str) -> str:
 
 
 def init_project(directory: Path, *, schema: str | None = None) -> list[Path]:
-    """Write the starter files into ``directory``; refuse if a configuration exists."""
-    from finopsmetrics_cli.schema import SCHEMA_ID
+    """Write the starter files into ``directory``; refuse if a configuration exists.
 
+    Without ``schema`` the JSON Schema is written beside the configuration and
+    the schema line names it relatively (``./finopsmetrics.schema.json``);
+    with it, the line names ``schema`` (a published URL or another path) and
+    no schema file is written."""
     config = directory / CONFIG_NAME
     for existing in (config, directory / "finopsmetrics.yml"):
         if existing.exists():
@@ -98,11 +105,33 @@ def init_project(directory: Path, *, schema: str | None = None) -> list[Path]:
                 hint="edit it, or run init in another directory",
             )
     directory.mkdir(parents=True, exist_ok=True)
-    config.write_text(starter_text(schema or SCHEMA_ID), encoding="utf-8")
     written = [config]
+    if schema is None:
+        schema_path = directory / SCHEMA_NAME
+        write_schema(schema_path)
+        schema = f"./{SCHEMA_NAME}"
+        written.append(schema_path)
+    config.write_text(starter_text(schema), encoding="utf-8")
     if _ensure_gitignore(directory):
         written.append(directory / ".gitignore")
     return written
+
+
+def write_schema(path: Path, kind: str | None = None) -> None:
+    """The JSON Schema of the whole file (or of one kind), as ``finopsmetrics schema`` prints it."""
+    import json
+
+    from finopsmetrics_cli.schema import file_schema, kind_schema
+
+    schema = file_schema() if kind is None else kind_schema(kind)
+    text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FinopsError(
+            f"cannot write {path}: {exc.strerror or exc}",
+            hint="check that the directory exists and is writable",
+        ) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -112,13 +141,15 @@ def register(app: typer.Typer) -> None:
         schema: str = typer.Option(
             None,
             "--schema",
-            help="Schema URL or path for the yaml-language-server line.",
+            help="Put this schema URL or path on the yaml-language-server line instead of "
+            "writing finopsmetrics.schema.json beside the configuration.",
             show_default=False,
         ),
         no_color: bool = typer.Option(False, "--no-color", help="Plain output, no colours."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing on success."),
     ) -> None:
-        """Write a commented starter finopsmetrics.yaml (and .gitignore the state directory)."""
+        """Write a commented starter finopsmetrics.yaml and its JSON Schema (and .gitignore the
+        state directory)."""
         from finopsmetrics_cli.cli.output import handle_errors, make_console
 
         console = make_console(no_color=no_color)

@@ -233,40 +233,52 @@ def check_references(
                 continue
             names: list[str] = []
             if callable(declared):
-                exists, any_declared = declared(ref.target, value), True
+                target = next((t for t in ref.targets if declared(t, value)), None)
+                any_declared = True
             else:
-                targets = declared.get(ref.target, set())
-                exists, any_declared = value in targets, bool(targets)
-                if not exists:
-                    names = sorted(targets)
-            if exists:
-                address = f"{ref.target}.{value}"
+                target = next((t for t in ref.targets if value in declared.get(t, ())), None)
+                names = sorted({n for t in ref.targets for n in declared.get(t, ())})
+                any_declared = bool(names)
+            if target is not None:
+                address = f"{target}.{value}"
                 if address not in found:
                     found.append(address)
                 continue
             if not ref.required and not any_declared:
                 continue
-            code = "W301" if ref.severity == "warning" else "E301"
-            hint = suggest(value, [*names, *ref.builtins])
-            if hint is None and (names or ref.builtins):
-                known = [*names, *sorted(ref.builtins)]
-                more = f" and {len(known) - 5} more" if len(known) > 5 else ""
-                hint = f"known {ref.target} names: {', '.join(known[:5])}{more}"
-            elif hint is None:
-                hint = f"declare it under {get_kind(ref.target).section}:"
-            loc = _ref_location(obj, path, value) if obj is not None else None
-            name = obj.name if obj is not None else model.name
-            diags.append(
-                codes.diag(
-                    code,
-                    f"{info.kind} {name!r}: {'.'.join(map(str, path))} names {ref.target}"
-                    f" {value!r}, which is not declared",
-                    loc,
-                    hint=hint,
-                    path=path,
-                )
-            )
+            diags.append(_dangling(obj, model, info, ref, path, value, names))
     return tuple(found)
+
+
+def _dangling(
+    obj: RawObject | None,
+    model: KindModel,
+    info: KindInfo,
+    ref: Ref,
+    path: tuple[str | int, ...],
+    value: str,
+    names: list[str],
+) -> Diagnostic:
+    """A name that no object of the reference's kinds declares, with "did you mean"."""
+    what = " or ".join(ref.targets)
+    hint = suggest(value, [*names, *ref.builtins])
+    if hint is None and (names or ref.builtins):
+        known = [*names, *sorted(ref.builtins)]
+        more = f" and {len(known) - 5} more" if len(known) > 5 else ""
+        hint = f"known {what} names: {', '.join(known[:5])}{more}"
+    elif hint is None:
+        hint = f"declare it under {get_kind(ref.target).section}:"
+    return codes.diag(
+        "W301" if ref.severity == "warning" else "E301",
+        f"{info.kind} {(obj.name if obj is not None else model.name)!r}: "
+        f"{'.'.join(map(str, path))} names {what} {value!r}, which is not declared",
+        _ref_location(obj, path, value) if obj is not None else None,
+        hint=hint,
+        path=path,
+    )
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _declared_references(
@@ -276,16 +288,17 @@ def _declared_references(
     no paths), or None when something is: the caller then walks again to locate it."""
     found: list[str] = []
     for ref in info.references:
-        targets = declared.get(ref.target, set())
+        kinds = [(t, declared.get(t, _NONE)) for t in ref.targets]
         for value in _values(spec, _split(ref.path)):
             for name in value if isinstance(value, list) else (value,):
                 if not isinstance(name, str) or name in ref.builtins or ref.is_literal(name):
                     continue
-                if name in targets:
-                    address = f"{ref.target}.{name}"
+                target = next((t for t, names in kinds if name in names), None)
+                if target is not None:
+                    address = f"{target}.{name}"
                     if address not in found:
                         found.append(address)
-                elif ref.required or targets:
+                elif ref.required or any(names for _, names in kinds):
                     return None
     return tuple(found)
 

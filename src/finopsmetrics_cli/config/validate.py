@@ -40,8 +40,9 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
     diags = list(raw.diagnostics)
     settings, settings_diags = build_settings(raw)
     diags.extend(settings_diags)
-    objects = _unique(raw.objects, diags)
-    models = _validate_models(objects, diags)
+    objects, duplicates = _unique(raw.objects, diags)
+    # A duplicate is checked like any object (all errors at once), never planned.
+    models = _validate_models([*objects, *duplicates], diags)
     schema = condition_schema(settings, raw, diags)
     valid_conditions: set[str] = set()
     for obj, data, _ in models:
@@ -51,7 +52,8 @@ def validate_raw(raw: RawConfig) -> tuple[Config | None, list[Diagnostic]]:
     specs = _canonical_specs([m for _, _, m in models])
     for (obj, _, model), spec in zip(models, specs, strict=True):
         refs = check_references(obj, model, spec, declared, diags)
-        desired[obj.address] = _desired(obj.info, model, spec, obj.location, refs)
+        if obj.address not in desired:
+            desired[obj.address] = _desired(obj.info, model, spec, obj.location, refs)
     errors = [d for d in diags if d.severity == "error"]
     if errors:
         return None, _sorted(diags, raw)
@@ -81,10 +83,16 @@ def _sorted(diags: list[Diagnostic], raw: RawConfig) -> list[Diagnostic]:
     )
 
 
-def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject]:
-    """Drop the second of two objects with one address, reporting it there."""
+def _unique(
+    objects: list[RawObject], diags: list[Diagnostic]
+) -> tuple[list[RawObject], list[RawObject]]:
+    """Split off the second of two objects with one address, reporting it there.
+
+    Returns the unique objects and the duplicates that differ from the first
+    (their own errors are reported too); an identical derived copy is dropped."""
     first: dict[str, RawObject] = {}
     out = []
+    duplicates = []
     for obj in objects:
         prev = first.get(obj.address)
         if prev is not None and prev.derived and obj.derived and _same_content(prev, obj):
@@ -106,10 +114,11 @@ def _unique(objects: list[RawObject], diags: list[Diagnostic]) -> list[RawObject
                     obj.location(),
                 )
             )
+            duplicates.append(obj)
             continue
         first[obj.address] = obj
         out.append(obj)
-    return out
+    return out, duplicates
 
 
 def _same_content(a: RawObject, b: RawObject) -> bool:

@@ -130,6 +130,9 @@ class Ref:
     (soft references: personas and roles, SEED_SHAPES).
     ``people`` True means the field may also hold a person or a chat address
     (``cto@company.com``, ``#ml-team``): such values are literals, not names.
+    ``also`` lists further kinds the name may denote (a policy's
+    ``notification`` names a channel or a notification rule): the name is
+    declared when any of ``targets`` declares it.
     """
 
     path: str
@@ -138,6 +141,12 @@ class Ref:
     required: bool = True
     severity: Literal["error", "warning"] = "error"
     people: bool = False
+    also: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Every kind the name may denote, ``target`` first."""
+        return (self.target, *self.also)
 
     def is_literal(self, value: str) -> bool:
         """True for values that address someone directly instead of naming an object."""

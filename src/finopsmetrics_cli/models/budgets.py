@@ -22,6 +22,7 @@ from finopsmetrics_cli.models.types import (
     FilterMap,
     PositiveNumber,
     RefName,
+    RefNameList,
     Threshold,
     new_list,
 )
@@ -46,11 +47,11 @@ class BudgetAlert(StrictModel):
     type: AlertBasis = Field(
         "actual", description="actual (spend so far) or forecasted (end of period)."
     )
-    channels: list[RefName] = Field(
+    channels: RefNameList = Field(
         default_factory=new_list,
         description="Declared notification_channel names or built-in types (slack, email ...).",
     )
-    recipients: list[RefName] = Field(
+    recipients: RefNameList = Field(
         default_factory=new_list,
         description="Emails, personas or chat channels (#ml-team) to notify.",
     )

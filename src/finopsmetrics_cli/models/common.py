@@ -36,6 +36,21 @@ def persona_ref(path: str, *, builtins: frozenset[str] = frozenset()) -> Ref:
     )
 
 
+def notification_ref(path: str) -> Ref:
+    """Who a policy or automation rule notifies: a channel type, a declared
+    notification_channel, or a persona routed by a notification_rule. Checked
+    against all three, always; an unknown name is a warning (personas such as
+    ``finance`` need not be declared), with "did you mean"."""
+    return Ref(
+        path,
+        "notification_channel",
+        builtins=CHANNEL_TYPES,
+        severity="warning",
+        people=True,
+        also=("notification_rule",),
+    )
+
+
 def team_ref(path: str) -> Ref:
     """A team name: checked (as an error) only when the file declares teams."""
     return Ref(path, "team", required=False)

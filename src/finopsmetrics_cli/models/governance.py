@@ -17,10 +17,10 @@ from pydantic import (
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
-    CHANNEL_TYPES,
     Severity,
     description_field,
     enabled_field,
+    notification_ref,
     persona_ref,
     reject_duplicates,
 )
@@ -31,6 +31,7 @@ from finopsmetrics_cli.models.types import (
     Condition,
     Duration,
     Identifier,
+    IdentifierList,
     PositiveNumber,
     RefName,
     RefNameList,
@@ -63,7 +64,7 @@ class PolicyAction(StrictModel):
     type: PolicyActionType = Field(
         description="alert, notify, require_approval, prevent, remediate or log."
     )
-    approvers: list[RefName] = Field(
+    approvers: RefNameList = Field(
         default_factory=new_list, description="Roles or emails that can approve (require_approval)."
     )
     approval_workflow: RefName | None = Field(
@@ -78,7 +79,7 @@ class PolicyAction(StrictModel):
     references=(
         Ref("action.approval_workflow", "approval_workflow"),
         persona_ref("action.approvers.*"),
-        persona_ref("notification.*", builtins=CHANNEL_TYPES),
+        notification_ref("notification.*"),
         Ref("exception_process", "approval_workflow", required=False, severity="warning"),
         Ref("compliance_framework", "compliance_framework", required=False, severity="warning"),
     ),
@@ -90,14 +91,14 @@ class Policy(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     condition: Condition = Field(
-        description="When the policy applies (condition language, SPEC 3)."
+        description="When the policy applies (the condition language)."
     )
     action: Annotated[PolicyAction, BeforeValidator(_action_shorthand)] = Field(
         description="A type (`require_approval`) or `{type, approvers, approval_workflow}`.",
         json_schema_extra={SHORTHAND: {"type": "string"}},
     )
-    approvers: list[RefName] | None = Field(
-        None, description="Shorthand for action.approvers (seed 6.1); merged into the action."
+    approvers: RefNameList | None = Field(
+        None, description="Shorthand for action.approvers; merged into the action."
     )
     notification: RefNameList = Field(
         default_factory=new_list, description="Channel types, channels or personas to notify."
@@ -134,7 +135,7 @@ class ApprovalStage(StrictModel):
     """One stage: any listed approver approves within the SLA."""
 
     stage: Identifier = Field(description="Stage name, unique within the workflow.")
-    approvers: list[RefName] = Field(min_length=1, description="Roles or emails; at least one.")
+    approvers: RefNameList = Field(min_length=1, description="Roles or emails; at least one.")
     sla_hours: PositiveNumber = Field(
         24, description="Hours before the stage breaches its SLA (> 0)."
     )
@@ -237,7 +238,7 @@ class Control(StrictModel):
 
     id: str = Field(min_length=1, description="Control identifier, e.g. CC6.1.")
     description: str | None = description_field()
-    checks: list[Identifier] = Field(min_length=1, description="Check names, e.g. iam_mfa_enabled.")
+    checks: IdentifierList = Field(min_length=1, description="Check names, e.g. iam_mfa_enabled.")
     frequency: Frequency = Field(
         "daily", description="continuous, hourly, daily, weekly or monthly."
     )
@@ -260,7 +261,7 @@ class ComplianceFramework(KindModel):
     controls: list[Control] = Field(
         default_factory=new_list, description="Controls with their checks."
     )
-    requirements: list[Identifier] = Field(
+    requirements: IdentifierList = Field(
         default_factory=new_list,
         description="Check names that must pass (frameworks without controls).",
     )

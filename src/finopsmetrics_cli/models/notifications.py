@@ -11,7 +11,14 @@ from finopsmetrics_cli.models.base import KindModel, content_hash, register_kind
 from finopsmetrics_cli.models.common import channel_ref, description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.secrets import SecretRef
-from finopsmetrics_cli.models.types import ChoiceOf, Email, Identifier, RefName, new_list
+from finopsmetrics_cli.models.types import (
+    ChoiceOf,
+    EmailList,
+    Identifier,
+    IdentifierList,
+    RefNameList,
+    new_list,
+)
 
 ChannelType = Annotated[
     str,
@@ -71,7 +78,7 @@ class NotificationChannel(KindModel):
         description="Extra HTTP headers for webhooks; values are secret references.",
     )
     channel: str | None = Field(None, description="Chat channel, e.g. #finops-alerts.")
-    addresses: list[Email] = Field(default_factory=new_list, description="Email recipients.")
+    addresses: EmailList = Field(default_factory=new_list, description="Email recipients.")
     phone_numbers: list[str] = Field(
         default_factory=new_list, description="SMS recipients (E.164)."
     )
@@ -136,14 +143,14 @@ class NotificationRule(KindModel):
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
     persona: Identifier | None = Field(None, description="Who receives: cfo, engineer, finance ...")
-    channels: list[RefName] = Field(
+    channels: RefNameList = Field(
         default_factory=new_list,
         description="Declared notification_channel names or built-in types.",
     )
     frequency: Frequency = Field(
         "real_time", description="real_time, hourly or a daily/weekly/monthly digest."
     )
-    alerts: list[Identifier] = Field(
+    alerts: IdentifierList = Field(
         default_factory=new_list,
         description="Alert types routed, e.g. budget_exceeded, cost_spike.",
     )

@@ -16,11 +16,11 @@ from pydantic import (
 
 from finopsmetrics_cli.models.base import KindModel, Ref, StrictModel, register_kind
 from finopsmetrics_cli.models.common import (
-    CHANNEL_TYPES,
     Severity,
     channel_ref,
     description_field,
     enabled_field,
+    notification_ref,
     persona_ref,
     team_ref,
 )
@@ -86,11 +86,11 @@ def _default_model() -> DetectorModel:
 class DetectorAlerts(StrictModel):
     """Where anomalies are sent (8.1 `alerts {channels, recipients}`)."""
 
-    channels: list[RefName] = Field(
+    channels: RefNameList = Field(
         default_factory=new_list,
         description="Declared notification_channel names or built-in types.",
     )
-    recipients: list[RefName] = Field(
+    recipients: RefNameList = Field(
         default_factory=new_list, description="Emails, personas or #chat-channels."
     )
     min_severity: Severity = Field("low", description="Only anomalies at or above this severity.")
@@ -117,7 +117,7 @@ class AnomalyDetector(KindModel):
     )
     model: Annotated[DetectorModel, BeforeValidator(_model_shorthand)] = Field(
         default_factory=_default_model,
-        description="`{type, sensitivity, window}`, or just the type (`model: prophet`, seed 3.1).",
+        description="`{type, sensitivity, window}`, or just the type (`model: prophet`).",
         json_schema_extra={SHORTHAND: {"type": "string"}},
     )
     alerts: DetectorAlerts = Field(
@@ -132,7 +132,7 @@ class AnomalyDetector(KindModel):
     seed="3.4",
     aliases=("automation_policy.rules",),
     references=(
-        persona_ref("notification.*", builtins=CHANNEL_TYPES),
+        notification_ref("notification.*"),
         Ref("approval_workflow", "approval_workflow"),
     ),
     condition_fields=("condition",),
@@ -143,7 +143,7 @@ class AutomationRule(KindModel):
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
-    condition: Condition = Field(description="Which resources (condition language, SPEC 3).")
+    condition: Condition = Field(description="Which resources (the condition language).")
     action: Identifier = Field(
         description="shutdown, recommend_downsize, rightsize, scale, migrate, tag, notify ..."
     )
@@ -400,7 +400,7 @@ class SaasLicensePolicy(KindModel):
     require_approval: StrictBool = Field(
         True, description="Ask before downgrading or reclaiming seats."
     )
-    recipients: list[RefName] = Field(
+    recipients: RefNameList = Field(
         default_factory=new_list, description="Who is told: personas or emails."
     )
     exclude_users: list[str] = Field(

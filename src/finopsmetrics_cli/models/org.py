@@ -14,6 +14,7 @@ from finopsmetrics_cli.models.secrets import SecretRef, scan_for_secrets
 from finopsmetrics_cli.models.types import (
     ChoiceOf,
     Email,
+    EmailList,
     FieldType,
     PositiveNumber,
     RefName,
@@ -27,8 +28,8 @@ class Team(KindModel):
     are what `owner`/`team` fields name (checked once any team is declared)."""
 
     description: str | None = description_field()
-    owners: list[Email] = Field(default_factory=new_list, description="Team owners' emails.")
-    members: list[Email] = Field(default_factory=new_list, description="Members' emails.")
+    owners: EmailList = Field(default_factory=new_list, description="Team owners' emails.")
+    members: EmailList = Field(default_factory=new_list, description="Members' emails.")
     cost_center: str | None = Field(None, description="Cost center, e.g. r&d.")
     parent: RefName | None = Field(None, description="Parent team (a declared team).")
     budget_monthly: PositiveNumber | None = Field(
@@ -73,7 +74,7 @@ PluginType = Annotated[
         "dashboard",
         "export",
         "integration",
-        description="Plugin type (seed 1.1).",
+        description="Plugin type.",
     ),
 ]
 Hook = Annotated[
@@ -85,7 +86,7 @@ Hook = Annotated[
         "budget_threshold_exceeded",
         "recommendation_generated",
         "dashboard_render",
-        description="Event hook (seed 1.2).",
+        description="Event hook.",
     ),
 ]
 

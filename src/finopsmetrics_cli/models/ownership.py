@@ -10,7 +10,13 @@ from pydantic import Field, StrictBool, model_validator
 from finopsmetrics_cli.models.base import KindModel, register_kind
 from finopsmetrics_cli.models.common import description_field, enabled_field
 from finopsmetrics_cli.models.errors import custom_error
-from finopsmetrics_cli.models.types import ChoiceOf, Duration, Identifier, new_list
+from finopsmetrics_cli.models.types import (
+    ChoiceOf,
+    Duration,
+    Identifier,
+    IdentifierList,
+    new_list,
+)
 
 OwnershipSource = Annotated[
     str,
@@ -30,7 +36,7 @@ OwnershipSource = Annotated[
 @register_kind("ownership_rule", section="ownership_rules", seed="6.3")
 class OwnershipRule(KindModel):
     """Infers a resource's owner from a tag, its creator or its K8s namespace.
-    Seed entries have no name: it is derived from the content (ownership_rule-<hash>)."""
+    Entries need no name: one is derived from the content (ownership_rule-<hash>)."""
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()
@@ -47,7 +53,7 @@ class OwnershipRule(KindModel):
         False, description="Take the team name from the part matched by `*`."
     )
     map_to: Identifier = Field("owner", description="Attribute that receives the value (owner).")
-    inherit_to: list[Identifier] = Field(
+    inherit_to: IdentifierList = Field(
         default_factory=new_list,
         description="Related resources that inherit it, e.g. child_resources.",
     )

@@ -15,7 +15,15 @@ from finopsmetrics_cli.models.common import (
 )
 from finopsmetrics_cli.models.errors import custom_error
 from finopsmetrics_cli.models.schedules import TimeZone
-from finopsmetrics_cli.models.types import ChoiceOf, Cron, Duration, Identifier, RefName, new_list
+from finopsmetrics_cli.models.types import (
+    ChoiceOf,
+    Cron,
+    Duration,
+    Identifier,
+    IdentifierList,
+    RefNameList,
+    new_list,
+)
 
 ReportFormat = Annotated[
     str,
@@ -54,18 +62,18 @@ class Report(KindModel):
     trigger: Identifier | None = Field(
         None, description="Event that also produces the report, e.g. anomaly_detected."
     )
-    recipients: list[RefName] = Field(
+    recipients: RefNameList = Field(
         default_factory=new_list, description="Personas, teams or emails receiving the report."
     )
-    channels: list[RefName] = Field(
+    channels: RefNameList = Field(
         default_factory=new_list,
         description="Channels the report is delivered through (default: email).",
     )
     format: ReportFormat = Field(
         "pdf", description="pdf, excel, csv, json, html, markdown, slack_message or email."
     )
-    sections: list[Identifier] = Field(default_factory=new_list, description="Sections, in order.")
-    breakdown: list[Identifier] = Field(
+    sections: IdentifierList = Field(default_factory=new_list, description="Sections, in order.")
+    breakdown: IdentifierList = Field(
         default_factory=new_list, description="Dimensions to break costs down by: team, project ..."
     )
     time_range: Duration | None = Field(

@@ -16,6 +16,7 @@ from finopsmetrics_cli.models.types import (
     Identifier,
     Ratio,
     RefName,
+    RefNameList,
     Regex,
     TagMap,
     new_list,
@@ -36,7 +37,7 @@ class MlPrediction(StrictModel):
 
     model: Identifier = Field(description="Prediction model name, e.g. tag_predictor_v1.")
     confidence_threshold: Ratio = Field(0.8, description="Minimum confidence, 0..1 (0.8 or 80%).")
-    tags: list[RefName] = Field(min_length=1, description="Tag keys the model predicts.")
+    tags: RefNameList = Field(min_length=1, description="Tag keys the model predicts.")
 
 
 class ConditionalTags(StrictModel):

@@ -9,13 +9,16 @@ registered custom error type (``models/errors.py``) with a stable code.
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import inspect
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, GetJsonSchemaHandler
+from pydantic_core import core_schema
 
 from finopsmetrics_cli.models.currencies import ISO_4217
 from finopsmetrics_cli.models.errors import custom_error
@@ -46,6 +49,7 @@ __all__ = [
     "DocType",
     "Duration",
     "Email",
+    "EmailList",
     "FieldType",
     "FilterMap",
     "Horizon",
@@ -413,23 +417,64 @@ RefName = Annotated[
 ]
 
 
-def _one_or_many(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
+def _one_or_list(error_type: str, what: str) -> BeforeValidator:
+    """One value or a list; anything else is ``error_type`` with the spelling to use."""
+    error = functools.partial(custom_error, error_type)
+
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return value
+        raise error(
+            "expected {what} or a list of them, got {value}",
+            hint=f"write {what} alone (x) or a list ([x, y])",
+            what=what,
+            value=repr(value) if not isinstance(value, dict) else "a mapping",
+        )
+
+    return BeforeValidator(check)
 
 
+class _OneOrList:
+    """JSON Schema of a one-or-list field: the list (canonical, with the field's
+    own constraints such as ``minItems``) and one item as its shorthand."""
+
+    __slots__ = ()
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        out = handler(schema)
+        out[SHORTHAND] = copy.deepcopy(out.get("items", {"type": "string"}))
+        return out
+
+
+_ONE_OR_LIST = _OneOrList()
+
+# Every list of names, identifiers or emails also takes one value written alone
+# (``channels: finops-slack`` is ``channels: [finops-slack]``), as the seed writes
+# ``notification: slack``; the stored spec is always the list, so the spelling
+# never shows up as a diff.
 RefNameList = Annotated[
     list[RefName],
-    BeforeValidator(_one_or_many),
-    json_schema({"type": "array", "items": {"type": "string"}}, {"type": "string"}),
+    _one_or_list("invalid_name", "a name"),
+    _ONE_OR_LIST,
     DocType("name or list of names"),
 ]
 
-# A field the seed writes both as ``notification: slack`` and ``notification: [a, b]``.
 IdentifierList = Annotated[
     list[Identifier],
+    _one_or_list("invalid_identifier", "an identifier"),
+    _ONE_OR_LIST,
     DocType("identifier or list of identifiers"),
-    BeforeValidator(_one_or_many),
-    json_schema({"type": "array", "items": {"type": "string"}}, {"type": "string"}),
+]
+
+EmailList = Annotated[
+    list[Email],
+    _one_or_list("invalid_email", "an email address"),
+    _ONE_OR_LIST,
+    DocType("email or list of emails"),
 ]
 
 _WHITESPACE = re.compile(r"\s+")
@@ -464,7 +509,7 @@ Condition = Annotated[
         {
             "type": "string",
             "minLength": 1,
-            "description": "A condition expression (SPEC section 3).",
+            "description": "A condition expression (the condition language).",
         },
         doc="condition",
     ),

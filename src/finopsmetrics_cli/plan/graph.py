@@ -27,9 +27,10 @@ def references_of(kind: str, spec: Mapping[str, Any]) -> tuple[str, ...]:
     for ref in info.references:
         for value in _values_at(spec, ref.path.split(".")):
             if isinstance(value, str) and value not in ref.builtins:
-                address = f"{ref.target}.{value}"
-                if address not in found:
-                    found.append(address)
+                for target in ref.targets:  # the name may denote any of them
+                    address = f"{target}.{value}"
+                    if address not in found:
+                        found.append(address)
     return tuple(found)
 
 

@@ -22,13 +22,19 @@ INTRO = """\
 
 `finopsmetrics.yaml` declares FinOps controls as code. This page is generated
 from the models, so it lists exactly what `finopsmetrics validate` accepts. The
-same rules are published as a JSON Schema (`schemas/finopsmetrics.schema.json`,
-or `finopsmetrics schema > finopsmetrics.schema.json`); start a file with a
-path to it for completion and checks in editors:
+same rules are a JSON Schema: `finopsmetrics init` writes it beside your
+configuration as `finopsmetrics.schema.json` and starts the file with a line
+that names it by a relative path, so editors with the YAML language server
+complete and check the file as you type:
 
 ```yaml
 # yaml-language-server: $schema=./finopsmetrics.schema.json
 ```
+
+`finopsmetrics schema --write` writes (or refreshes, after an upgrade) that
+file in the current directory; commit it with the configuration. To point at a
+schema served from a URL instead, put the URL on that line
+(`finopsmetrics init --schema URL` writes it there for a new file).
 
 A complete, commented example is `examples/finopsmetrics.yaml`.
 
@@ -66,7 +72,7 @@ same:
      ml-training-q1:
        amount: 50000
    ```
-3. a **single object** for the sections marked *single* below (seed 4.3
+3. a **single object** for the sections marked *single* below (such as
    `shared_service_attribution:`): the object's own fields, its name derived.
 
 **Derived names.** A list entry without a name gets one from its content, so
@@ -83,8 +89,8 @@ that reordering a list never turns into delete + create:
   name, so an edit of a nameless entry is planned as delete + create: give
   entries that you expect to edit a `name:`.
 
-**Nested sections.** Some sections are written inside another key, as in the
-seed: `tags: {auto_tagging_rules: [...]}`, `automation_policy: {rules: [...]}`,
+**Nested sections.** Some sections are written inside another key:
+`tags: {auto_tagging_rules: [...]}`, `automation_policy: {rules: [...]}`,
 `business_mapping: {products: {...}, features: {...}}`. Section spellings may
 imply field values: under `business_mapping.products` every object has
 `entity_type: product`.
@@ -108,7 +114,7 @@ formatting change is never a diff:
 | one of (enums) | any case; `-` and spaces read as `_` | lower case: `Real-Time` -> `real_time` |
 | identifier | kinds of things (widget types, checks, actions) | lower case |
 | name | names of objects, people, tag keys (`owner`, `channels`) | as written (trimmed) |
-| one-or-list | `notification: slack` or `notification: [a, b]` | a list |
+| one-or-list | any list of names, identifiers or emails: `channels: ops` or `[ops, b]` | a list |
 | condition | the condition language, any line breaks | whitespace outside quotes collapsed |
 | secret reference | only `${env:NAME}` or `${file:PATH}` | the reference (never the value) |
 
@@ -119,8 +125,8 @@ environment variable. Plugin `config` maps are scanned too (webhook URLs,
 known token formats, mixed-case high-entropy strings; ids and paths pass).
 
 Policy actions: `action: require_approval` is short for
-`action: {type: require_approval}`; a policy's top-level `approvers:` list (seed
-6.1) is merged into `action.approvers`. Approval escalations:
+`action: {type: require_approval}`; a policy's top-level `approvers:` list is
+merged into `action.approvers`. Approval escalations:
 `- sla_breach_24h: notify_manager` is short for `{after: 24h, action: notify_manager}`.
 Cost allocations accept `method:` as another spelling of `attribution_method:`.
 
@@ -134,23 +140,26 @@ the name and a suggestion:
   servicenow), approval workflows (`action.approval_workflow`,
   `approval_workflow`), teams in `owner`/`team`/`parent` (checked once the
   configuration declares any team);
-- **soft** (warnings): personas and roles (`approvers`, `recipients`,
-  `notification`, `role`) -- declared by a `notification_rule` for that
-  persona; `exception_process`, `compliance_framework`.
+- **soft** (warnings): the `notification` of policies and automation rules
+  (a channel type, a declared `notification_channel`, or a persona that a
+  `notification_rule` routes; checked against all of them, always); personas
+  and roles (`approvers`, `recipients`, `role`) -- declared by a
+  `notification_rule` for that persona; `exception_process`,
+  `compliance_framework`.
 
 Referenced objects are applied first and deleted last.
 """
 
 
 def _kinds_table(infos: list[KindInfo]) -> str:
-    rows = ["| section(s) | kind | seed | what it is |", "|---|---|---|---|"]
+    rows = ["| section(s) | kind | what it is |", "|---|---|---|"]
     for info in infos:
         sections = ", ".join(
             f"`{s}`" + (" (single)" if s in info.single_object_sections else "")
             for s in info.sections
         )
         summary = " ".join(info.description.split()).replace("|", "\\|")
-        rows.append(f"| {sections} | [`{info.kind}`](#{info.kind}) | {info.seed} | {summary} |")
+        rows.append(f"| {sections} | [`{info.kind}`](#{info.kind}) | {summary} |")
     return "\n".join(rows)
 
 
@@ -188,8 +197,6 @@ def _meta_lines(info: KindInfo) -> list[str]:
         + (f"; the name key is `{info.name_key}`" if info.name_key != "name" else "")
     ]
     lines.append("- **Sections:** " + ", ".join(f"`{s}`" for s in info.sections))
-    if info.seed:
-        lines.append(f"- **Seed:** {info.seed}")
     for section, defaults in info.section_defaults.items():
         implied = ", ".join(f"`{k}: {v}`" for k, v in defaults.items())
         lines.append(f"- Under `{section}`: {implied} by default")
@@ -209,7 +216,8 @@ def _meta_lines(info: KindInfo) -> list[str]:
         for ref in info.references:
             kind = "warning" if ref.severity == "warning" else "error"
             builtins = " or a built-in channel type" if ref.builtins else ""
-            refs.append(f"`{ref.path}` -> `{ref.target}`{builtins} ({kind})")
+            targets = " or ".join(f"`{t}`" for t in ref.targets)
+            refs.append(f"`{ref.path}` -> {targets}{builtins} ({kind})")
         lines.append("- **References:** " + "; ".join(refs))
     return lines
 
