@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from finopsmetrics_cli.cli.output import handle_errors
 from finopsmetrics_cli.errors import FinopsError
@@ -50,9 +51,31 @@ class JsonLinesLog:
             self.stream.flush()
 
 
+class ReconcileGroup(TyperGroup):
+    """``reconcile`` is a command that also has one subcommand (``status``).
+
+    Click shows a group as ``reconcile [OPTIONS] COMMAND [ARGS]...`` and cannot
+    mark ``--repo`` required (``reconcile status`` runs without it). The loop is
+    what ``reconcile`` means, so its help reads as a command's: ``reconcile
+    [OPTIONS]``, ``--repo`` required; ``status`` is listed under Commands."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return ["[OPTIONS]"]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        repo = next(p for p in self.params if p.name == "repo")
+        repo.required = True  # shown as required; enforced in the callback (not for status)
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            repo.required = False
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(
-        help="GitOps: follow a git branch and keep live state converged.",
+        cls=ReconcileGroup,
+        help="GitOps: follow a git branch and keep live state converged. "
+        "`finopsmetrics reconcile status` shows what it last applied and attempted.",
         invoke_without_command=True,
         no_args_is_help=False,
     )

@@ -278,7 +278,8 @@ def register(app: typer.Typer) -> None:
         no_color: NoColorOption = False,
         quiet: QuietOption = False,
     ) -> None:
-        """Forget an object: remove it from state without deleting it (history says `forget`)."""
+        """Forget an object: drop it from the state, which is where live objects are kept
+        (its history stays). A configuration that still declares it plans it as a create."""
 
         def forget(console: Console) -> None:
             engine = _engine(state, lock_timeout)
@@ -288,7 +289,10 @@ def register(app: typer.Typer) -> None:
                 _emit_json({"forgotten": address, "serial": serial})
             elif not quiet:
                 console.print(
-                    f"Forgot {address}: removed from state, not deleted (serial {serial})."
+                    f"Forgot {address} (serial {serial}): the state no longer holds it; "
+                    "its history is kept.\n"
+                    "If the configuration still declares it, the next plan creates it again; "
+                    "remove it there too to stop managing it."
                 )
 
         _run(no_color, forget)

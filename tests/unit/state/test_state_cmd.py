@@ -153,7 +153,11 @@ def test_rm_forgets_without_deleting(filled: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("FINOPSMETRICS_ACTOR", "carol")
     result = run("rm", "budget.team_b", "--state", str(filled))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Forgot budget.team_b: removed from state, not deleted (serial 3).\n"
+    assert result.stdout == (
+        "Forgot budget.team_b (serial 3): the state no longer holds it; its history is kept.\n"
+        "If the configuration still declares it, the next plan creates it again; "
+        "remove it there too to stop managing it.\n"
+    )
     with open_reader(filled) as reader:
         assert reader.get("budget.team_b") is None
         entry = reader.last_change("budget.team_b")
