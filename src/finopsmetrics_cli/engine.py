@@ -18,10 +18,12 @@ and with ``docs/reference/engine-api.md``)::
 
         # configuration
         def load_config(self, paths: Sequence[str | Path]) -> Config  # raises ValidationFailed
-        def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]
+        def validate_object(self, kind: str, name: str, spec: Mapping[str, Any], *,
+                            references: bool = True) -> dict[str, Any]
             # one object (Terraform/Pulumi): schema + conditions + secrets + references
-            # (checked against live state); returns the canonical spec; raises
-            # ValidationFailed whose Diagnostic.path is the field path inside spec.
+            # (checked against live state; references=False: the object alone, state
+            # not opened); returns the canonical spec; raises ValidationFailed whose
+            # Diagnostic.path is the field path inside spec.
 
         # plan / apply / drift / import (whole configuration, manager "config")
         def plan(self, config: Config | None, options: PlanOptions | None = None) -> Plan
@@ -51,11 +53,14 @@ and with ``docs/reference/engine-api.md``)::
         def create(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
                    adopt: bool = False) -> LiveObject
             # manager None makes an unmanaged object (as a console would; import's input).
-            # Existing and unmanaged: claimed (history action "import"); existing with the
-            # same manager: PlanError "already exists".
+            # Existing and unmanaged: ConflictError "already exists" unless adopt=True
+            # (then claimed, history action "import"); existing with the same manager:
+            # PlanError "already exists".
         def update(self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
-                   adopt: bool = False) -> LiveObject
+                   adopt: bool = False, previous_manager: str | None = None) -> LiveObject
             # missing: PlanError "does not exist"; unmanaged: claimed; unchanged: no write.
+            # previous_manager: the caller's former manager name (an object still under it
+            # is the caller's own and is renamed, not a conflict).
         def delete(self, kind: str, name: str, *, manager: str | None) -> None
             # already gone: no-op
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
@@ -225,12 +230,16 @@ class Engine:
             return load_config(paths)
         return load_config(paths, parsed=lambda: prefetched.sources(paths))
 
-    def validate_object(self, kind: str, name: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+    def validate_object(
+        self, kind: str, name: str, spec: Mapping[str, Any], *, references: bool = True
+    ) -> dict[str, Any]:
+        if not references:  # the object alone: what it names may not exist yet (a preview)
+            return self._validate(None, kind, name, spec)
         with self._reader(short=True) as reader:
             return self._validate(reader, kind, name, spec)
 
     def _validate(
-        self, reader: StateReader, kind: str, name: str, spec: Mapping[str, Any]
+        self, reader: StateReader | None, kind: str, name: str, spec: Mapping[str, Any]
     ) -> dict[str, Any]:
         from finopsmetrics_cli.config.model import Settings
         from finopsmetrics_cli.config.validate import validate_object
@@ -238,9 +247,12 @@ class Engine:
         address = f"{kind}.{name}"
 
         def known(ref: str) -> bool:  # one indexed lookup per reference, not a full list
-            return ref == address or reader.get(ref) is not None
+            return ref == address or (reader is not None and reader.get(ref) is not None)
 
-        return validate_object(kind, name, dict(spec), settings=Settings(), known_addresses=known)
+        return validate_object(
+            kind, name, dict(spec), settings=Settings(),
+            known_addresses=known if reader is not None else None,
+        )
 
     # -- plan / apply / drift / import -----------------------------------
 
@@ -370,13 +382,18 @@ class Engine:
                         f"{address} already exists",
                         hint="update it instead, or choose another name",
                     )
+                if current.manager is None and not adopt:  # never taken over silently
+                    raise ConflictError(
+                        f"{address} already exists, unmanaged",
+                        hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
+                    )
                 action = self._claim(current, manager, adopt)
             self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
             return _must_get(writer, address)
 
     def update(
         self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
-        adopt: bool = False,
+        adopt: bool = False, previous_manager: str | None = None,
     ) -> LiveObject:
         from finopsmetrics_cli.state.api import Write
 
@@ -387,9 +404,10 @@ class Engine:
             if current is None:
                 raise PlanError(f"{address} does not exist", hint="create it first")
             action = "update"
-            if current.manager != manager:
+            renamed = previous_manager is not None and current.manager == previous_manager
+            if current.manager != manager and not renamed:
                 action = self._claim(current, manager, adopt)
-            elif current.spec == canonical and current.applied_spec == canonical:
+            elif current.manager == manager and current.spec == canonical == current.applied_spec:
                 return current
             self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
             return _must_get(writer, address)

@@ -67,19 +67,26 @@ def map_errors(
                 )
             )
         elif _TYPE_ERRORS.search(etype):
-            mapped.append(FieldError("E122", f"{prefix}{msg}{_got(err)}", None, path))
+            got = _got(err, secret=_holds_secret(model, path))
+            mapped.append(FieldError("E122", f"{prefix}{msg}{got}", None, path))
         else:
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
             hint = ctx.get("hint") if isinstance(ctx.get("hint"), str) else None
             if etype in ("literal_error", "enum") and isinstance(err.get("input"), str):
                 hint = suggest(err["input"], re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-            mapped.append(FieldError("E123", f"{prefix}{msg}{_got(err)}", hint, path))
+            got = _got(err, secret=_holds_secret(model, path))
+            mapped.append(FieldError("E123", f"{prefix}{msg}{got}", hint, path))
     return _most_specific(mapped)
 
 
-def _got(err: Mapping[str, Any]) -> str:
+def _got(err: Mapping[str, Any], *, secret: bool = False) -> str:
+    """What was written, for the message; for a secret field only what sort of value it was."""
     value = err.get("input")
+    if secret:
+        from finopsmetrics_cli.models.secrets import describe_secret_input
+
+        return f" (got {describe_secret_input(value)})"
     if isinstance(value, (dict, list)) or value is None and err.get("type") != "none_required":
         return f" (got {_kind_of(value)})"
     text = repr(value)
@@ -159,6 +166,28 @@ def _fields_at(model: type[BaseModel], path: tuple[str | int, ...]) -> list[str]
         for name, f in m.model_fields.items():
             names.add(f.alias or name)
     return sorted(names)
+
+
+def _holds_secret(model: type[BaseModel], path: tuple[str | int, ...]) -> bool:
+    """True when ``path`` is (or passes through) a secret field, whose input is never shown."""
+    from finopsmetrics_cli.models.secrets import is_secret_annotation
+
+    current: list[type[BaseModel]] = [model]
+    for step in path:
+        if isinstance(step, int):
+            continue
+        found: list[type[BaseModel]] = []
+        for m in current:
+            f = m.model_fields.get(step)
+            if f is None:
+                continue
+            if is_secret_annotation(f.annotation, f.metadata):
+                return True
+            found.extend(_models_in(f.annotation))
+        if not found:
+            return False
+        current = found
+    return False
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -5,7 +5,9 @@ is what state stores and plans diff, and the value is resolved only where it is
 used. A literal that looks like a secret (a Slack or Teams webhook URL, a Slack
 token, a PagerDuty integration key, a long random string) is reported as such,
 with a hint to move it to an environment variable; other literals are reported
-as "not a reference". :func:`looks_like_secret` is also used to scan free-form
+as "not a reference". No message ever repeats what was written in a secret
+field (:func:`describe_secret_input`): diagnostics end up in CI logs and in
+Terraform's and Pulumi's output. :func:`looks_like_secret` is also used to scan free-form
 configuration maps (plugin ``config``) where no field is declared secret.
 """
 
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from collections import Counter
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from finopsmetrics_cli.models.errors import custom_error
@@ -95,30 +99,51 @@ def _secret_ref(value: Any) -> str:
                 "${env:NAME} or ${file:PATH}",
                 what=what,
             )
-        raise custom_error(
-            "secret_not_reference",
-            "a secret field holds a reference, ${env:NAME} or ${file:PATH}, got {value}",
-            value=repr(value),
-        )
     raise custom_error(
         "secret_not_reference",
         "a secret field holds a reference, ${env:NAME} or ${file:PATH}, got {value}",
-        value=repr(value),
+        value=describe_secret_input(value),
     )
 
 
-SecretRef = Annotated[
-    str,
-    FieldType(
-        _secret_ref,
-        {
-            "type": "string",
-            "pattern": r"^\s*\$\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}\s*$",
-            "description": "A secret reference: ${env:NAME} or ${file:PATH}; never the value.",
-        },
-        doc="secret reference (${env:NAME} / ${file:PATH})",
-    ),
-]
+def describe_secret_input(value: Any) -> str:
+    """What was written in a secret field, never the value itself: diagnostics reach
+    CI logs, Terraform's and Pulumi's output, where a pasted secret must not show."""
+    if isinstance(value, str):
+        if value.strip().startswith("${"):
+            return "a malformed reference"
+        return "a literal string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {dict: "a mapping", list: "a list", type(None): "null"}.get(
+        type(value), "a value"
+    )
+
+
+#: The marker of a secret field inside any annotation (``SecretRef | None``,
+#: ``dict[str, SecretRef]``): what :func:`is_secret_annotation` looks for.
+SECRET_FIELD = FieldType(
+    _secret_ref,
+    {
+        "type": "string",
+        "pattern": r"^\s*\$\{(env:[A-Za-z_][A-Za-z0-9_]*|file:[^}\s][^}]*)\}\s*$",
+        "description": "A secret reference: ${env:NAME} or ${file:PATH}; never the value.",
+    },
+    doc="secret reference (${env:NAME} / ${file:PATH})",
+)
+SecretRef = Annotated[str, SECRET_FIELD]
+
+
+def is_secret_annotation(annotation: Any, metadata: Sequence[Any] = ()) -> bool:
+    """True when a field's type holds a secret at any depth of its type arguments
+    (not inside nested models: those are fields of their own)."""
+    if any(item is SECRET_FIELD for item in metadata):
+        return True
+    return any(
+        arg is SECRET_FIELD or is_secret_annotation(arg) for arg in typing.get_args(annotation)
+    )
 
 
 def scan_for_secrets(

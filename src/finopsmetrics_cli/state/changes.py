@@ -9,6 +9,7 @@ read and to test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -25,6 +26,8 @@ REMOVING = ("delete", "forget")
 _ACTIONS = frozenset(ACTIONS)
 _SPEC_REQUIRED = frozenset(SPEC_REQUIRED)
 _MANAGERS = frozenset(MANAGERS)
+#: one Pulumi stack's manager name, so two stacks of one program never share objects
+_PULUMI_STACK = re.compile(r"^pulumi:[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 OBJECT_COLUMNS = (
     "address",
@@ -102,10 +105,10 @@ def check_write(write: Write) -> str:
     address = f"{kind}.{name}"
     if action not in _ACTIONS:
         raise StateError(f"cannot write {address}: unknown action {action!r}")
-    if manager is not None and manager not in _MANAGERS:
+    if manager is not None and manager not in _MANAGERS and not _PULUMI_STACK.match(manager):
         raise StateError(
             f"cannot {action} {address}: unknown manager {manager!r}",
-            hint=f"managers are {', '.join(MANAGERS)} (or none)",
+            hint=f"managers are {', '.join(MANAGERS)}, pulumi:PROJECT/STACK (or none)",
         )
     if action in _SPEC_REQUIRED and write.spec is None:
         raise StateError(f"cannot {action} {address}: a spec (a mapping) is required")

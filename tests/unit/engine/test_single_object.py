@@ -141,3 +141,37 @@ def test_threads_of_one_process_write_and_read_one_state(tmp_path: Path) -> None
     assert errors == []
     engine = Engine(location)
     assert (len(engine.list_objects()), engine.info().serial) == (12, 12)
+
+
+def test_create_over_an_unmanaged_object_needs_adopt(tf: Engine) -> None:
+    tf.create("budget", "hand", BUDGET, manager=None)
+    with pytest.raises(ConflictError, match=r"^budget\.hand already exists, unmanaged$") as caught:
+        tf.create("budget", "hand", {**BUDGET, "amount": 5}, manager="terraform")
+    assert caught.value.hint == "adopt it explicitly to take it over (--adopt, or adopt=True)"
+    assert tf.read("budget.hand").manager is None  # type: ignore[union-attr]
+    claimed = tf.create("budget", "hand", BUDGET, manager="terraform", adopt=True)
+    assert claimed.manager == "terraform"
+    assert tf.history("budget.hand", limit=1)[0].action == "import"
+
+
+def test_update_under_a_former_manager_name_renames_the_manager(tf: Engine) -> None:
+    tf.create("budget", "b", BUDGET, manager="pulumi")
+    tf.create("budget", "other", BUDGET, manager="terraform")
+    renamed = tf.update(
+        "budget", "b", BUDGET, manager="pulumi:finops/dev", previous_manager="pulumi"
+    )
+    assert (renamed.manager, renamed.version) == ("pulumi:finops/dev", 2)
+    with pytest.raises(ConflictError, match=r"^budget\.other is managed by terraform$"):
+        tf.update(
+            "budget", "other", BUDGET, manager="pulumi:finops/dev", previous_manager="pulumi"
+        )
+
+
+def test_validate_object_alone_skips_references_and_the_state(tmp_path: Path) -> None:
+    engine = Engine(tmp_path / "never" / "state.duckdb")
+    spec = {**BUDGET, "owner": "ml-team"}
+    with pytest.raises(ValidationFailed) as caught:
+        engine.validate_object("budget", "b", spec)
+    assert [d.code for d in caught.value.diagnostics] == ["E301"]
+    assert engine.validate_object("budget", "b", spec, references=False)["owner"] == "ml-team"
+    assert not (tmp_path / "never").exists()

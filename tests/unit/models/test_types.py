@@ -309,11 +309,24 @@ def test_secret_literals_are_recognised(value: str, what: str) -> None:
     )
 
 
-@pytest.mark.parametrize("value", ["hunter2", "${env:}", "${ENV:X}", "$SLACK", "${env:A-B}"])
-def test_secret_other_literals(value: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "got"),
+    [
+        ("hunter2", "a literal string"),
+        ("$SLACK", "a literal string"),
+        ("${env:}", "a malformed reference"),
+        ("${ENV:X}", "a malformed reference"),
+        ("${env:A-B}", "a malformed reference"),
+        (12345678, "a number"),
+        (True, "a boolean"),
+        (["hunter2"], "a list"),
+        ({"k": "hunter2"}, "a mapping"),
+    ],
+)
+def test_secret_other_literals_are_described_never_shown(value: object, got: str) -> None:
     assert err(SecretRef, value) == (
         "secret_not_reference",
-        f"a secret field holds a reference, ${{env:NAME}} or ${{file:PATH}}, got {value!r}",
+        f"a secret field holds a reference, ${{env:NAME}} or ${{file:PATH}}, got {got}",
     )
 
 
