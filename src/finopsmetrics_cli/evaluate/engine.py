@@ -1,0 +1,94 @@
+"""Engine adapters: where the evaluation's queries run.
+
+Queries are built once as sqlglot expressions (``query``) and rendered in the
+adapter's dialect; what differs between engines is declared as capability
+flags on the adapter class (as SQLMesh's engine adapters do), never tested
+with ``if engine == ...`` in the evaluators. DuckDB is the one adapter today;
+a Spark or BigQuery adapter overrides the dialect, ``fetch`` and ``upload``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlglot import exp
+
+if TYPE_CHECKING:
+    import duckdb  # noqa: TID251 - types only
+
+
+class EngineAdapter:
+    """Runs sqlglot expressions on one engine and holds the run's scratch tables."""
+
+    DIALECT: ClassVar[str] = "duckdb"
+    #: temporary tables live for the session (else scratch relations are inlined as CTEs)
+    SUPPORTS_TEMP_TABLES: ClassVar[bool] = True
+    #: ``Tags`` is a string map read with ``Tags['key']`` (else the adapter overrides tag_value)
+    SUPPORTS_MAP_ACCESS: ClassVar[bool] = True
+
+    def sql(self, query: exp.Expression) -> str:
+        return query.sql(dialect=self.DIALECT)
+
+    def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def execute(self, query: exp.Expression) -> None:
+        raise NotImplementedError
+
+    def columns(self, relation: str) -> list[str]:
+        """The column names of a table or view."""
+        raise NotImplementedError
+
+    def upload(
+        self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
+    ) -> exp.Table:
+        """A scratch table from column lists (``columns``: name, SQL type); its reference."""
+        raise NotImplementedError
+
+    def materialize(self, name: str, query: exp.Select) -> exp.Table:
+        """Keep a query's result as a scratch table for the following queries."""
+        self.execute(
+            exp.Create(
+                this=exp.to_table(name),
+                kind="TABLE",
+                expression=query,
+                properties=exp.Properties(expressions=[exp.TemporaryProperty()]),
+                replace=True,
+            )
+        )
+        return exp.to_table(name)
+
+    def tag_value(self, key: str) -> exp.Expression:
+        """The value of tag ``key`` of a row (NULL when the row has no such tag)."""
+        return exp.Bracket(this=exp.column("Tags"), expressions=[exp.Literal.string(key)])
+
+
+class DuckDBAdapter(EngineAdapter):
+    """The local engine: a DuckDB connection to the cost store."""
+
+    DIALECT = "duckdb"
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
+        self.conn = conn
+
+    def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
+        return self.conn.execute(self.sql(query)).fetchall()
+
+    def execute(self, query: exp.Expression) -> None:
+        self.conn.execute(self.sql(query))
+
+    def columns(self, relation: str) -> list[str]:
+        rows = self.conn.execute(f"DESCRIBE {exp.to_table(relation).sql(self.DIALECT)}").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def upload(
+        self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
+    ) -> exp.Table:
+        table = exp.to_table(name).sql(self.DIALECT)
+        defs = ", ".join(f"{col} {type_}" for col, type_ in columns)
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({defs})")
+        if data and len(data[0]):
+            unnests = ", ".join(f"unnest(?::{type_}[])" for _, type_ in columns)
+            self.conn.execute(f"INSERT INTO {table} SELECT {unnests}", [list(c) for c in data])
+        return exp.to_table(name)

@@ -1,0 +1,106 @@
+"""Forecast of a budget period's total from daily history.
+
+Method (documented in docs/commands/evaluate.md, measured by
+``benchmarks/bench_forecast.py``): the period total is the actual spend so far
+plus a forecast of every remaining day. Each remaining day is a level times
+its weekday's factor:
+
+- history: up to the 8 weeks before ``at`` (days without rows count as 0);
+- weekday factors: each weekday's mean over the last whole weeks divided by
+  the mean of those weeks (needs 2 weeks; else every factor is 1);
+- level and trend: a least-squares line through the last 4 weeks of the
+  de-seasonalised history (each day divided by its factor), after clipping
+  one-off spikes to the median +/- 3 MADs so a single spike does not become
+  the run rate; the line is extended over the remaining days and never
+  below zero.
+
+Plain Python: the series are a few dozen points per budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from statistics import median
+
+HISTORY_DAYS = 56
+TREND_DAYS = 28
+
+
+def forecast_total(series: Mapping[date, float], start: date, end: date, at: date) -> float:
+    """Forecast of the total of ``start..end`` as of the end of ``at`` (start <= at <= end)."""
+    actual = sum(v for d, v in series.items() if start <= d <= at)
+    remaining = (end - at).days
+    if remaining <= 0:
+        return actual
+    history = daily_history(series, at, HISTORY_DAYS)
+    if not history:
+        return actual
+    return actual + sum(project(history, at, remaining))
+
+
+def daily_history(series: Mapping[date, float], at: date, limit: int) -> list[tuple[date, float]]:
+    """The last ``limit`` days up to ``at`` from the series' first day, gaps as 0."""
+    known = [d for d in series if d <= at]
+    if not known:
+        return []
+    first = max(min(known), at - timedelta(days=limit - 1))
+    return [
+        (first + timedelta(days=i), series.get(first + timedelta(days=i), 0.0))
+        for i in range((at - first).days + 1)
+    ]
+
+
+def weekday_factors(history: list[tuple[date, float]]) -> list[float]:
+    """Mean of each weekday over the last whole weeks / mean of those weeks."""
+    weeks = len(history) // 7
+    if weeks < 2:
+        return [1.0] * 7
+    tail = history[-weeks * 7 :]
+    overall = sum(v for _, v in tail) / len(tail)
+    if overall <= 0:
+        return [1.0] * 7
+    sums = [0.0] * 7
+    for day, value in tail:
+        sums[day.weekday()] += value
+    return [max(s / weeks / overall, 0.0) for s in sums]
+
+
+def project(history: list[tuple[date, float]], at: date, horizon: int) -> list[float]:
+    """Forecast of the ``horizon`` days after ``at``."""
+    factors = weekday_factors(history)
+    recent = history[-TREND_DAYS:]
+    level = [v / factors[d.weekday()] if factors[d.weekday()] > 0 else v for d, v in recent]
+    level = clip_spikes(level)
+    intercept, slope = linear_fit(level)
+    last = len(level) - 1
+    out = []
+    for h in range(1, horizon + 1):
+        day = at + timedelta(days=h)
+        out.append(max(intercept + slope * (last + h), 0.0) * factors[day.weekday()])
+    return out
+
+
+def clip_spikes(values: list[float]) -> list[float]:
+    """Values clipped to the median +/- 3 scaled MADs (a robust winsorisation)."""
+    if len(values) < 5:
+        return values
+    mid = median(values)
+    mad = 1.4826 * median(abs(v - mid) for v in values)
+    if mad <= 0:
+        return values
+    low, high = mid - 3 * mad, mid + 3 * mad
+    return [min(max(v, low), high) for v in values]
+
+
+def linear_fit(values: list[float]) -> tuple[float, float]:
+    """Least-squares intercept and slope of values against 0, 1, 2, ..."""
+    n = len(values)
+    if n < 2:
+        return (values[0] if values else 0.0), 0.0
+    mean_x = (n - 1) / 2
+    mean_y = sum(values) / n
+    sxx = sum((i - mean_x) ** 2 for i in range(n))
+    sxy = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
+    slope = sxy / sxx
+    return mean_y - slope * mean_x, slope

@@ -1,0 +1,70 @@
+"""Evaluators, one per kind family, behind a small registry.
+
+An evaluator asks for the daily series its controls need (the runner answers
+every evaluator's requests with one scan) and turns them into statuses and
+findings. Coverage and policies over the resource inventory register here
+the same way (their own scan, their own kinds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from finopsmetrics_cli.evaluate.model import Anomaly, BudgetStatus, Control, Finding
+from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every evaluator knows about the run."""
+
+    at: date
+    data_through: date
+    first_day: date
+    metric: str  # the cost column (EffectiveCost ...)
+    since: date | None = None  # --since
+    previous_at: date | None = None  # the previous recorded evaluation's --at
+
+
+@dataclass(slots=True)
+class Outcome:
+    budgets: list[BudgetStatus] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: control address -> first day its dated findings were looked for this run
+    #: (stored dated findings before it are neither re-reported nor resolved)
+    scopes: dict[str, date] = field(default_factory=dict)
+    first_report_day: date | None = None
+
+
+class Evaluator(Protocol):
+    kind: str
+
+    def requests(self, controls: Sequence[Control], ctx: Context) -> list[SeriesRequest]: ...
+
+    def evaluate(
+        self, controls: Sequence[Control], ctx: Context, series: Mapping[str, SeriesResult]
+    ) -> Outcome: ...
+
+
+EVALUATORS: dict[str, Callable[[], Evaluator]] = {}
+
+
+def register(kind: str) -> Callable[[Callable[[], Evaluator]], Callable[[], Evaluator]]:
+    def decorate(factory: Callable[[], Evaluator]) -> Callable[[], Evaluator]:
+        EVALUATORS[kind] = factory
+        return factory
+
+    return decorate
+
+
+def evaluators() -> dict[str, Evaluator]:
+    """Every registered evaluator, by kind (importing the modules registers them)."""
+    from finopsmetrics_cli.evaluate import anomalies, budgets  # noqa: F401
+
+    return {kind: factory() for kind, factory in EVALUATORS.items()}

@@ -1,0 +1,216 @@
+"""One cost scan for every control that needs a daily series (budgets, detectors).
+
+Controls ask for series (:class:`SeriesRequest`: filters, ``group_by``, the
+first day needed); :func:`scan_costs` answers all of them with the three
+queries of ``query``: the scan groups the rows once, filters are matched in
+Python against the distinct values that come back (a few thousand at most),
+and the matched (series, combination) pairs go back to the engine for the
+daily sums. Work grows with the number of distinct values, not with rows x
+controls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlglot import exp
+
+from finopsmetrics_cli.costs.focus import dimension_columns
+from finopsmetrics_cli.evaluate import query
+from finopsmetrics_cli.evaluate.engine import EngineAdapter
+
+FilterValue = str | list[str]
+GroupKey = tuple[str | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRequest:
+    """A daily series a control needs: its rows (filters), split by ``group_by``."""
+
+    id: str
+    filters: Mapping[str, FilterValue]
+    since: date
+    group_by: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class SeriesResult:
+    """What the scan found for one request."""
+
+    groups: dict[GroupKey, dict[date, float]] = field(default_factory=dict)
+    currencies: set[str] = field(default_factory=set)
+    #: filter keys no scanned row has a value for (a typo, or a tag nobody sets)
+    missing: list[str] = field(default_factory=list)
+
+    def total(self) -> dict[date, float]:
+        """The series summed over groups."""
+        out: dict[date, float] = {}
+        for days in self.groups.values():
+            for day, cost in days.items():
+                out[day] = out.get(day, 0.0) + cost
+        return out
+
+
+def pattern(value: str) -> re.Pattern[str]:
+    """A filter value as a regex: ``*`` matches anything, everything else is literal."""
+    return re.compile(".*".join(re.escape(part) for part in value.split("*")), re.DOTALL)
+
+
+def _values(value: FilterValue) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+class _Columns:
+    """The scan's columns: each filter or group key read as one or more aliased expressions."""
+
+    def __init__(self, adapter: EngineAdapter, available: set[str]) -> None:
+        self.adapter = adapter
+        self.virtual = query.VIRTUAL_TAGS in available
+        self.exprs: dict[str, exp.Expression] = {}  # sql text -> expression
+        self.aliases: dict[str, str] = {}  # sql text -> alias
+        self.by_key: dict[str, list[str]] = {}  # key -> aliases
+
+    def add(self, key: str) -> list[str]:
+        if key in self.by_key:
+            return self.by_key[key]
+        names = dimension_columns(key)
+        exprs = (
+            [exp.column(c, quoted=True) for c in names] if names is not None else [self._tag(key)]
+        )
+        aliases = []
+        for e in exprs:
+            text = e.sql()
+            if text not in self.aliases:
+                self.aliases[text] = f"c{len(self.aliases)}"
+                self.exprs[text] = e
+            aliases.append(self.aliases[text])
+        self.by_key[key] = aliases
+        return aliases
+
+    def _tag(self, key: str) -> exp.Expression:
+        own = self.adapter.tag_value(key)
+        if not self.virtual:
+            return own
+        virtual = exp.Bracket(
+            this=exp.column(query.VIRTUAL_TAGS, quoted=True), expressions=[exp.Literal.string(key)]
+        )
+        return exp.Coalesce(this=own, expressions=[virtual])
+
+    def columns(self) -> list[tuple[str, exp.Expression]]:
+        return [(self.aliases[text], e) for text, e in self.exprs.items()]
+
+
+def scan_costs(
+    adapter: EngineAdapter,
+    requests: Sequence[SeriesRequest],
+    *,
+    metric: str,
+    at: date,
+    relation: str = query.RELATION,
+) -> dict[str, SeriesResult]:
+    """Answer every request with one scan of ``relation`` up to the end of ``at``."""
+    if not requests:
+        return {}
+    cols = _Columns(adapter, set(adapter.columns(relation)))
+    for request in requests:
+        for key in [*request.filters, *request.group_by]:
+            cols.add(key)
+    columns = cols.columns()
+    first = min(r.since for r in requests)
+    daily = adapter.materialize(
+        "fm_eval_daily", query.daily_scan(columns, metric, first, at, relation)
+    )
+    aliases = [alias for alias, _ in columns]
+    rows = adapter.fetch(query.combos(daily, aliases))
+    index = {alias: i + 1 for i, alias in enumerate(aliases)}  # row[0] is the combo id
+    matcher = _Matcher(rows, index, cols.by_key)
+    results: dict[str, SeriesResult] = {}
+    series_keys: list[tuple[str, GroupKey]] = []
+    pairs: tuple[list[int], list[int], list[date]] = ([], [], [])
+    for request in requests:
+        result = results[request.id] = SeriesResult()
+        result.missing = [k for k in request.filters if not matcher.present(k)]
+        matched = matcher.match(request.filters)
+        group_cols = [index[cols.by_key[k][0]] for k in request.group_by]
+        slots: dict[GroupKey, int] = {}
+        for combo in matched:
+            row = matcher.rows[combo]
+            result.currencies.add(str(row[-1]))
+            group = tuple(None if row[i] is None else str(row[i]) for i in group_cols)
+            slot = slots.get(group)
+            if slot is None:
+                slot = slots[group] = len(series_keys)
+                series_keys.append((request.id, group))
+                result.groups[group] = {}
+            pairs[0].append(slot)
+            pairs[1].append(combo)
+            pairs[2].append(request.since)
+    if not series_keys:
+        return results
+    mapping = adapter.upload(
+        "fm_eval_map", [("series", "INTEGER"), ("combo", "INTEGER"), ("since", "DATE")], pairs
+    )
+    for slot, day, cost in adapter.fetch(query.series(daily, mapping)):
+        request_id, group = series_keys[slot]
+        results[request_id].groups[group][day] = cost
+    return results
+
+
+class _Matcher:
+    """Filters matched against the distinct combinations, with per-value caches."""
+
+    def __init__(
+        self, rows: list[tuple[object, ...]], index: dict[str, int], by_key: dict[str, list[str]]
+    ) -> None:
+        self.rows = {int(str(r[0])): r for r in rows}
+        self.index = index
+        self.by_key = by_key
+        self._by_value: dict[int, dict[object, set[int]]] = {}
+        self._cache: dict[tuple[str, tuple[str, ...]], set[int]] = {}
+
+    def _values_of(self, column: int) -> dict[object, set[int]]:
+        found = self._by_value.get(column)
+        if found is None:
+            found = self._by_value[column] = {}
+            for combo, row in self.rows.items():
+                found.setdefault(row[column], set()).add(combo)
+        return found
+
+    def present(self, key: str) -> bool:
+        return any(
+            value is not None
+            for alias in self.by_key[key]
+            for value in self._values_of(self.index[alias])
+        )
+
+    def _match_key(self, key: str, value: FilterValue) -> set[int]:
+        wanted = tuple(_values(value))
+        cached = self._cache.get((key, wanted))
+        if cached is not None:
+            return cached
+        out: set[int] = set()
+        for alias in self.by_key[key]:
+            by_value = self._values_of(self.index[alias])
+            for want in wanted:
+                if "*" not in want:
+                    out |= by_value.get(want, set())
+                    continue
+                regex = pattern(want)
+                for candidate, combos in by_value.items():
+                    if candidate is not None and regex.fullmatch(str(candidate)):
+                        out |= combos
+        self._cache[(key, wanted)] = out
+        return out
+
+    def match(self, filters: Mapping[str, FilterValue]) -> list[int]:
+        """Combinations matching every filter key (any of a key's values)."""
+        if not filters:
+            return list(self.rows)
+        sets = sorted((self._match_key(k, v) for k, v in filters.items()), key=len)
+        matched = set(sets[0])
+        for other in sets[1:]:
+            matched &= other
+        return sorted(matched)
