@@ -16,7 +16,9 @@ local copy with a protocol around it:
 * the lock is deleted with ``If-Match`` on its own ETag, so a runner never
   removes a lock that someone else took after a force-unlock.
 
-boto3 is imported lazily; credentials come from the usual AWS chain and the
+boto3 is imported lazily (the ``aws`` extra: ``pip install
+'finopsmetrics-cli[aws]'``; without it an S3 location is an error naming the
+extra); credentials come from the usual AWS chain and the
 endpoint from ``FINOPSMETRICS_S3_ENDPOINT`` or ``AWS_ENDPOINT_URL`` (for
 S3-compatible stores such as MinIO, or moto in tests).
 """
@@ -33,7 +35,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from finopsmetrics_cli.errors import LockError, StateError
+from finopsmetrics_cli.errors import LockError, MissingExtraError, StateError
 from finopsmetrics_cli.state.api import LockInfo, StateInfo, StateWriter
 from finopsmetrics_cli.state.lock import StateLock, lock_from_json, lock_to_json
 from finopsmetrics_cli.state.store import StateStoreReader
@@ -71,10 +73,8 @@ def s3_client() -> Any:
     """A boto3 S3 client from the standard credential chain."""
     try:
         import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the one lazy import
-    except ImportError as exc:  # pragma: no cover - boto3 is a core dependency
-        raise StateError(
-            "S3 state needs boto3", hint="pip install boto3 (or reinstall finopsmetrics)"
-        ) from exc
+    except ImportError:
+        raise MissingExtraError("boto3", "aws", "S3 state (--state s3://...)") from None
     endpoint = os.environ.get(ENDPOINT_ENV) or None
     return boto3.client("s3", endpoint_url=endpoint)
 
@@ -145,8 +145,9 @@ class S3Lock(StateLock):
         return self._client
 
     def _try_create(self, info: LockInfo) -> bool:
+        client = self.client  # outside the try: a missing extra is not an S3 error
         try:
-            self.client.put_object(
+            client.put_object(
                 Bucket=self.where.bucket,
                 Key=self.where.lock_key,
                 Body=lock_to_json(info).encode(),
@@ -164,8 +165,9 @@ class S3Lock(StateLock):
         return found[0] if found else None
 
     def _read_with_etag(self) -> tuple[LockInfo, str] | None:
+        client = self.client
         try:
-            response = self.client.get_object(Bucket=self.where.bucket, Key=self.where.lock_key)
+            response = client.get_object(Bucket=self.where.bucket, Key=self.where.lock_key)
             body = response["Body"].read()
         except Exception as exc:
             if is_missing(exc):
@@ -177,8 +179,9 @@ class S3Lock(StateLock):
         found = self._read_with_etag()
         if found is None or found[0].id != lock_id:
             return False
+        client = self.client
         try:
-            self.client.delete_object(
+            client.delete_object(
                 Bucket=self.where.bucket, Key=self.where.lock_key, IfMatch=found[1]
             )
         except Exception as exc:
@@ -217,8 +220,9 @@ class S3Copy:
 
     def download(self) -> bool:
         """Fetch the object; False when it does not exist yet (a new state)."""
+        client = self.client
         try:
-            response = self.client.get_object(Bucket=self.where.bucket, Key=self.where.key)
+            response = client.get_object(Bucket=self.where.bucket, Key=self.where.key)
             with self.path.open("wb") as out:
                 for chunk in response["Body"].iter_chunks(1 << 20):
                     out.write(chunk)
@@ -234,9 +238,10 @@ class S3Copy:
     def upload(self) -> None:
         """Put the local copy back, only over the exact object we downloaded."""
         condition = {"IfMatch": self.etag} if self.etag else {"IfNoneMatch": "*"}
+        client = self.client
         try:
             with self.path.open("rb") as body:
-                response = self.client.put_object(
+                response = client.put_object(
                     Bucket=self.where.bucket, Key=self.where.key, Body=body, **condition
                 )
         except Exception as exc:
