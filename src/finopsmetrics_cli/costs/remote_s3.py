@@ -13,16 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finopsmetrics_cli.costs.aws import aws_client, common_aws_error, error_code
 from finopsmetrics_cli.costs.locations import KeyPattern, SourceObject, download_path
-from finopsmetrics_cli.errors import CostDataError, MissingExtraError
+from finopsmetrics_cli.errors import CostDataError
 
-AWS_CHAIN = (
-    "environment variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
-    "the shared credentials and config files (~/.aws/credentials, ~/.aws/config, AWS_PROFILE), "
-    "SSO, web identity (AWS_WEB_IDENTITY_TOKEN_FILE), container credentials "
-    "and EC2 instance metadata"
-)
-AWS_CREDENTIALS_HINT = "configure AWS credentials, e.g. `aws configure` or `aws sso login`"
 PAGE_SIZE = 1000  # S3's own maximum per ListObjectsV2 page
 
 
@@ -70,14 +64,7 @@ class S3Object(SourceObject):
 
 
 def s3_client() -> Any:
-    """A boto3 S3 client from the standard chain (``AWS_ENDPOINT_URL`` is honoured by boto3)."""
-    try:
-        import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the lazy import
-    except ImportError as exc:
-        raise MissingExtraError("boto3", "aws", "reading cost data from s3://") from exc
-    return boto3.session.Session().client(
-        "s3"
-    )  # not boto3's default session: it caches credentials
+    return aws_client("s3", "reading cost data from s3://")
 
 
 def list_s3(location: str) -> list[SourceObject]:
@@ -112,42 +99,24 @@ def list_s3(location: str) -> list[SourceObject]:
 
 def s3_error(exc: Exception, bucket: str, uri: str) -> CostDataError:
     """A botocore failure as a message that says what to fix."""
-    from botocore.exceptions import (  # type: ignore[import-untyped]
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        PartialCredentialsError,
+    common = common_aws_error(exc, uri)
+    if common is not None:
+        return common
+    code, message = error_code(exc)
+    if code == "NoSuchBucket":
+        return CostDataError(
+            f"S3 bucket {bucket!r} does not exist",
+            hint=f"check the bucket name in the location {uri}",
+        )
+    if code in ("PreconditionFailed", "412"):
+        return CostDataError(
+            f"{uri} changed while it was being synced", hint="run `costs sync` again"
+        )
+    if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
+        return CostDataError(
+            f"access denied reading {uri} ({code})",
+            hint="the credentials need s3:ListBucket on the bucket and s3:GetObject on the objects",
+        )
+    return CostDataError(
+        f"cannot read {uri}: {code}: {message}" if code else f"cannot read {uri}: {exc}"
     )
-
-    if isinstance(exc, CostDataError):
-        return exc
-    if isinstance(exc, NoCredentialsError | PartialCredentialsError):
-        return CostDataError(
-            f"no AWS credentials found to read {uri}; tried {AWS_CHAIN}",
-            hint=AWS_CREDENTIALS_HINT,
-        )
-    if isinstance(exc, EndpointConnectionError):
-        return CostDataError(
-            f"cannot reach S3 to read {uri}: {exc}",
-            hint="check the network, AWS_ENDPOINT_URL and the region",
-        )
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", ""))
-        if code == "NoSuchBucket":
-            return CostDataError(
-                f"S3 bucket {bucket!r} does not exist",
-                hint=f"check the bucket name in the location {uri}",
-            )
-        if code in ("PreconditionFailed", "412"):
-            return CostDataError(
-                f"{uri} changed while it was being synced", hint="run `costs sync` again"
-            )
-        if code in ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch"):
-            return CostDataError(
-                f"access denied reading {uri} ({code})",
-                hint="the credentials need s3:ListBucket on the bucket and s3:GetObject "
-                "on the objects",
-            )
-        return CostDataError(f"cannot read {uri}: {code}: {error.get('Message', exc)}")
-    return CostDataError(f"cannot read {uri}: {exc}")
