@@ -26,7 +26,7 @@ def _write(change: PlannedChange) -> Write:
     if change.action == "delete":
         return Write("delete", change.kind, change.name, None, CONFIG)
     action = "update" if change.action == "refresh" else change.action
-    return Write(action, change.kind, change.name, change.after, CONFIG)
+    return Write(action, change.kind, change.name, change.after, CONFIG, change.prevent_destroy)
 
 
 def apply_plan(

@@ -62,7 +62,9 @@ and with ``docs/reference/engine-api.md``)::
             # previous_manager: the caller's former manager name (an object still under it
             # is the caller's own and is renamed, not a conflict).
         def delete(self, kind: str, name: str, *, manager: str | None) -> None
-            # already gone: no-op
+            # already gone: no-op; recorded as protected (lifecycle.prevent_destroy):
+            # PlanError, as plan's. create/update record the spec's lifecycle.prevent_destroy
+            # when it has a lifecycle (no flag: false); without one, state keeps its record.
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
             # an out-of-band change: live spec changes, manager and applied_spec do not.
             # This is what drift is; tests use it to simulate a console edit.
@@ -388,7 +390,8 @@ class Engine:
                         hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
                     )
                 action = self._claim(current, manager, adopt)
-            self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
+            self._commit(writer, [Write(action, kind, name, canonical, manager,  # type: ignore[arg-type]
+                                        _declared_protection(spec))])
             return _must_get(writer, address)
 
     def update(
@@ -403,13 +406,18 @@ class Engine:
             current = writer.get(address)
             if current is None:
                 raise PlanError(f"{address} does not exist", hint="create it first")
+            protect = _declared_protection(spec)
+            if protect not in (None, current.prevent_destroy) and current.manager == manager:
+                self._commit(writer, [Write("update", kind, name, canonical, manager, protect)])
+                return _must_get(writer, address)
             action = "update"
             renamed = previous_manager is not None and current.manager == previous_manager
             if current.manager != manager and not renamed:
                 action = self._claim(current, manager, adopt)
             elif current.manager == manager and current.spec == canonical == current.applied_spec:
                 return current
-            self._commit(writer, [Write(action, kind, name, canonical, manager)])  # type: ignore[arg-type]
+            self._commit(writer, [Write(action, kind, name, canonical, manager,  # type: ignore[arg-type]
+                                        protect)])
             return _must_get(writer, address)
 
     def delete(self, kind: str, name: str, *, manager: str | None) -> None:
@@ -426,6 +434,10 @@ class Engine:
                     "refusing to delete it",
                     hint=f"delete it with {current.manager}" if current.manager else None,
                 )
+            if current.prevent_destroy:
+                from finopsmetrics_cli.plan.planner import protection_error
+
+                raise protection_error([address])
             self._commit(writer, [Write("delete", kind, name, None, manager)])
 
     def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject:
@@ -507,6 +519,15 @@ def _history_lookup(
         return reader.last_change(address)
 
     return last_change
+
+
+def _declared_protection(spec: Mapping[str, Any]) -> bool | None:
+    """``lifecycle.prevent_destroy`` of a single-object spec (validated), None without a
+    lifecycle: Terraform and Pulumi keep their own lifecycle and never send ours."""
+    lifecycle = spec.get("lifecycle")
+    if not isinstance(lifecycle, Mapping):
+        return None
+    return bool(lifecycle.get("prevent_destroy", False))
 
 
 def _owner(manager: str | None) -> str:

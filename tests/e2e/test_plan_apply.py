@@ -126,6 +126,8 @@ def test_prevent_destroy_and_mass_deletion_guard(ws: Workspace) -> None:
     destroy = ws.run("plan", str(ws.config), "--destroy", "--allow-destroy")
     assert destroy.exit_code == 1
     assert "error: lifecycle.prevent_destroy forbids destroying budget.data-lake" in destroy.stderr
+    ws.edit("      prevent_destroy: true\n", "      prevent_destroy: false\n")
+    applied(ws)  # protection is remembered until an apply records false
     ws.config.write_text("version: 1\nsettings:\n  max_destroy: 2\nteams:\n"
                          "  - name: ml-platform\n    owners: [ana@example.com]\n")
     guarded = ws.run("plan", str(ws.config))

@@ -66,7 +66,11 @@ class PlanOptions:
 
 @dataclass(frozen=True, slots=True)
 class PlannedChange:
-    """One object's change. ``after`` is the full spec to write (None for delete)."""
+    """One object's change. ``after`` is the full spec to write (None for delete).
+
+    ``prevent_destroy`` is the ``lifecycle.prevent_destroy`` the apply records
+    with it (None: the state keeps what it has).
+    """
 
     address: str
     kind: str
@@ -78,6 +82,7 @@ class PlannedChange:
     forces_replacement: tuple[str, ...] = ()
     previous_manager: str | None = None
     reason: str = ""
+    prevent_destroy: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,6 +96,7 @@ class PlannedChange:
             "forces_replacement": list(self.forces_replacement),
             "previous_manager": self.previous_manager,
             "reason": self.reason,
+            "prevent_destroy": self.prevent_destroy,
         }
 
     @classmethod
@@ -106,6 +112,7 @@ class PlannedChange:
             forces_replacement=tuple(data.get("forces_replacement", ())),
             previous_manager=data.get("previous_manager"),
             reason=data.get("reason", ""),
+            prevent_destroy=data.get("prevent_destroy"),
         )
 
 

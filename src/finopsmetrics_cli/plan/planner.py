@@ -4,7 +4,10 @@ The rules are Terraform's: an address in the config and not live is created;
 live and managed by ``config`` but no longer declared is destroyed; a changed
 immutable field (declared per kind) forces a replace; a live object nobody
 manages is imported (``<= import``); one another tool manages is a conflict
-unless ``--adopt``.
+unless ``--adopt``. Unlike Terraform, ``lifecycle.prevent_destroy`` is also
+remembered: the state records the value of the last apply, and a plan that
+would destroy or replace an object recorded as protected fails, even once its
+block is gone.
 """
 
 from __future__ import annotations
@@ -84,7 +87,7 @@ def build_plan(
         changes.update(_deletes(desired, live_by_address, options))
     if options.targets:
         changes = _select_targets(changes, desired, live_by_address, options.targets)
-    _check_prevent_destroy(changes, desired)
+    _check_prevent_destroy(changes, desired, live_by_address)
     _check_mass_destroy(changes, live_by_address, config, options)
     ordered = _order(changes, desired, live_by_address)
     return Plan(
@@ -139,7 +142,10 @@ def _desired_changes(
     for address, obj in desired.items():
         current = live.get(address)
         if current is None:
-            changes[address] = PlannedChange(address, obj.kind, obj.name, "create", None, obj.spec)
+            changes[address] = PlannedChange(
+                address, obj.kind, obj.name, "create", None, obj.spec,
+                prevent_destroy=obj.lifecycle.prevent_destroy,
+            )
             continue
         ignored = obj.lifecycle.ignore_changes
         after = apply_ignore_changes(obj.spec, current.spec, ignored) if ignored else obj.spec
@@ -154,8 +160,14 @@ def _change_for(
 ) -> PlannedChange | None:
     before = current.spec
     same = before == after
-    if same and not forced and current.manager == CONFIG:
+    protect = obj.lifecycle.prevent_destroy
+    if same and not forced and current.manager == CONFIG and protect == current.prevent_destroy:
         return None  # the common case at scale: nothing to diff, nothing to look up
+    protection: tuple[FieldChange, ...] = ()
+    if protect != current.prevent_destroy:  # recorded by apply, so shown like a field
+        protection = (
+            FieldChange("lifecycle.prevent_destroy", "change", current.prevent_destroy, protect),
+        )
     action: ChangeAction
     if current.manager is None:
         action = "import"
@@ -168,14 +180,16 @@ def _change_for(
             reason = "--replace" if forced and not immutable else "immutable field changed"
             return PlannedChange(
                 obj.address, obj.kind, obj.name, "replace", before, after,
-                fields, tuple(immutable), CONFIG, reason,
+                fields + protection, tuple(immutable), CONFIG, reason, protect,
             )
         return PlannedChange(
-            obj.address, obj.kind, obj.name, "update", before, after, fields, (), CONFIG
+            obj.address, obj.kind, obj.name, "update", before, after, fields + protection, (),
+            CONFIG, prevent_destroy=protect,
         )
     fields = () if same else tuple(diff_specs(before, after))
     return PlannedChange(
-        obj.address, obj.kind, obj.name, action, before, after, fields, (), current.manager
+        obj.address, obj.kind, obj.name, action, before, after, fields + protection, (),
+        current.manager, prevent_destroy=protect,
     )
 
 
@@ -231,20 +245,32 @@ def _select_targets(
 
 
 def _check_prevent_destroy(
-    changes: Mapping[str, PlannedChange], desired: Mapping[str, DesiredObject]
+    changes: Mapping[str, PlannedChange],
+    desired: Mapping[str, DesiredObject],
+    live: Mapping[str, LiveObject],
 ) -> None:
+    """Protected now (declared so) or remembered (the last apply recorded it): no destroy."""
     blocked = sorted(
         a
         for a, c in changes.items()
         if c.action in ("delete", "replace")
-        and a in desired
-        and desired[a].lifecycle.prevent_destroy
+        and (
+            (a in desired and desired[a].lifecycle.prevent_destroy)
+            or (a in live and live[a].prevent_destroy)
+        )
     )
     if blocked:
-        raise PlanError(
-            "lifecycle.prevent_destroy forbids destroying " + ", ".join(blocked),
-            hint="remove prevent_destroy from the object first if it really must go",
-        )
+        raise protection_error(blocked)
+
+
+def protection_error(addresses: Sequence[str]) -> PlanError:
+    """The one refusal to destroy protected objects: plan, ``--destroy`` and ``Engine.delete``."""
+    it = "it" if len(addresses) == 1 else "them"
+    return PlanError(
+        "lifecycle.prevent_destroy forbids destroying " + ", ".join(addresses),
+        hint=f"to destroy {it}, first apply {it} with lifecycle.prevent_destroy: false "
+        "(the state remembers the last applied value: removing the block is not enough)",
+    )
 
 
 def _check_mass_destroy(

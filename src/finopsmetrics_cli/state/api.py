@@ -27,7 +27,9 @@ class LiveObject:
     ``spec`` is what is live now; ``applied_spec`` is what its manager last
     applied. They differ when someone changed the object outside its manager:
     that difference is drift. ``manager`` is None for unmanaged objects (created
-    by hand or imported but not yet claimed).
+    by hand or imported but not yet claimed). ``prevent_destroy`` is the
+    ``lifecycle.prevent_destroy`` last applied: protection is remembered after
+    the block that asked for it is gone.
 
     Treat ``spec`` and ``applied_spec`` as read-only: when they are equal the
     store may hand out one dict for both (copy before changing one).
@@ -44,6 +46,7 @@ class LiveObject:
     updated_at: datetime
     updated_by: str
     updated_source: str
+    prevent_destroy: bool = False
     address: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,6 +108,8 @@ class Write:
     ``action`` create/update/replace/import/adopt set spec (and, with a
     manager, applied_spec); delete/forget remove the row; edit changes the live
     spec without touching manager or applied_spec (an out-of-band change).
+    ``prevent_destroy`` is recorded by the actions that set a spec; None keeps
+    what the state has (false for a new object), for writers that do not say.
     """
 
     action: Action
@@ -112,6 +117,7 @@ class Write:
     name: str
     spec: dict[str, Any] | None
     manager: str | None
+    prevent_destroy: bool | None = None
 
 
 class StateReader(Protocol):

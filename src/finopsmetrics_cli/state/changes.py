@@ -42,6 +42,7 @@ OBJECT_COLUMNS = (
     "updated_at",
     "updated_by",
     "updated_source",
+    "prevent_destroy",
 )
 
 
@@ -60,6 +61,7 @@ class ObjectRow(NamedTuple):
     updated_at: datetime
     updated_by: str
     updated_source: str
+    prevent_destroy: bool
 
 
 class HistoryRow(NamedTuple):
@@ -155,7 +157,7 @@ def _apply_one(
         spec = encode_spec(write.spec, address)  # type: ignore[arg-type]  # checked
         applied = spec if manager else None
         return ObjectRow(address, write.kind, write.name, spec, manager, applied, 1,
-                         now, actor, now, actor, source)  # fmt: skip
+                         now, actor, now, actor, source, bool(write.prevent_destroy))  # fmt: skip
     if old is None:
         raise StateError(f"cannot {action} {address}: it is not in state")
     if action in REMOVING:
@@ -167,5 +169,7 @@ def _apply_one(
     created_at, created_by = (
         (now, actor) if action == "replace" else (old.created_at, old.created_by)
     )
+    protected = old.prevent_destroy if write.prevent_destroy is None else write.prevent_destroy
     return ObjectRow(address, old.kind, old.name, spec, manager, spec if manager else None,
-                     old.version + 1, created_at, created_by, now, actor, source)  # fmt: skip
+                     old.version + 1, created_at, created_by, now, actor, source,
+                     protected)  # fmt: skip

@@ -70,6 +70,12 @@ MIGRATIONS: list[Migration] = [
             """,
         ),
     ),
+    Migration(
+        "remembered protection: objects.prevent_destroy, as its manager last applied it",
+        (
+            "ALTER TABLE objects ADD COLUMN prevent_destroy BOOLEAN NOT NULL DEFAULT false",
+        ),
+    ),
 ]
 
 

@@ -39,7 +39,7 @@ _OBJECT_SELECT = (
     "SELECT kind, name, spec, manager, "
     "CASE WHEN applied_spec = spec THEN NULL ELSE applied_spec END, applied_spec = spec, "
     "version, epoch_us(created_at), created_by, epoch_us(updated_at), updated_by, "
-    "updated_source FROM objects"
+    "updated_source, prevent_destroy FROM objects"
 )
 _HISTORY_SELECT = (
     "SELECT id, serial, address, action, before, after, manager, actor, source, "
@@ -346,6 +346,7 @@ def live_objects(
             when[r[9]],
             r[10],
             r[11],
+            r[12],
         )  # fmt: skip
         for i, r in enumerate(rows)
     ]

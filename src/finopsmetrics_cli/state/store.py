@@ -226,7 +226,7 @@ class StateStoreWriter(StateStoreReader):
     def _current_rows(self, conn: Any, addresses: list[str]) -> dict[str, ObjectRow]:
         sql = (
             "SELECT address, kind, name, spec, manager, applied_spec, version, created_at, "
-            "created_by, updated_at, updated_by, updated_source FROM objects "
+            "created_by, updated_at, updated_by, updated_source, prevent_destroy FROM objects "
             "WHERE address IN (SELECT unnest(?::VARCHAR[]))"
         )
         return {r[0]: ObjectRow(*r) for r in conn.execute(sql, [addresses]).fetchall()}
@@ -293,12 +293,13 @@ def _insert_objects(
     columns = list(zip(*(row[:9] for row in rows), strict=True))
     conn.execute(
         "INSERT INTO objects (address, kind, name, spec, manager, applied_spec, version, "
-        "created_at, created_by, updated_at, updated_by, updated_source) "
+        "created_at, created_by, prevent_destroy, updated_at, updated_by, updated_source) "
         "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
         "unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), "
-        "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), ?::TIMESTAMP, ?, ?",
-        [*(list(column) for column in columns), now, actor, source],
-    )
+        "unnest(?::TIMESTAMP[]), unnest(?::VARCHAR[]), unnest(?::BOOLEAN[]), ?::TIMESTAMP, ?, ?",
+        [*(list(column) for column in columns), [row.prevent_destroy for row in rows],
+         now, actor, source],
+    )  # fmt: skip
 
 
 def _insert_history(

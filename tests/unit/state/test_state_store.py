@@ -12,7 +12,7 @@ import pytest
 from state_helpers import Commit, budget
 
 from finopsmetrics_cli.errors import PlanError, StateError
-from finopsmetrics_cli.state import open_reader, open_writer
+from finopsmetrics_cli.state import migrations, open_reader, open_writer
 from finopsmetrics_cli.state.api import Write
 from finopsmetrics_cli.state.store import StateStoreReader
 
@@ -20,7 +20,8 @@ from finopsmetrics_cli.state.store import StateStoreReader
 def test_missing_file_reads_as_empty_state_and_is_not_created(state_path: Path) -> None:
     with open_reader(state_path) as reader:
         info = reader.info()
-        assert (info.lineage, info.serial, info.objects, info.schema_version) == ("", 0, 0, 1)
+        assert (info.lineage, info.serial, info.objects) == ("", 0, 0)
+        assert info.schema_version == migrations.schema_version()
         assert reader.list() == []
         assert reader.history() == []
         assert reader.get("budget.x") is None
