@@ -36,6 +36,10 @@ and with ``docs/reference/engine-api.md``)::
                            ) -> tuple[Plan, ApplyResult | None]
             # plan and apply under ONE lock (apply PATH); confirm False -> (plan, None)
         def drift(self, config: Config | None = None) -> DriftReport
+        def evaluate(self, config: Config | None = None,
+                     options: EvaluateOptions | None = None) -> EvaluationResult
+            # budgets, anomalies ... against the cost store (evaluate.service); live state
+            # records findings in the state, a config is a what-if and writes nothing
         @contextmanager
         def prefetching(self, paths: Sequence[str | Path] | None = None, *,
                         state: bool = True) -> Iterator[None]
@@ -107,6 +111,8 @@ from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
 if TYPE_CHECKING:
     from finopsmetrics_cli.config.model import Config
     from finopsmetrics_cli.drift import DriftReport
+    from finopsmetrics_cli.evaluate.model import EvaluationResult
+    from finopsmetrics_cli.evaluate.service import EvaluateOptions
     from finopsmetrics_cli.state.api import (
         HistoryEntry,
         LiveObject,
@@ -342,6 +348,15 @@ class Engine:
                 desired, live, _history_lookup(reader, desired or {}, live),
                 lineage=info.lineage, serial=info.serial,
             )
+
+    def evaluate(
+        self, config: Config | None = None, options: EvaluateOptions | None = None
+    ) -> EvaluationResult:
+        """The controls against the cost store (see ``evaluate.service``): live state
+        (findings recorded) or, with ``config``, the what-if for a branch (nothing written)."""
+        from finopsmetrics_cli.evaluate.service import EvaluateOptions, evaluate
+
+        return evaluate(self, config, options or EvaluateOptions())
 
     def import_yaml(self, addresses: Sequence[str] | None = None) -> str:
         from finopsmetrics_cli.importer import importable, render_yaml

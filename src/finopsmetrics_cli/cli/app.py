@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "plan_cmd",
     "apply_cmd",
     "drift_cmd",
+    "evaluate_cmd",
     "import_cmd",
     "state_cmd",
     "reconcile_cmd",

@@ -1,6 +1,6 @@
 """Findings kept in the state: stable ids, new/open/resolved, first and last seen.
 
-Tables ``findings`` and ``evaluations`` (state migration 3). ``reconcile``
+Tables ``findings`` and ``evaluations`` (state migration 3, in ``state.migrations``). ``reconcile``
 is pure: it gives each finding of this run its status against what the
 state holds, and adds the stored ones that this run looked for and did not
 find again (resolved). What was not looked at (another ``--kind``, an
@@ -16,39 +16,6 @@ from datetime import date, datetime
 from typing import Any
 
 from finopsmetrics_cli.evaluate.model import EvaluationResult, Finding
-
-FINDINGS_DDL = (
-    """
-    CREATE TABLE findings (
-        id          VARCHAR PRIMARY KEY,
-        kind        VARCHAR NOT NULL,
-        name        VARCHAR NOT NULL,
-        type        VARCHAR NOT NULL,
-        key         VARCHAR NOT NULL,
-        severity    VARCHAR NOT NULL,
-        status      VARCHAR NOT NULL,
-        message     VARCHAR NOT NULL,
-        day         DATE,
-        first_seen  TIMESTAMP NOT NULL,
-        last_seen   TIMESTAMP NOT NULL,
-        resolved_at TIMESTAMP,
-        details     VARCHAR
-    )
-    """,
-    """
-    CREATE TABLE evaluations (
-        id           BIGINT PRIMARY KEY,
-        "at"         DATE NOT NULL,
-        data_through DATE NOT NULL,
-        kinds        VARCHAR NOT NULL,
-        evaluated_at TIMESTAMP NOT NULL,
-        actor        VARCHAR NOT NULL,
-        new_count    INTEGER NOT NULL,
-        open_count   INTEGER NOT NULL,
-        resolved_count INTEGER NOT NULL
-    )
-    """,
-)
 
 _COLUMNS = (
     "id, kind, name, type, key, severity, status, message, day, first_seen, last_seen, "

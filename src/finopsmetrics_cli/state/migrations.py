@@ -76,6 +76,41 @@ MIGRATIONS: list[Migration] = [
             "ALTER TABLE objects ADD COLUMN prevent_destroy BOOLEAN NOT NULL DEFAULT false",
         ),
     ),
+    Migration(
+        "evaluation findings (stable ids, open/resolved, first/last seen) and evaluation runs",
+        (
+            """
+            CREATE TABLE findings (
+                id          VARCHAR PRIMARY KEY,
+                kind        VARCHAR NOT NULL,
+                name        VARCHAR NOT NULL,
+                type        VARCHAR NOT NULL,
+                key         VARCHAR NOT NULL,
+                severity    VARCHAR NOT NULL,
+                status      VARCHAR NOT NULL,
+                message     VARCHAR NOT NULL,
+                day         DATE,
+                first_seen  TIMESTAMP NOT NULL,
+                last_seen   TIMESTAMP NOT NULL,
+                resolved_at TIMESTAMP,
+                details     VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE evaluations (
+                id           BIGINT PRIMARY KEY,
+                "at"         DATE NOT NULL,
+                data_through DATE NOT NULL,
+                kinds        VARCHAR NOT NULL,
+                evaluated_at TIMESTAMP NOT NULL,
+                actor        VARCHAR NOT NULL,
+                new_count    INTEGER NOT NULL,
+                open_count   INTEGER NOT NULL,
+                resolved_count INTEGER NOT NULL
+            )
+            """,
+        ),
+    ),
 ]
 
 
