@@ -18,7 +18,7 @@ from finopsmetrics_cli.plan.diff import FieldChange, diff_specs, path_matches
 from finopsmetrics_cli.plan.model import OutsideChange
 from finopsmetrics_cli.state.api import HistoryEntry, LiveObject
 
-DRIFT_FORMAT_VERSION = "1.0"
+DRIFT_FORMAT_VERSION = 1
 
 LastChange = Callable[[str], HistoryEntry | None]
 

@@ -40,7 +40,7 @@ def test_edit_live_is_drift_with_who_and_when(ws: Workspace) -> None:
     assert lines[2].startswith(
         "  ~ budget.ml-training was changed outside of code by alice@console (source api) at "
     )
-    assert lines[3] == "      ~ amount: 50000.0 -> 65000.0"
+    assert lines[3] == "      ~ amount: 50000 -> 65000"
     assert lines[-1] == "Drift: 1 of 4 managed objects changed outside of code."
     assert ws.engine().info().serial == 2  # drift wrote nothing
 

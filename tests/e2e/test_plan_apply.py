@@ -35,21 +35,26 @@ def test_apply_then_plan_shows_no_changes_then_exact_fields(ws: Workspace) -> No
     changed = ws.sub("plan", "--detailed-exitcode")
     assert changed.exit_code == 2, changed.output
     assert "  ~ budget.ml-training\n" in changed.stdout
-    assert "      ~ alerts[1].threshold: 1.0 -> 0.95\n" in changed.stdout
-    assert "      ~ amount: 50000.0 -> 65000.0\n" in changed.stdout
+    assert "      ~ alerts[1].threshold: 100% -> 95%\n" in changed.stdout  # as written
+    assert "      ~ amount: 50000 -> 65000\n" in changed.stdout
     assert changed.stdout.rstrip().endswith("Plan: 0 to add, 1 to change, 0 to destroy.")
 
 
 def test_apply_order_secrets_and_history(ws: Workspace) -> None:
     result = ws.run("apply", str(ws.config), "--auto-approve")
     out = result.stdout
-    assert out.index("+ notification_channel.finops-slack") < out.index("+ budget.ml-training")
-    assert out.index("+ team.ml-platform") < out.index("+ budget.ml-training")
+    shown = [line.split()[1] for line in out.splitlines() if line.startswith("  + ")]
+    assert shown == ["budget.data-lake", "budget.ml-training",  # displayed by address
+                     "notification_channel.finops-slack", "team.ml-platform"]
     assert '+ webhook_url: "${env:SLACK_WEBHOOK}"' in out
-    history = ws.engine().history("budget.ml-training")
+    engine = ws.engine()
+    history = engine.history("budget.ml-training")
     assert [(h.action, h.actor, h.source, h.manager) for h in history] == [
         ("create", "tester", "cli", "config")
     ]
+    written = {a: engine.history(a)[0].id for a in shown}  # applied referenced-first
+    assert written["notification_channel.finops-slack"] < written["budget.ml-training"]
+    assert written["team.ml-platform"] < written["budget.ml-training"]
 
 
 def test_apply_refuses_without_a_terminal(ws: Workspace) -> None:
@@ -113,7 +118,7 @@ def test_conflict_with_terraform_and_adopt(ws: Workspace) -> None:
     adopt = ws.run("plan", str(ws.config), "--adopt")
     assert adopt.exit_code == 0, adopt.output
     assert "budget.data-lake will be adopted (now managed by terraform)" in adopt.stdout
-    assert "~ amount: 99.0 -> 12000.0" in adopt.stdout
+    assert "~ amount: 99 -> 12000" in adopt.stdout
     assert "! budget.data-lake is now managed by terraform, changed by tf-user" in adopt.stdout
     assert ws.run("apply", str(ws.config), "--adopt", "--auto-approve").exit_code == 0
     assert ws.engine().read("budget.data-lake").manager == "config"

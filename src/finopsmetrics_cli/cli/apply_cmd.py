@@ -122,7 +122,7 @@ def git_commit_of(paths: list[Path]) -> str | None:
 
 def _print_result(console: Console, result: ApplyResult, fmt: str) -> None:
     if fmt == "json":
-        doc = {"format_version": "1.0", "imported": result.imported, "added": result.added,
+        doc = {"format_version": 1, "imported": result.imported, "added": result.added,
                "changed": result.changed, "destroyed": result.destroyed, "serial": result.serial,
                "summary_line": result.line()}
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")

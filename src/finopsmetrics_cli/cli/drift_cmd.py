@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         quiet: bool = QuietOpt,
     ) -> None:
         """List objects changed or deleted outside of code, field by field."""
-        from finopsmetrics_cli.cli.output import handle_errors, make_console
+        from finopsmetrics_cli.cli.output import handle_errors, write_lines
         from finopsmetrics_cli.plan import render
 
         with handle_errors(no_color=no_color):
@@ -52,13 +52,11 @@ def register(app: typer.Typer) -> None:
                 locations = {a: o.location for a, o in (config.objects if config else {}).items()
                              if o.location is not None}
                 sys.stdout.write(render.drift_github(report, locations))
-            elif quiet:  # plain text: rich is imported only for the styled report
+            elif quiet:
                 if report.has_drift:
                     count = len(report.items)
                     sys.stdout.write(f"Drift: {count} objects changed outside of code.\n")
-            else:
-                console = make_console(no_color=no_color)
-                for line in render.to_rich(render.drift_lines(report)):
-                    console.print(line)
+            else:  # one string, styled only on a terminal
+                write_lines(render.drift_lines(report), no_color=no_color)
         if exit_code and report.has_drift:
             raise typer.Exit(2)

@@ -11,6 +11,7 @@ no command ever shows a traceback for a user error.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -39,12 +40,70 @@ def make_console(*, no_color: bool = False, stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(
-        no_color=no_color,
+        no_color=no_color or None,  # None: rich reads NO_COLOR
         stderr=stderr,
         highlight=False,
         soft_wrap=True,
         emoji=False,
     )
+
+
+#: The styles text plans and drift reports use (``plan.render``).
+STYLES = ("bold", "dim", "green", "yellow", "red", "magenta", "cyan")
+_MARK = "\ue000"
+
+
+def style_codes(console: Console) -> dict[str, tuple[str, str]] | None:
+    """Each style's ``(start, end)`` terminal codes as ``console`` writes them, or None
+    when it writes plain text (not a terminal, ``--no-color``, ``NO_COLOR``, a dumb
+    terminal). rich renders one marker per style; the lines are then styled in bulk."""
+    if console.no_color or console.color_system is None or console.legacy_windows:
+        return None
+    from rich.text import Text
+
+    codes: dict[str, tuple[str, str]] = {}
+    for style in STYLES:
+        with console.capture() as captured:
+            console.print(Text(_MARK, style=style), end="")
+        start, _, end = captured.get().partition(_MARK)
+        codes[style] = (start, end)
+    return codes
+
+
+def _may_colour(stream: Any) -> bool:
+    """Whether a console on ``stream`` could colour (rich's own test is then asked):
+    rich is imported only when it could."""
+    env = os.environ
+    if env.get("NO_COLOR") or env.get("TTY_COMPATIBLE") == "0":
+        return False
+    if env.get("FORCE_COLOR") or env.get("TTY_COMPATIBLE") == "1":
+        return True
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def write_lines(
+    lines: Sequence[tuple[str, str]],
+    *,
+    console: Console | None = None,
+    no_color: bool = False,
+    stderr: bool = False,
+) -> None:
+    """Write ``(style, line)`` pairs as one string: styled on a terminal, plain when piped
+    or with ``--no-color``. ``console`` (if given) decides the stream and the colours."""
+    from finopsmetrics_cli.plan.render import plain, styled
+
+    if console is None:
+        stream = sys.stderr if stderr else sys.stdout
+        if not no_color and _may_colour(stream):
+            console = make_console(stderr=stderr)
+    codes = style_codes(console) if console is not None else None
+    if console is not None:
+        stream = console.file
+    stream.write(styled(lines, codes) if codes else plain(lines))
+    stream.flush()
 
 
 def _summary(diagnostics: Sequence[Diagnostic]) -> tuple[int, int]:

@@ -69,13 +69,22 @@ def check_format(fmt: str, allowed: Sequence[str]) -> str:
     return fmt
 
 
-def print_plan(console: Console | None, plan: Plan, fmt: str, config_diff: Any = None) -> None:
+def print_plan(
+    console: Console | None,
+    plan: Plan,
+    fmt: str,
+    config_diff: Any = None,
+    *,
+    no_color: bool = False,
+) -> None:
     """The plan in ``fmt``; machine formats go to stdout unstyled (``console`` unused).
 
-    ``config_diff`` (``plan --base-ref``, a ``gitops.base_ref.ConfigDiff``) is
-    shown after the live plan, or as ``config_changes`` in JSON.
+    Text goes to ``console`` when given, else to stdout (styled on a terminal unless
+    ``no_color``), as one string. ``config_diff`` (``plan --base-ref``, a
+    ``gitops.base_ref.ConfigDiff``) is shown after the live plan, or as
+    ``config_changes`` in JSON.
     """
-    from finopsmetrics_cli.plan.render import plan_json, plan_lines, to_rich
+    from finopsmetrics_cli.plan.render import plan_json, plan_lines
 
     if fmt == "json":
         if config_diff is None:
@@ -95,16 +104,17 @@ def print_plan(console: Console | None, plan: Plan, fmt: str, config_diff: Any =
 
             sys.stdout.write("\n" + render_markdown(config_diff) + "\n")
     else:
-        if console is None:
-            from finopsmetrics_cli.cli.output import make_console
+        from finopsmetrics_cli.cli.output import write_lines
 
-            console = make_console()
-        for line in to_rich(plan_lines(plan)):
-            console.print(line)
+        write_lines(plan_lines(plan), console=console, no_color=no_color)
         if config_diff is not None:
             from finopsmetrics_cli.gitops.base_ref import render_text
 
-            console.print("\n" + render_text(config_diff), markup=False)
+            text = "\n" + render_text(config_diff)
+            if console is not None:
+                console.print(text, markup=False)
+            else:
+                sys.stdout.write(text + "\n")
 
 
 def plan_options(**kwargs: Any) -> Any:
@@ -152,7 +162,7 @@ def register(app: typer.Typer) -> None:
         quiet: bool = QuietOpt,
     ) -> None:
         """Show what apply would change: desired (YAML) vs live state."""
-        from finopsmetrics_cli.cli.output import handle_errors, make_console
+        from finopsmetrics_cli.cli.output import handle_errors
 
         with handle_errors(no_color=no_color):
             check_format(fmt, ("text", "json", "markdown"))
@@ -169,10 +179,8 @@ def register(app: typer.Typer) -> None:
                 from finopsmetrics_cli.gitops.base_ref import base_ref_diff
 
                 config_diff = base_ref_diff(config_paths(paths), base_ref, head=config)
-            # rich is imported only for the styled text plan (not for -q, json, markdown)
-            console = make_console(no_color=no_color) if fmt == "text" and not quiet else None
-            if console is not None or fmt != "text":
-                print_plan(console, plan, fmt, config_diff)
+            if fmt != "text" or not quiet:  # rich is imported only for a styled terminal
+                print_plan(None, plan, fmt, config_diff, no_color=no_color)
             else:
                 lines = [plan.summary.line()]
                 if config_diff is not None:
@@ -182,8 +190,8 @@ def register(app: typer.Typer) -> None:
                 from finopsmetrics_cli.plan.planfile import write_plan_file
 
                 write_plan_file(plan, out)
-                if console is not None:
-                    console.print(f"\nSaved the plan to {out}. To apply exactly this plan, run: "
-                                  f"finopsmetrics apply {out}", markup=False)
+                if fmt == "text" and not quiet:
+                    sys.stdout.write(f"\nSaved the plan to {out}. To apply exactly this plan, "
+                                     f"run: finopsmetrics apply {out}\n")
         if detailed_exitcode and plan.has_changes:
             raise typer.Exit(2)

@@ -1,7 +1,8 @@
 """Plan and drift as a pull-request comment.
 
 The first line is a stable HTML marker so CI can find and update its own
-comment; the summary comes first and the details sit in a collapsible block.
+comment; the summary comes first and the details sit in a collapsible block,
+objects by address and values as written, as in the text plan.
 GitHub refuses comments over 65,536 characters, so long plans are truncated
 with a count of what was left out.
 """
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from finopsmetrics_cli.plan.model import Plan
-from finopsmetrics_cli.plan.render import change_lines, outside_lines
+from finopsmetrics_cli.plan.render import by_address, change_lines, outside_lines
 
 if TYPE_CHECKING:
     from finopsmetrics_cli.drift import DriftReport
@@ -61,13 +62,14 @@ def plan_markdown(plan: Plan, *, limit: int = MAX_DETAIL_CHARS) -> str:
             "",
         ]
     if plan.outside_changes:
-        blocks = [[_diff_line(ln) for _, ln in outside_lines(i)] for i in plan.outside_changes]
+        blocks = [[_diff_line(ln) for _, ln in outside_lines(i)]
+                  for i in by_address(plan.outside_changes)]
         text, left = _blocks_to_diff(blocks, limit // 3)
         parts += _details(
             f"{len(plan.outside_changes)} object(s) changed outside of code", text, left
         )
     if plan.changes:
-        blocks = [[_diff_line(ln) for _, ln in change_lines(c)] for c in plan.changes]
+        blocks = [[_diff_line(ln) for _, ln in change_lines(c)] for c in by_address(plan.changes)]
         text, left = _blocks_to_diff(blocks, limit)
         parts += _details(f"Show {len(plan.changes)} change(s)", text, left)
     return "\n".join(parts).rstrip() + "\n"
@@ -87,7 +89,7 @@ def drift_markdown(report: DriftReport, *, limit: int = MAX_DETAIL_CHARS) -> str
         return "\n".join(parts) + "\n"
     parts += [f"**Drift: {len(report.items)} of {report.checked} managed objects changed "
               "outside of code.**", ""]
-    blocks = [[_diff_line(ln) for _, ln in outside_lines(i)] for i in report.items]
+    blocks = [[_diff_line(ln) for _, ln in outside_lines(i)] for i in by_address(report.items)]
     text, left = _blocks_to_diff(blocks, limit)
     parts += _details(f"Show {len(report.items)} drifted object(s)", text, left)
     return "\n".join(parts).rstrip() + "\n"

@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from finopsmetrics_cli.plan.diff import FieldChange
 
-FORMAT_VERSION = "1.0"
+#: JSON documents (plan, drift, validate, apply, state, evaluate) carry the integer 1.
+FORMAT_VERSION = 1
 
 ChangeAction = Literal["create", "update", "delete", "replace", "import", "adopt", "refresh"]
 
@@ -210,7 +211,7 @@ class Plan:
     digest_source: str | Callable[[], str] = field(default="", repr=False, compare=False)
     options: PlanOptions = field(default_factory=PlanOptions)
     state: str = ""
-    format_version: str = FORMAT_VERSION
+    format_version: int = FORMAT_VERSION
 
     @property
     def config_digest(self) -> str:
@@ -261,8 +262,14 @@ class Plan:
             digest_source=data.get("config_digest", ""),
             options=PlanOptions.from_dict(data.get("options", {})),
             state=data.get("state", ""),
-            format_version=data.get("format_version", FORMAT_VERSION),
+            format_version=major_version(data.get("format_version", FORMAT_VERSION)),
         )
+
+
+def major_version(value: object) -> int:
+    """``1``, or ``"1.0"`` as earlier plan files spelled it -> 1 (0 when unreadable)."""
+    text = str(value).split(".", 1)[0]
+    return int(text) if text.isdigit() else 0
 
 
 @dataclass(frozen=True, slots=True)

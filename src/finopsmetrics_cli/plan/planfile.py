@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from finopsmetrics_cli.errors import PlanError
-from finopsmetrics_cli.plan.model import FORMAT_VERSION, Plan
+from finopsmetrics_cli.plan.model import FORMAT_VERSION, Plan, major_version
 
 PLAN_FILE_KIND = "finopsmetrics-plan"
 MAX_PLAN_FILE_BYTES = 512 * 1024 * 1024
@@ -75,7 +75,7 @@ def read_plan_file(path: str | Path) -> Plan:
             hint="create one with: finopsmetrics plan --out FILE",
         )
     version = str(document.get("format_version", ""))
-    if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+    if major_version(version) != FORMAT_VERSION:
         raise PlanError(
             f"plan file {target} has format version {version or '?'}; "
             f"this finopsmetrics reads version {FORMAT_VERSION}",

@@ -11,7 +11,7 @@ from finopsmetrics_cli.drift import drift_report
 from finopsmetrics_cli.errors import PlanError
 from finopsmetrics_cli.plan.markdown import PLAN_MARKER, drift_markdown, plan_markdown
 from finopsmetrics_cli.plan.model import Plan, PlanOptions
-from finopsmetrics_cli.plan.planfile import read_plan_file, write_plan_file
+from finopsmetrics_cli.plan.planfile import checksum, read_plan_file, write_plan_file
 from finopsmetrics_cli.plan.planner import build_plan
 from finopsmetrics_cli.plan.render import drift_github, drift_json, plain, plan_json, plan_lines
 
@@ -47,21 +47,21 @@ Unless you accept them (plan --refresh-only), the plan below undoes these change
 
 finopsmetrics will perform the following actions:
 
+  # budget.gone will be destroyed
+  - budget.gone
+
   # budget.imp will be imported
  <= budget.imp
 
   # budget.ml will be updated in-place
   ~ budget.ml
-      ~ alerts[1].threshold: 0.8 -> 0.9
+      ~ alerts[1].threshold: 80% -> 90%
       ~ amount: 100 -> 200
 
   # notification_channel.ops will be created
   + notification_channel.ops
       + type: "slack"
       + webhook_url: "${env:SLACK_WEBHOOK}"
-
-  # budget.gone will be destroyed
-  - budget.gone
 
 Plan: 1 to import, 1 to add, 1 to change, 1 to destroy.
 """
@@ -72,10 +72,12 @@ def test_json_matches_schema_and_round_trips() -> None:
     document = json.loads(plan_json(plan))
     schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
     jsonschema.validate(document, schema)
-    assert document["format_version"] == "1.0"
+    assert document["format_version"] == 1
     assert document["summary_line"] == "Plan: 1 to import, 1 to add, 1 to change, 1 to destroy."
     document.pop("summary_line")
-    assert Plan.from_dict(document) == plan
+    by_address = [c.to_dict() for c in sorted(plan.changes, key=lambda c: c.address)]
+    assert Plan.from_dict(document) == Plan.from_dict({**plan.to_dict(), "changes": by_address})
+    assert Plan.from_dict(plan.to_dict()) == plan
 
 
 def test_drift_json_matches_schema_and_github() -> None:
@@ -125,5 +127,19 @@ def test_plan_file_round_trip_and_tamper(tmp_path: Path) -> None:
     with pytest.raises(PlanError, match=r"is not a finopsmetrics plan file \(it is not valid JSON"):
         read_plan_file(path)
     path.write_text(json.dumps({"kind": "finopsmetrics-plan", "format_version": "9.0"}))
-    with pytest.raises(PlanError, match=r"has format version 9\.0; this finopsmetrics reads"):
+    with pytest.raises(PlanError, match=r"^plan file .* has format version 9\.0; this "
+                                        r"finopsmetrics reads version 1$"):
         read_plan_file(path)
+
+
+def test_plan_file_written_with_format_version_1_0_still_reads(tmp_path: Path) -> None:
+    """Plan files from releases that wrote the string "1.0" are read as version 1."""
+    plan = sample_plan()
+    path = tmp_path / "old.plan"
+    write_plan_file(plan, path)
+    document = json.loads(path.read_text())
+    assert document["format_version"] == 1 and document["plan"]["format_version"] == 1
+    document["format_version"] = document["plan"]["format_version"] = "1.0"
+    document["checksum"] = checksum(document["plan"])
+    path.write_text(json.dumps(document))
+    assert read_plan_file(path) == plan
