@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,13 @@ def test_the_workflow_validates_plans_applies_and_checks_drift() -> None:
     workflow = load(WORKFLOW)
     assert set(workflow["on"]) == {"pull_request", "push", "schedule", "workflow_dispatch"}
     commands = action_commands(workflow)
+    config = "${{ env.FINOPSMETRICS_CONFIG }}"
     assert commands == {
-        "validate": ["validate --format github"],
-        "plan": ["plan --base-ref origin/${{ github.base_ref }} --format markdown "
+        "validate": [f"validate {config} --format github"],
+        "plan": [f"plan {config} --base-ref origin/${{{{ github.base_ref }}}} --format markdown "
                  "--detailed-exitcode"],
-        "apply": ["apply --auto-approve --lock-timeout 5m"],
-        "drift": ["drift --format github --exit-code"],
+        "apply": [f"apply {config} --auto-approve --lock-timeout 5m"],
+        "drift": [f"drift {config} --format github --exit-code"],
     }  # fmt: skip
     for lines in commands.values():
         for line in lines:
@@ -77,3 +79,51 @@ def test_the_composite_action_and_the_pre_commit_hook() -> None:
     entry = hooks[0]["entry"]
     assert entry.startswith("finopsmetrics ")
     parse_cli(entry.removeprefix("finopsmetrics "))
+
+
+def test_the_workflow_runs_on_changes_anywhere_in_the_configuration_directory() -> None:
+    workflow = load(WORKFLOW)
+    config = workflow["env"]["FINOPSMETRICS_CONFIG"]
+    for event in ("pull_request", "push"):
+        paths = workflow["on"][event]["paths"]
+        assert f"{config}/**" in paths, (event, paths)
+        assert ".github/workflows/finopsmetrics.yml" in paths
+    assert workflow["jobs"]["apply"]["environment"] == "production"
+
+
+@pytest.mark.parametrize(
+    ("version", "extras", "installed"),
+    [
+        ("", "aws", "{action}[aws]"),
+        ("", "", "{action}"),
+        ("0.2.0", "aws", "finopsmetrics-cli[aws]==0.2.0"),
+        ("latest", "all", "finopsmetrics-cli[all]"),
+    ],
+)
+def test_the_action_installs_its_own_checkout_unless_a_version_is_given(
+    version: str, extras: str, installed: str, tmp_path: Path
+) -> None:
+    """Runs the action's install script with bash; ``python`` and ``finopsmetrics``
+    are stand-ins on PATH that record their arguments (no package index here)."""
+    action = load(ROOT / "action.yml")
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Install finopsmetrics")
+    assert step["env"]["ACTION_PATH"] == "${{ github.action_path }}"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    log = tmp_path / "calls"
+    for name in ("python", "finopsmetrics"):
+        stub = bin_dir / name
+        stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{log}"\n')
+        stub.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "FINOPSMETRICS_VERSION": version,
+        "FINOPSMETRICS_EXTRAS": extras,
+        "ACTION_PATH": str(ROOT),
+    }
+    subprocess.run(["bash", "-c", step["run"]], env=env, check=True, timeout=30)
+    assert log.read_text().splitlines() == [
+        "python -m pip install --quiet " + installed.format(action=ROOT),
+        "finopsmetrics --version",
+    ]
+    assert action["inputs"]["version"]["default"] == ""
