@@ -1,7 +1,8 @@
 """``finopsmetrics terraform install``: make a plain ``terraform`` find the provider.
 
-The provider is the Python package ``terraform-provider-finopsmetrics``; there
-is no registry release. Two ways to point Terraform at it without a registry:
+The provider is the Python package ``terraform-provider-finopsmetrics``
+(``terraform-provider/`` in a checkout); there is no registry release and no
+package index release. Two ways to point Terraform at it without a registry:
 
 - ``--mode dev-overrides`` (default): a CLI config file whose ``dev_overrides``
   names a directory holding the provider executable; ``export
@@ -54,13 +55,43 @@ def provider_version() -> str:
     return str(module.PROVIDER_VERSION)
 
 
+# Terraform versions the provider was run with (plugin protocol 6 needs 1.0 or newer).
+TESTED_TERRAFORM = ("1.11.4", "1.15.5")
+
+
+def provider_source_dir() -> Path | None:
+    """``terraform-provider/`` of the checkout this package runs from, if it is one.
+
+    The provider is not on a package index: it is installed from a checkout."""
+    candidate = Path(__file__).resolve().parents[3] / "terraform-provider"
+    return candidate if (candidate / "pyproject.toml").is_file() else None
+
+
 def _check_installed() -> None:
-    if importlib.util.find_spec("terraform_provider_finopsmetrics") is None:
-        raise FinopsError(
-            "the Terraform provider package is not installed in this Python",
-            hint="pip install terraform-provider-finopsmetrics (or pip install -e "
-            "./terraform-provider from a checkout), then run this command again",
-        )
+    if importlib.util.find_spec("terraform_provider_finopsmetrics") is not None:
+        return
+    source = provider_source_dir()
+    where = str(source) if source else "./terraform-provider"
+    after = "" if source else " in a checkout of the finopsmetrics repository"
+    raise FinopsError(
+        "the Terraform provider package (terraform-provider-finopsmetrics) is not "
+        "installed in this Python",
+        hint=f"run `{sys.executable} -m pip install -e {where}`{after}, "
+        "then run this command again",
+    )
+
+
+def terraform_note() -> str | None:
+    """A line for users who have no ``terraform`` yet: the provider needs one."""
+    import shutil
+
+    if shutil.which("terraform"):
+        return None
+    return (
+        "note: no `terraform` found on PATH; install Terraform 1.x (tested with "
+        + " and ".join(TESTED_TERRAFORM)
+        + ") to use the provider"
+    )
 
 
 def write_launcher(path: Path) -> Path:
@@ -150,6 +181,9 @@ def register(app: typer.Typer) -> None:
                 )
             _check_installed()
             home = Path(os.environ.get("HOME") or Path.home())
+            note = terraform_note()
+            if note:
+                typer.echo(note + "\n", err=True)
             if mode == "dev-overrides":
                 launcher, config = install_dev_overrides(home, config_file)
                 typer.echo(f"Wrote {launcher}\nWrote {config}\n")
