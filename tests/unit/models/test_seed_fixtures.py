@@ -111,7 +111,8 @@ SEED = Path(__file__).resolve().parents[4] / "shared" / "seed" / "000_1ee1695c2d
 
 
 @pytest.mark.skipif(
-    not SEED.exists(), reason="the seed roadmap is not checked out next to the repo"
+    not SEED.exists(),
+    reason="the design document these YAML fixtures were copied from is not on this machine",
 )
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_fixture_is_a_verbatim_copy_of_the_seed(path: Path) -> None:
