@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -98,3 +99,22 @@ def test_schema_write_to_a_missing_directory_is_an_error(tmp_path: Path) -> None
         f"error: cannot write {tmp_path / 'no' / 's.json'}: No such file or directory\n"
         "  hint: check that the directory exists and is writable\n"
     )
+
+
+def test_readme_and_docs_tell_the_schema_story_init_writes(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    pages = [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    lines = {
+        (page.relative_to(root).as_posix(), found)
+        for page in pages
+        for found in re.findall(r"# yaml-language-server: \$schema=[^\s`]+", page.read_text())
+    }
+    assert runner.invoke(app, ["init", str(tmp_path), "-q"]).exit_code == 0
+    written = (tmp_path / "finopsmetrics.yaml").read_text().splitlines()[0]
+    assert {line for _, line in lines} == {written}
+    assert {page for page, _ in lines} >= {
+        "README.md",
+        "docs/reference/file-format.md",
+        "docs/commands/schema.md",
+        "docs/getting-started.md",
+    }
