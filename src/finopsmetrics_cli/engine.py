@@ -40,6 +40,17 @@ and with ``docs/reference/engine-api.md``)::
                      options: EvaluateOptions | None = None) -> EvaluationResult
             # budgets, anomalies ... against the cost store (evaluate.service); live state
             # records findings in the state, a config is a what-if and writes nothing
+
+        # cost data (costs.service); costs=None: --costs > $FINOPSMETRICS_COSTS >
+        # settings.costs.store > ./.finopsmetrics/costs.duckdb
+        def costs_sync(self, config: Config | None = None, options: SyncOptions | None = None,
+                       *, progress: Callable[[str, int, int], None] | None = None
+                       ) -> list[SyncResult]
+            # the cost_sources of live state (or of config); a failed source has .error
+        def costs_show(self, options: ShowOptions, *, costs: str | None = None) -> CostTable
+        def costs_query(self, sql: str, *, costs: str | None = None) -> QueryResult
+        def costs_sources(self, config: Config | None = None, *,
+                          costs: str | None = None) -> list[SourceStatus]
         @contextmanager
         def prefetching(self, paths: Sequence[str | Path] | None = None, *,
                         state: bool = True) -> Iterator[None]
@@ -110,6 +121,9 @@ from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
 
 if TYPE_CHECKING:
     from finopsmetrics_cli.config.model import Config
+    from finopsmetrics_cli.costs.report import CostTable, QueryResult, ShowOptions, SourceStatus
+    from finopsmetrics_cli.costs.service import SyncOptions
+    from finopsmetrics_cli.costs.sync import SyncResult
     from finopsmetrics_cli.drift import DriftReport
     from finopsmetrics_cli.evaluate.model import EvaluationResult
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
@@ -357,6 +371,36 @@ class Engine:
         from finopsmetrics_cli.evaluate.service import EvaluateOptions, evaluate
 
         return evaluate(self, config, options or EvaluateOptions())
+
+    def costs_sync(
+        self,
+        config: Config | None = None,
+        options: SyncOptions | None = None,
+        *,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> list[SyncResult]:
+        """Sync the declared cost sources (live state's, or ``config``'s) into
+        the cost store; each source is one transaction (see ``costs.sync``)."""
+        from finopsmetrics_cli.costs.service import SyncOptions, sync
+
+        return sync(self, config, options or SyncOptions(), progress)
+
+    def costs_show(self, options: ShowOptions, *, costs: str | None = None) -> CostTable:
+        from finopsmetrics_cli.costs.service import show_costs
+
+        return show_costs(options, costs)
+
+    def costs_query(self, sql: str, *, costs: str | None = None) -> QueryResult:
+        from finopsmetrics_cli.costs.service import query_costs
+
+        return query_costs(sql, costs)
+
+    def costs_sources(
+        self, config: Config | None = None, *, costs: str | None = None
+    ) -> list[SourceStatus]:
+        from finopsmetrics_cli.costs.service import source_statuses
+
+        return source_statuses(self, config, costs)
 
     def import_yaml(self, addresses: Sequence[str] | None = None) -> str:
         from finopsmetrics_cli.importer import importable, render_yaml

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "apply_cmd",
     "drift_cmd",
     "evaluate_cmd",
+    "costs_cmd",
     "import_cmd",
     "state_cmd",
     "reconcile_cmd",

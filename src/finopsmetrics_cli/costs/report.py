@@ -1,0 +1,275 @@
+"""Reading the cost store: ``costs show`` (sums by dimension), ``costs query`` and
+``costs sources``. Everything here is read-only and returns plain data that the
+CLI renders; one SQL query per command, built from ``focus.DIMENSIONS`` so that
+``--by`` and ``--filter`` mean what budget and detector ``filters`` mean.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from finopsmetrics_cli.costs.focus import METRICS, TIME_GRAINS, dimension_columns
+from finopsmetrics_cli.costs.mapping import literal, quote
+from finopsmetrics_cli.costs.store import CostStore
+from finopsmetrics_cli.errors import CostDataError
+
+BY_HINT = (
+    "dimensions: provider, service, service_category, account, billing_account, region, "
+    "resource, resource_type, charge_category, sku, pricing_category, source, a store "
+    "column, tag:KEY, day, week, month"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ShowOptions:
+    """``costs show``: grouping, time range, filters, metric, top N."""
+
+    by: tuple[str, ...] = ()
+    period: str | None = None
+    start: date | None = None
+    end: date | None = None  # inclusive
+    filters: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    metric: str = "effective"
+    top: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostTable:
+    """Sums by the requested dimensions (plus the billing currency), largest first or in
+    time order when a time dimension is asked for."""
+
+    dimensions: tuple[str, ...]
+    metric: str
+    rows: list[tuple[Any, ...]]  # dimension values..., currency, amount
+    start: date | None
+    end: date | None  # inclusive
+    time_dimension: str | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.dimensions, "currency", self.metric)
+
+    def totals(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for row in self.rows:
+            out[row[-2]] = out.get(row[-2], Decimal(0)) + (row[-1] or Decimal(0))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    columns: list[str]
+    types: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """One source as ``costs sources`` shows it (declared, or only still in the store)."""
+
+    name: str
+    type: str | None
+    location: str | None
+    declared: bool
+    enabled: bool
+    synced_at: datetime | None = None
+    periods: list[date] = field(default_factory=list)
+    rows: int = 0
+    billed: Decimal | None = None
+    currency: str | None = None
+
+
+def group_expression(key: str) -> str:
+    """SQL for one ``--by`` dimension (``vtag:`` and ``business:`` are not available yet)."""
+    if key in TIME_GRAINS:
+        grain = "day" if key == "day" else key
+        return f'CAST(date_trunc({literal(grain)}, "ChargePeriodStart") AS DATE)'
+    if key.startswith("tag:") and len(key) > 4:
+        return f'"Tags"[{literal(key[4:])}]'
+    if key.startswith(("vtag:", "business:")):
+        prefix = key.split(":", 1)[0]
+        raise CostDataError(
+            f"--by {key}: {prefix}: dimensions are not available in costs show yet",
+            hint="group by a tag (tag:KEY) or a dimension; " + BY_HINT,
+        )
+    columns = dimension_columns(key)
+    if columns is None or key == "Tags":
+        raise CostDataError(f"unknown dimension {key!r} for --by", hint=BY_HINT)
+    return quote(columns[0])
+
+
+def filter_condition(key: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+    """SQL (with parameters) matching any of ``values`` (``*`` globs) on ``key``.
+
+    A dimension alias or store column compares its columns (``account`` either
+    of two); ``tag:KEY`` or any other key is a tag key, as in budget filters."""
+    if key.startswith(("vtag:", "business:")):
+        raise CostDataError(
+            f"--filter {key}: {key.split(':', 1)[0]}: filters are not available in costs show yet"
+        )
+    tag = key[4:] if key.startswith("tag:") else None
+    columns = None if tag is not None else dimension_columns(key)
+    if columns is None:
+        targets = [f'"Tags"[{literal(tag if tag is not None else key)}]']
+    else:
+        targets = [quote(c) for c in columns]
+    parts: list[str] = []
+    params: list[Any] = []
+    for target in targets:
+        for value in values:
+            if "*" in value:
+                escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                parts.append(f"CAST({target} AS VARCHAR) LIKE ? ESCAPE '\\'")
+                params.append(escaped.replace("*", "%"))
+            else:
+                parts.append(f"CAST({target} AS VARCHAR) = ?")
+                params.append(value)
+    return "(" + " OR ".join(parts) + ")", params
+
+
+def period_range(period: str) -> tuple[date, date]:
+    """``2024-03`` -> March; ``2024`` -> the year; ``2024-03-05`` -> that day (inclusive end)."""
+    try:
+        if re.fullmatch(r"\d{4}", period):
+            return date(int(period), 1, 1), date(int(period), 12, 31)
+        if re.fullmatch(r"\d{4}-\d{2}", period):
+            first = date.fromisoformat(period + "-01")
+            after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+            return first, after - timedelta(days=1)
+        day = date.fromisoformat(period)
+        return day, day
+    except ValueError as exc:
+        raise CostDataError(
+            f"--period {period!r} is not a year, month or day",
+            hint="e.g. --period 2024-03 (a month), 2024 or 2024-03-05",
+        ) from exc
+
+
+def show(store: CostStore, options: ShowOptions) -> CostTable:
+    """Sums of the metric grouped by ``options.by`` over the time range and filters."""
+    if options.metric not in METRICS:
+        raise CostDataError(
+            f"unknown metric {options.metric!r}", hint="metrics: " + ", ".join(METRICS)
+        )
+    metric = quote(METRICS[options.metric])
+    start, end = options.start, options.end
+    if options.period:
+        if start or end:
+            raise CostDataError("--period cannot be combined with --from/--to")
+        start, end = period_range(options.period)
+    if start and end and end < start:
+        raise CostDataError(f"--to {end} is before --from {start}")
+    groups = [group_expression(key) for key in options.by]
+    where: list[str] = []
+    params: list[Any] = []
+    if start:
+        where.append('"ChargePeriodStart" >= ?')
+        params.append(datetime.combine(start, datetime.min.time()))
+    if end:
+        where.append('"ChargePeriodStart" < ?')
+        params.append(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    for key, values in options.filters:
+        condition, values_params = filter_condition(key, values)
+        where.append(condition)
+        params.extend(values_params)
+    keys = [f"{g} AS g{i}" for i, g in enumerate(groups)] + ['"BillingCurrency" AS currency']
+    names = [f"g{i}" for i in range(len(groups))] + ["currency"]
+    time_dim = next((k for k in options.by if k in TIME_GRAINS), None)
+    where_sql = f" WHERE {' AND '.join(where)}" if where else ""
+    inner = f"SELECT {', '.join(keys)}, sum({metric}) AS amount FROM costs{where_sql} GROUP BY ALL"
+    others = [f"g{i}" for i, k in enumerate(options.by) if k not in TIME_GRAINS]
+    if time_dim is not None:
+        order = ", ".join(f"{n} NULLS LAST" for n in names)
+    else:
+        order = "amount DESC NULLS LAST, " + ", ".join(names)
+    sql = f"SELECT * FROM ({inner})"
+    if options.top is not None and others:
+        # the N largest groups of the non-time dimensions, over the whole range
+        keyset = ", ".join(others)
+        sql = (
+            f"WITH t AS ({inner}), top AS (SELECT {keyset} FROM t GROUP BY ALL "
+            f"ORDER BY sum(amount) DESC NULLS LAST LIMIT {int(options.top)}) "
+            f"SELECT t.* FROM t SEMI JOIN top USING ({keyset})"
+        )
+    elif options.top is not None:
+        sql += f" ORDER BY amount DESC NULLS LAST LIMIT {int(options.top)}"
+        sql = f"SELECT * FROM ({sql})"
+    sql += f" ORDER BY {order}"
+    with store.connect() as conn:
+        rows = conn.execute(sql, params).fetchall()
+    return CostTable(tuple(options.by), options.metric, rows, start, end, time_dim)
+
+
+def query(store: CostStore, sql: str) -> QueryResult:
+    """Run read-only SQL over the store's views; a write or file access is refused."""
+    with store.connect() as conn:
+        conn.execute("SET enable_external_access = false")
+        try:
+            cursor = conn.execute(sql)
+            columns = [d[0] for d in cursor.description or []]
+            types = [str(d[1]) for d in cursor.description or []]
+            rows = cursor.fetchall() if columns else []
+        except Exception as exc:  # duckdb.Error: the user's SQL
+            text = str(exc)
+            first = text.splitlines()[0] if text else type(exc).__name__
+            if "read-only" in text or "Permission Error" in text:
+                raise CostDataError(
+                    f"costs query is read-only: {first}",
+                    hint="the cost store changes only through `finopsmetrics costs sync`; "
+                    "query the views costs and costs_enriched",
+                ) from exc
+            raise CostDataError(f"query failed: {first}", hint=_query_hint(text)) from exc
+    return QueryResult(columns, types, rows)
+
+
+def _query_hint(text: str) -> str:
+    if "does not exist" in text and "Table" in text:
+        return "the views are costs and costs_enriched"
+    return "see `finopsmetrics costs query --help`; the views are costs and costs_enriched"
+
+
+def sources_status(
+    store: CostStore, declared: Sequence[tuple[str, str, str | None, bool]]
+) -> list[SourceStatus]:
+    """Each declared source (name, type, location, enabled) with what the store holds
+    for it, then the sources the store still holds that are no longer declared."""
+    synced: dict[str, tuple[Any, ...]] = {}
+    periods: dict[str, list[date]] = {}
+    stats: dict[str, tuple[int, Decimal | None, str | None]] = {}
+    if store.exists():
+        with store.connect() as conn:
+            for row in conn.execute(
+                "SELECT source, type, location, synced_at FROM synced_sources"
+            ).fetchall():
+                synced[row[0]] = row
+            for name, period in conn.execute(
+                "SELECT source, billing_period FROM synced_periods ORDER BY 1, 2"
+            ).fetchall():
+                periods.setdefault(name, []).append(period)
+            for name, rows, billed, currency in conn.execute(
+                "SELECT source, sum(rows), sum(billed_cost), string_agg(DISTINCT currency, ',') "
+                "FROM synced_periods GROUP BY 1"
+            ).fetchall():
+                stats[name] = (int(rows or 0), billed, currency)
+    out: list[SourceStatus] = []
+    names = set()
+    for name, kind, location, enabled in declared:
+        names.add(name)
+        rows, billed, currency = stats.get(name, (0, None, None))
+        out.append(SourceStatus(
+            name, kind, location, True, enabled,
+            synced[name][3] if name in synced else None,
+            periods.get(name, []), rows, billed, currency,
+        ))  # fmt: skip
+    for name in sorted(set(synced) - names):
+        rows, billed, currency = stats.get(name, (0, None, None))
+        out.append(SourceStatus(
+            name, synced[name][1], synced[name][2], False, False, synced[name][3],
+            periods.get(name, []), rows, billed, currency,
+        ))  # fmt: skip
+    return out
