@@ -172,7 +172,7 @@ resource "finopsmetrics_policy" "bad" {
     assert plan.rc == 1
     err = plan.flat
     assert (
-        "Error: budget 'bad': alerts.0.threshold: threshold must be greater than 0 and at most 10 "
+        "Error: budget 'bad': alerts[0].threshold: threshold must be greater than 0 and at most 10 "
         "(1.0 = 100%), got 20.0" in err
     )
     assert (

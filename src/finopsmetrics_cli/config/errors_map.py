@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from finopsmetrics_cli.config.loader import suggest
+from finopsmetrics_cli.plan.diff import format_path
 
 _TYPE_ERRORS = re.compile(
     r"(_type|_parsing|_not_finite|is_instance_of|model_attributes_type|dict_type|list_type)$"
@@ -48,7 +49,7 @@ def map_errors(
         path = _clean(error_path(err), data, etype)
         ctx = err.get("ctx") or {}
         msg = str(err.get("msg", "invalid value"))
-        field_name = ".".join(str(p) for p in path)
+        field_name = format_path(path)  # alerts[0].threshold, as plan and drift print it
         prefix = f"{field_name}: " if field_name else ""
         custom = code_for(etype)
         if custom:

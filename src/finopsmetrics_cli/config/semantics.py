@@ -16,6 +16,7 @@ from finopsmetrics_cli.config.loader import RawConfig, RawObject, suggest
 from finopsmetrics_cli.config.model import Settings
 from finopsmetrics_cli.errors import Diagnostic, Location
 from finopsmetrics_cli.models.base import KindInfo, KindModel, Ref, get_kind
+from finopsmetrics_cli.plan.diff import format_path
 
 
 def yaml_path(obj: RawObject, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
@@ -152,7 +153,7 @@ def check_conditions(
                     diags.append(
                         Diagnostic(
                             err.code,
-                            f"{info.kind} {named!r}: {'.'.join(map(str, path))}: {err.message}",
+                            f"{info.kind} {named!r}: {format_path(path)}: {err.message}",
                             loc,
                             err.hint,
                             "error",
@@ -271,7 +272,7 @@ def _dangling(
     return codes.diag(
         "W301" if ref.severity == "warning" else "E301",
         f"{info.kind} {(obj.name if obj is not None else model.name)!r}: "
-        f"{'.'.join(map(str, path))} names {what} {value!r}, which is not declared",
+        f"{format_path(path)} names {what} {value!r}, which is not declared",
         _ref_location(obj, path, value) if obj is not None else None,
         hint=hint,
         path=path,

@@ -65,7 +65,7 @@ class KindModel(StrictModel):
             return self
         fields = [f for f in type(self).model_fields if f not in self.META_FIELDS]
         for index, path in enumerate(self.lifecycle.ignore_changes):
-            head = path.split(".", 1)[0]
+            head = path.split(".", 1)[0].split("[", 1)[0]  # amount, alerts.*, alerts[0]
             if head not in fields:
                 close = difflib.get_close_matches(head, fields, n=1)
                 raise custom_error(

@@ -226,7 +226,7 @@ def test_dangling_reference_is_located_at_the_name_with_a_suggestion() -> None:
         "r.yaml",
     )
     assert [d.render() for d in diags] == [
-        "r.yaml:9:9: error[E301]: report 'r': channels.1 names notification_channel 'finops-slak',"
+        "r.yaml:9:9: error[E301]: report 'r': channels[1] names notification_channel 'finops-slak',"
         " which is not declared\n  hint: did you mean 'finops-slack'?"
     ]
 

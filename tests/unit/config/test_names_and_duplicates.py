@@ -36,7 +36,7 @@ def test_a_misspelt_notification_channel_warns_with_a_suggestion_without_any_rul
     config, diags = validate_text(CHANNEL + _policy("[finops-slak]"), "f.yaml")
     assert config is not None
     assert _lines(diags) == [
-        "f.yaml:10:20: warning[W301]: policy 'tagged': notification.0 names "
+        "f.yaml:10:20: warning[W301]: policy 'tagged': notification[0] names "
         "notification_channel or notification_rule 'finops-slak', which is not declared\n"
         "  hint: did you mean 'finops-alerts'?"
     ]
@@ -56,7 +56,7 @@ def test_a_persona_nobody_routes_is_a_warning_listing_channels_and_rules() -> No
     config, diags = validate_text(CHANNEL + RULE + _policy("finance"), "f.yaml")
     assert config is not None
     assert _lines(diags) == [
-        "f.yaml:13:19: warning[W301]: policy 'tagged': notification.0 names "
+        "f.yaml:13:19: warning[W301]: policy 'tagged': notification[0] names "
         "notification_channel or notification_rule 'finance', which is not declared\n"
         "  hint: known notification_channel or notification_rule names: cfo, finops-alerts, "
         "email, jira, pagerduty and 5 more"
@@ -82,7 +82,7 @@ def test_errors_inside_a_duplicate_are_reported_with_the_duplicate() -> None:
     fixed, diags = validate_text(text.replace("    bogus: 1\n", ""), "f.yaml")
     assert fixed is None
     assert _lines(diags)[1] == (
-        "f.yaml:11:42: error[E301]: budget 'ml': alerts.0.channels.0 names "
+        "f.yaml:11:42: error[E301]: budget 'ml': alerts[0].channels[0] names "
         "notification_channel 'finops-slak', which is not declared\n"
         "  hint: did you mean 'finops-alerts'?"
     )
@@ -144,5 +144,5 @@ def test_a_number_where_names_are_expected_is_our_own_message() -> None:
     ]
     _, diags = validate_text("budgets:\n  b: {amount: 1, alerts: [{threshold: 1, channels: {}}]}\n")
     assert [d.message for d in diags] == [
-        "budget 'b': alerts.0.channels: expected a name or a list of them, got a mapping"
+        "budget 'b': alerts[0].channels: expected a name or a list of them, got a mapping"
     ]
