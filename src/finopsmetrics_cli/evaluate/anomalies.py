@@ -36,6 +36,7 @@ class DetectorSpec:
     @classmethod
     def of(cls, spec: Mapping[str, Any]) -> DetectorSpec:
         model = spec.get("model") or {}
+        model = {"type": model} if isinstance(model, str) else model  # `model: prophet`
         declared = str(model.get("type", "isolation_forest"))
         window = max(1, -(-duration_seconds(str(model.get("window", "7d"))) // DAY))
         impact = spec.get("min_impact") or {}

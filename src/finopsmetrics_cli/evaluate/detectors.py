@@ -136,7 +136,10 @@ def _ewma_fit(points: Sequence[tuple[date, float]], window: int) -> Fit:
         error = value - level
         square = (1 - alpha) * square + alpha * error * error
         level += alpha * error
-    return Fit(level, 0.0, float(points[-1][0].toordinal()), math.sqrt(square))
+    # the weights of n-1 errors sum to 1 - (1 - alpha)^(n-1): correct the start-up bias
+    weight = 1 - (1 - alpha) ** (len(points) - 1)
+    scale = math.sqrt(square / weight) if weight > 0 else 0.0
+    return Fit(level, 0.0, float(points[-1][0].toordinal()), scale)
 
 
 def local_ratios(series: Sequence[tuple[date, float]]) -> dict[date, float]:

@@ -6,8 +6,8 @@ plus a forecast of every remaining day. Each remaining day is a level times
 its weekday's factor:
 
 - history: up to the 8 weeks before ``at`` (days without rows count as 0);
-- weekday factors: each weekday's mean over the last whole weeks divided by
-  the mean of those weeks (needs 2 weeks; else every factor is 1);
+- weekday factors: each weekday's median ratio to the centred 7-day mean
+  around it, normalised to a mean of 1 (needs 2 weeks; else all are 1);
 - level and trend: a least-squares line through the last 4 weeks of the
   de-seasonalised history (each day divided by its factor), after clipping
   one-off spikes to the median +/- 3 MADs so a single spike does not become
@@ -52,18 +52,22 @@ def daily_history(series: Mapping[date, float], at: date, limit: int) -> list[tu
 
 
 def weekday_factors(history: list[tuple[date, float]]) -> list[float]:
-    """Mean of each weekday over the last whole weeks / mean of those weeks."""
-    weeks = len(history) // 7
-    if weeks < 2:
+    """Each weekday's median ratio to the centred 7-day mean around it, normalised
+    to a mean of 1 (ratios to a moving mean keep a trend out of the factors;
+    medians keep one spike from making its weekday expensive)."""
+    if len(history) < 14:
         return [1.0] * 7
-    tail = history[-weeks * 7 :]
-    overall = sum(v for _, v in tail) / len(tail)
-    if overall <= 0:
+    by_day: list[list[float]] = [[] for _ in range(7)]
+    values = [v for _, v in history]
+    for i in range(3, len(history) - 3):
+        mean = sum(values[i - 3 : i + 4]) / 7
+        if mean > 0:
+            by_day[history[i][0].weekday()].append(values[i] / mean)
+    if any(not ratios for ratios in by_day):
         return [1.0] * 7
-    sums = [0.0] * 7
-    for day, value in tail:
-        sums[day.weekday()] += value
-    return [max(s / weeks / overall, 0.0) for s in sums]
+    medians = [median(ratios) for ratios in by_day]
+    mean = sum(medians) / 7
+    return [max(m / mean, 0.0) for m in medians] if mean > 0 else [1.0] * 7
 
 
 def project(history: list[tuple[date, float]], at: date, horizon: int) -> list[float]:
@@ -82,14 +86,14 @@ def project(history: list[tuple[date, float]], at: date, horizon: int) -> list[f
 
 
 def clip_spikes(values: list[float]) -> list[float]:
-    """Values clipped to the median +/- 3 scaled MADs (a robust winsorisation)."""
+    """Values clipped to the median +/- 3 scaled MADs (at least 2% of the median)."""
     if len(values) < 5:
         return values
     mid = median(values)
-    mad = 1.4826 * median(abs(v - mid) for v in values)
-    if mad <= 0:
+    spread = max(1.4826 * median(abs(v - mid) for v in values), 0.02 * abs(mid))
+    if spread <= 0:
         return values
-    low, high = mid - 3 * mad, mid + 3 * mad
+    low, high = mid - 3 * spread, mid + 3 * spread
     return [min(max(v, low), high) for v in values]
 
 
