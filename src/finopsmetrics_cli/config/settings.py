@@ -16,6 +16,19 @@ SETTINGS_DOC = {
     "max_destroy": "Most objects one plan may destroy without --allow-destroy (integer >= 0).",
     "attributes": "Extra condition attributes: context -> {attribute: type}, e.g. "
     "{resource: {gpu_count: number}}.",
+    "costs": "Cost data: store (the cost store's path, default "
+    ".finopsmetrics/costs.duckdb), metric (effective, billed, list or contracted; default "
+    "effective), engine (duckdb, spark or bigquery), dataset, spark_master, table.",
+}
+
+#: ``settings.costs`` keys and, for those with a fixed set of values, the values.
+COSTS_KEYS: dict[str, tuple[str, ...] | None] = {
+    "store": None,
+    "metric": ("effective", "billed", "list", "contracted"),
+    "engine": ("duckdb", "spark", "bigquery"),
+    "dataset": None,
+    "spark_master": None,
+    "table": None,
 }
 
 
@@ -56,6 +69,20 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
                     hint="e.g. attributes: {resource: {gpu_count: number}}",
                 )
             )
+        elif key == "costs" and value is not None:
+            problem = _costs_problem(value)
+            if problem is None:
+                values[key] = value
+            else:
+                message, hint, at = problem
+                diags.append(
+                    codes.diag(
+                        "E110",
+                        message,
+                        source.locate((*path, *at), key=message.startswith("unknown")),
+                        hint=hint,
+                    )
+                )
         else:
             values[key] = value
     settings = Settings(
@@ -64,3 +91,27 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
         raw=dict(raw.settings),
     )
     return settings, diags
+
+
+def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...]] | None:
+    """What is wrong with ``settings.costs`` (message, hint, path below it), if anything."""
+    from finopsmetrics_cli.config.loader import suggest
+
+    if not isinstance(value, dict):
+        return "settings.costs must be a mapping", "e.g. costs: {store: costs.duckdb}", ()
+    for key, item in value.items():
+        if key not in COSTS_KEYS:
+            return (
+                f"unknown setting costs.{key}",
+                suggest(str(key), COSTS_KEYS) or "costs settings are: " + ", ".join(COSTS_KEYS),
+                (str(key),),
+            )
+        allowed = COSTS_KEYS[key]
+        if not isinstance(item, str) or not item or (allowed and item not in allowed):
+            expected = "one of " + ", ".join(allowed) if allowed else "a non-empty string"
+            return (
+                f"settings.costs.{key} must be {expected}, got {item!r}",
+                f"e.g. {key}: {allowed[0] if allowed else 'costs.duckdb'}",
+                (str(key),),
+            )
+    return None
