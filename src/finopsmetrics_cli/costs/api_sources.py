@@ -9,5 +9,6 @@ from __future__ import annotations
 
 from finopsmetrics_cli.costs.connectors.cost_explorer import export_cost_explorer
 from finopsmetrics_cli.costs.connectors.exported import ExportedFile
+from finopsmetrics_cli.costs.connectors.gcp_bigquery import export_bigquery
 
-__all__ = ["ExportedFile", "export_cost_explorer"]
+__all__ = ["ExportedFile", "export_bigquery", "export_cost_explorer"]

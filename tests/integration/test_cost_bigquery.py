@@ -1,0 +1,631 @@
+"""gcp_bigquery: the mapping SQL run in DuckDB (transpiled), and the client path over REST."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb  # noqa: TID251 - the stand-in for BigQuery's tables
+import pytest
+
+from finopsmetrics_cli.costs.api_sources import export_bigquery
+from finopsmetrics_cli.costs.connectors.gcp_bigquery import (
+    MAPPING_SQL,
+    BillingTable,
+    finish_months,
+    mapping_sql,
+)
+from finopsmetrics_cli.errors import CostDataError
+from local_bigquery import LocalBigQuery, local_bigquery, to_duckdb
+
+STANDARD = "acme-billing.billing.gcp_billing_export_v1_0A1B2C_3D4E5F_6A7B8C"
+DETAILED = "acme-billing.billing.gcp_billing_export_resource_v1_0A1B2C_3D4E5F_6A7B8C"
+
+KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
+# The Cloud Billing export's columns (standard), as DuckDB types.
+EXPORT_COLUMNS = f"""
+  billing_account_id VARCHAR,
+  service STRUCT(id VARCHAR, description VARCHAR),
+  sku STRUCT(id VARCHAR, description VARCHAR),
+  usage_start_time TIMESTAMPTZ,
+  usage_end_time TIMESTAMPTZ,
+  project STRUCT(id VARCHAR, number VARCHAR, name VARCHAR, labels {KV},
+                 ancestry_numbers VARCHAR),
+  labels {KV},
+  system_labels {KV},
+  location STRUCT(location VARCHAR, country VARCHAR, region VARCHAR, zone VARCHAR),
+  export_time TIMESTAMPTZ,
+  cost DOUBLE,
+  currency VARCHAR,
+  currency_conversion_rate DOUBLE,
+  usage STRUCT(amount DOUBLE, unit VARCHAR, amount_in_pricing_units DOUBLE,
+               pricing_unit VARCHAR),
+  credits STRUCT(name VARCHAR, amount DOUBLE, full_name VARCHAR, id VARCHAR, type VARCHAR)[],
+  invoice STRUCT(month VARCHAR),
+  cost_type VARCHAR
+"""
+DETAILED_COLUMNS = (
+    EXPORT_COLUMNS
+    + """,
+  resource STRUCT(name VARCHAR, global_name VARCHAR),
+  cost_at_list DOUBLE
+"""
+)
+
+
+def _record(name: str, *fields: dict[str, Any], mode: str = "NULLABLE") -> dict[str, Any]:
+    return {"name": name, "type": "RECORD", "mode": mode, "fields": list(fields)}
+
+
+def _f(name: str, kind: str = "STRING") -> dict[str, Any]:
+    return {"name": name, "type": kind, "mode": "NULLABLE"}
+
+
+KV_FIELDS = (_f("key"), _f("value"))
+# The same schema as tables.get returns it.
+EXPORT_SCHEMA = [
+    _f("billing_account_id"),
+    _record("service", _f("id"), _f("description")),
+    _record("sku", _f("id"), _f("description")),
+    _f("usage_start_time", "TIMESTAMP"),
+    _f("usage_end_time", "TIMESTAMP"),
+    _record(
+        "project",
+        _f("id"),
+        _f("number"),
+        _f("name"),
+        _record("labels", *KV_FIELDS, mode="REPEATED"),
+        _f("ancestry_numbers"),
+    ),
+    _record("labels", *KV_FIELDS, mode="REPEATED"),
+    _record("system_labels", *KV_FIELDS, mode="REPEATED"),
+    _record("location", _f("location"), _f("country"), _f("region"), _f("zone")),
+    _f("export_time", "TIMESTAMP"),
+    _f("cost", "FLOAT"),
+    _f("currency"),
+    _f("currency_conversion_rate", "FLOAT"),
+    _record(
+        "usage",
+        _f("amount", "FLOAT"),
+        _f("unit"),
+        _f("amount_in_pricing_units", "FLOAT"),
+        _f("pricing_unit"),
+    ),
+    _record(
+        "credits",
+        _f("name"),
+        _f("amount", "FLOAT"),
+        _f("full_name"),
+        _f("id"),
+        _f("type"),
+        mode="REPEATED",
+    ),
+    _record("invoice", _f("month")),
+    _f("cost_type"),
+]
+DETAILED_SCHEMA = [
+    *EXPORT_SCHEMA,
+    _record("resource", _f("name"), _f("global_name")),
+    _f("cost_at_list", "FLOAT"),
+]
+
+COMPUTE = ("6F81-5844-456A", "Compute Engine")
+STORAGE = ("95FF-2EF5-5EA1", "Cloud Storage")
+CORE = ("2E27-4F75-95CD", "N1 Predefined Instance Core running in Americas")
+STANDARD_STORAGE = ("E5F0-6A5D-7BAD", "Standard Storage US Multi-region")
+
+
+def _line(
+    start: str,
+    service: tuple[str, str],
+    sku: tuple[str, str],
+    project: str,
+    cost: float,
+    *,
+    invoice: str,
+    exported: str,
+    labels: dict[str, str] | None = None,
+    project_labels: dict[str, str] | None = None,
+    credits: list[tuple[str, float]] | None = None,
+    cost_type: str = "regular",
+    usage: tuple[float, str, float, str] | None = None,
+    resource: tuple[str, str] | None = None,
+    list_cost: float | None = None,
+) -> dict[str, Any]:
+    """One hourly line item of the export, as BigQuery would hold it."""
+    begin = datetime.fromisoformat(start).replace(tzinfo=UTC)
+    amount, unit, pricing_amount, pricing_unit = usage or (0.0, "seconds", 0.0, "hour")
+    row = {
+        "billing_account_id": "0A1B2C-3D4E5F-6A7B8C",
+        "service": {"id": service[0], "description": service[1]},
+        "sku": {"id": sku[0], "description": sku[1]},
+        "usage_start_time": begin,
+        "usage_end_time": begin.replace(minute=59, second=59),
+        "project": {
+            "id": project,
+            "number": "123456789012",
+            "name": project.title(),
+            "labels": [{"key": k, "value": v} for k, v in (project_labels or {}).items()],
+            "ancestry_numbers": "/123/",
+        },
+        "labels": [{"key": k, "value": v} for k, v in (labels or {}).items()],
+        "system_labels": [],
+        "location": {
+            "location": "us-central1",
+            "country": "US",
+            "region": "us-central1",
+            "zone": "us-central1-a",
+        },
+        "export_time": datetime.fromisoformat(exported).replace(tzinfo=UTC),
+        "cost": cost,
+        "currency": "USD",
+        "currency_conversion_rate": 1.0,
+        "usage": {
+            "amount": amount,
+            "unit": unit,
+            "amount_in_pricing_units": pricing_amount,
+            "pricing_unit": pricing_unit,
+        },
+        "credits": [
+            {
+                "name": n,
+                "amount": a,
+                "full_name": f"{n} (full)",
+                "id": f"id-{n}",
+                "type": "SUSTAINED_USAGE_DISCOUNT",
+            }
+            for n, a in credits or []
+        ],
+        "invoice": {"month": invoice},
+        "cost_type": cost_type,
+    }
+    if resource is not None or list_cost is not None:
+        row["resource"] = {"name": resource[0], "global_name": resource[1]} if resource else None
+        row["cost_at_list"] = list_cost
+    return row
+
+
+MARCH = dict(invoice="202403", exported="2024-03-02T06:00:00")
+LINES = [
+    # two hours of the same VM on one day: one daily row, and one credit row
+    _line(
+        "2024-03-01T10:00:00",
+        COMPUTE,
+        CORE,
+        "web-prod",
+        1.25,
+        **MARCH,
+        labels={"team": "web", "env": "production"},
+        project_labels={"env": "prod", "cc": "42"},
+        credits=[("Sustained use discount", -0.25)],
+        usage=(3600, "seconds", 1, "hour"),
+    ),
+    _line(
+        "2024-03-01T11:00:00",
+        COMPUTE,
+        CORE,
+        "web-prod",
+        1.25,
+        **MARCH,
+        labels={"team": "web", "env": "production"},
+        project_labels={"env": "prod", "cc": "42"},
+        credits=[("Sustained use discount", -0.25)],
+        usage=(3600, "seconds", 1, "hour"),
+    ),
+    _line(
+        "2024-03-01T23:00:00",
+        STORAGE,
+        STANDARD_STORAGE,
+        "data-lake",
+        0.1,
+        **MARCH,
+        usage=(2.5e12, "byte-seconds", 0.000926, "gibibyte month"),
+    ),
+    # usage of February's last hour invoiced in March
+    _line("2024-02-29T23:00:00", STORAGE, STANDARD_STORAGE, "data-lake", 0.02, **MARCH),
+    _line(
+        "2024-03-02T00:00:00",
+        ("B7A6-BD3E-A1F3", "Invoice"),
+        ("F3B9-1A2B-3C4D", "Tax"),
+        "web-prod",
+        0.35,
+        **MARCH,
+        cost_type="tax",
+    ),
+    _line(
+        "2024-04-01T05:00:00",
+        COMPUTE,
+        CORE,
+        "web-prod",
+        0.5,
+        invoice="202404",
+        exported="2024-04-02T06:00:00",
+        labels={"team": "web"},
+        usage=(1800, "seconds", 0.5, "hour"),
+    ),
+]
+
+
+def _table(db: Any, name: str, columns: str, rows: list[dict[str, Any]]) -> None:
+    db.execute(f"CREATE TABLE {name} ({columns})")
+    for row in rows:
+        keys = list(row)
+        db.execute(
+            f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})",
+            [row[k] for k in keys],
+        )
+
+
+@pytest.fixture()
+def warehouse() -> Iterator[Any]:
+    """DuckDB holding a standard and a detailed billing export."""
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    _table(db, "standard_export", EXPORT_COLUMNS, LINES)
+    _table(
+        db,
+        "detailed_export",
+        DETAILED_COLUMNS,
+        [
+            _line(
+                "2024-03-03T08:00:00",
+                COMPUTE,
+                CORE,
+                "web-prod",
+                0.75,
+                **MARCH,
+                resource=(
+                    "web-1",
+                    "//compute.googleapis.com/projects/web-prod/zones/"
+                    "us-central1-a/instances/1234567890",
+                ),
+                list_cost=0.9,
+                usage=(3600, "seconds", 1, "hour"),
+            ),
+        ],
+    )
+    yield db
+    db.close()
+
+
+def _map_in_duckdb(db: Any, table: str, columns: set[str], since: datetime | None) -> Any:
+    sql = to_duckdb(mapping_sql(table, columns), {})
+    return db.sql(sql, params={"since_export_time": since}).to_arrow_table()
+
+
+def _focus(path: Path) -> list[tuple[Any, ...]]:
+    return duckdb.sql(
+        "SELECT CAST(ChargePeriodStart AS DATE), CAST(BillingPeriodStart AS DATE), ChargeCategory, "
+        "ServiceName, SubAccountId, BilledCost, EffectiveCost, ConsumedQuantity, Tags "
+        f"FROM read_parquet('{path}') ORDER BY ALL"
+    ).fetchall()
+
+
+def test_mapping_sql_gives_daily_focus_rows_with_credits_and_merged_labels(
+    warehouse: Any, tmp_path: Path
+) -> None:
+    mapped = _map_in_duckdb(warehouse, "standard_export", set(), None)
+    finished = finish_months(
+        mapped, source="gcp", where=BillingTable.parse(STANDARD), dest_dir=tmp_path
+    )
+    assert finished is not None
+    files, mark = finished
+    assert mark == datetime(2024, 4, 2, 6, tzinfo=UTC)
+    assert [(f.uri, f.billing_period) for f in files] == [
+        (f"bigquery://{STANDARD}/2024-03", "2024-03"),
+        (f"bigquery://{STANDARD}/2024-04", "2024-04"),
+    ]
+    web = {"env": "production", "cc": "42", "team": "web"}  # resource labels win over project's
+    assert _focus(files[0].path) == [
+        (
+            date(2024, 2, 29),
+            date(2024, 3, 1),
+            "Usage",
+            "Cloud Storage",
+            "data-lake",
+            Decimal("0.02"),
+            Decimal("0.02"),
+            Decimal("0"),
+            {},
+        ),
+        (
+            date(2024, 3, 1),
+            date(2024, 3, 1),
+            "Credit",
+            "Compute Engine",
+            "web-prod",
+            Decimal("-0.5"),
+            Decimal("-0.5"),
+            None,
+            web,
+        ),
+        (
+            date(2024, 3, 1),
+            date(2024, 3, 1),
+            "Usage",
+            "Cloud Storage",
+            "data-lake",
+            Decimal("0.1"),
+            Decimal("0.1"),
+            Decimal("2500000000000"),
+            {},
+        ),
+        (
+            date(2024, 3, 1),
+            date(2024, 3, 1),
+            "Usage",
+            "Compute Engine",
+            "web-prod",
+            Decimal("2.5"),
+            Decimal("2.5"),
+            Decimal("7200"),
+            web,
+        ),
+        (
+            date(2024, 3, 2),
+            date(2024, 3, 1),
+            "Tax",
+            "Invoice",
+            "web-prod",
+            Decimal("0.35"),
+            Decimal("0.35"),
+            Decimal("0"),
+            {},
+        ),
+    ]
+    assert _focus(files[1].path) == [
+        (
+            date(2024, 4, 1),
+            date(2024, 4, 1),
+            "Usage",
+            "Compute Engine",
+            "web-prod",
+            Decimal("0.5"),
+            Decimal("0.5"),
+            Decimal("1800"),
+            {"team": "web"},
+        ),
+    ]
+    [row] = duckdb.sql(
+        "SELECT ProviderName, BillingAccountId, SkuId, ChargeDescription, RegionId, "
+        "AvailabilityZone, PricingQuantity, PricingUnit, ConsumedUnit, ResourceId, "
+        "CAST(ChargePeriodEnd AS DATE), CAST(BillingPeriodEnd AS DATE), BillingCurrency "
+        f"FROM read_parquet('{files[1].path}')"
+    ).fetchall()
+    assert row == (
+        "Google Cloud",
+        "0A1B2C-3D4E5F-6A7B8C",
+        CORE[0],
+        CORE[1],
+        "us-central1",
+        "us-central1-a",
+        Decimal("0.5"),
+        "hour",
+        "seconds",
+        None,
+        date(2024, 4, 2),
+        date(2024, 5, 1),
+        "USD",
+    )
+    [(total,)] = duckdb.sql(
+        f"SELECT sum(BilledCost) FROM read_parquet({[str(f.path) for f in files]})"
+    ).fetchall()
+    export_total = sum(
+        Decimal(str(line["cost"])) + sum(Decimal(str(c["amount"])) for c in line["credits"])
+        for line in LINES
+    )
+    assert total == export_total == Decimal("2.97")  # costs 3.47, credits -0.5
+
+
+def test_mapping_is_incremental_on_export_time_by_whole_invoice_month(
+    warehouse: Any, tmp_path: Path
+) -> None:
+    since = datetime(2024, 3, 5, tzinfo=UTC)
+    mapped = _map_in_duckdb(warehouse, "standard_export", set(), since)
+    assert set(mapped["invoice_month"].to_pylist()) == {"202404"}
+    warehouse.execute(
+        "INSERT INTO standard_export SELECT * REPLACE (TIMESTAMPTZ '2024-04-03 00:00:00+00' "
+        "AS export_time, 0.01 AS cost, [] AS credits) FROM standard_export "
+        "WHERE invoice.month = '202403' LIMIT 1"
+    )  # a late correction to March
+    mapped = _map_in_duckdb(
+        warehouse, "standard_export", set(), datetime(2024, 4, 2, 6, tzinfo=UTC)
+    )
+    assert set(mapped["invoice_month"].to_pylist()) == {"202403"}  # March again, whole
+    assert sum(mapped["BilledCost"].to_pylist()) == Decimal("2.48")  # 2.47 + the 0.01
+    nothing = _map_in_duckdb(warehouse, "standard_export", set(), datetime(2025, 1, 1, tzinfo=UTC))
+    assert nothing.num_rows == 0
+    assert (
+        finish_months(nothing, source="gcp", where=BillingTable.parse(STANDARD), dest_dir=tmp_path)
+        is None
+    )
+
+
+def test_detailed_export_brings_resources_and_list_cost(warehouse: Any, tmp_path: Path) -> None:
+    columns = {"resource", "resource.name", "resource.global_name", "cost_at_list"}
+    mapped = _map_in_duckdb(warehouse, "detailed_export", columns, None)
+    finished = finish_months(
+        mapped, source="gcp", where=BillingTable.parse(DETAILED), dest_dir=tmp_path
+    )
+    assert finished is not None
+    [(resource_id, name, list_cost, billed)] = duckdb.sql(
+        "SELECT ResourceId, ResourceName, ListCost, BilledCost "
+        f"FROM read_parquet('{finished[0][0].path}')"
+    ).fetchall()
+    assert (resource_id, name, list_cost, billed) == (
+        "//compute.googleapis.com/projects/web-prod/zones/us-central1-a/instances/1234567890",
+        "web-1",
+        Decimal("0.9"),
+        Decimal("0.75"),
+    )
+    assert "resource.global_name" not in mapping_sql("t", set())
+    assert MAPPING_SQL.count("{table}") == 2
+
+
+# --- the client path: google-cloud-bigquery against a local REST endpoint ---------------------
+
+
+@pytest.fixture()
+def bigquery(warehouse: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalBigQuery]:
+    server = LocalBigQuery(
+        warehouse,
+        {
+            STANDARD: ("standard_export", EXPORT_SCHEMA),
+            DETAILED: ("detailed_export", DETAILED_SCHEMA),
+        },
+    )
+    with local_bigquery(server) as running:
+        monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", running.endpoint)
+        monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+        yield running
+
+
+def test_client_sends_the_mapping_sql_and_export_time_and_reads_every_page(
+    bigquery: LocalBigQuery, tmp_path: Path
+) -> None:
+    bigquery.page_size = 2
+    since = datetime(2024, 2, 1, tzinfo=UTC)
+    files, mark = export_bigquery(
+        source="gcp", table=STANDARD, since_export_time=since, dest_dir=tmp_path
+    )
+    assert mark == datetime(2024, 4, 2, 6, tzinfo=UTC)
+    [query] = [r["body"] for r in bigquery.requests if r["path"].endswith("/queries")]
+    assert query["query"] == mapping_sql(BillingTable.parse(STANDARD), set())
+    assert "`acme-billing.billing.gcp_billing_export_v1_0A1B2C_3D4E5F_6A7B8C`" in query["query"]
+    assert query["queryParameters"] == [
+        {
+            "name": "since_export_time",
+            "parameterType": {"type": "TIMESTAMP"},
+            "parameterValue": {"value": "2024-02-01 00:00:00+00:00"},
+        }
+    ]
+    assert query["useLegacySql"] is False
+    calls = [(r["method"], r["path"]) for r in bigquery.requests]
+    table_path = "/projects/acme-billing/datasets/billing/tables/" + STANDARD.rsplit(".", 1)[1]
+    [job] = bigquery.results
+    assert calls == [
+        ("GET", table_path),  # tables.get: which columns this export has
+        ("POST", "/projects/acme-billing/queries"),  # jobs.query, first page
+        ("GET", f"/projects/acme-billing/jobs/{job}"),  # jobs.get, as more pages follow
+        ("GET", f"/projects/acme-billing/queries/{job}"),  # jobs.getQueryResults, pages 2, 3
+        ("GET", f"/projects/acme-billing/queries/{job}"),
+    ]
+    pages = [r for r in bigquery.requests if r["params"].get("pageToken")]
+    assert [r["params"]["pageToken"] for r in pages] == ["2", "4"]  # 6 rows, 2 a page
+    # the same rows as the mapping run directly
+    direct = tmp_path / "direct"
+    expected = finish_months(
+        bigquery.db.sql(
+            to_duckdb(
+                mapping_sql(BillingTable.parse(STANDARD), set()), {STANDARD: "standard_export"}
+            ),
+            params={"since_export_time": since},
+        ).to_arrow_table(),
+        source="gcp",
+        where=BillingTable.parse(STANDARD),
+        dest_dir=direct,
+    )
+    assert expected is not None
+    assert [_focus(f.path) for f in files] == [_focus(f.path) for f in expected[0]]
+    assert [f.fingerprint for f in files] == [f.fingerprint for f in expected[0]]
+
+
+def test_client_path_with_nothing_new_keeps_the_mark(
+    bigquery: LocalBigQuery, tmp_path: Path
+) -> None:
+    mark = datetime(2024, 4, 2, 6, tzinfo=UTC)
+    assert export_bigquery(
+        source="gcp", table=STANDARD, since_export_time=mark, dest_dir=tmp_path
+    ) == ([], mark)
+    [query] = [r["body"] for r in bigquery.requests if r["path"].endswith("/queries")]
+    assert query["queryParameters"][0]["parameterValue"] == {"value": "2024-04-02 06:00:00+00:00"}
+
+
+def test_client_path_uses_detailed_columns_the_table_has(
+    bigquery: LocalBigQuery, tmp_path: Path
+) -> None:
+    [month], _ = export_bigquery(
+        source="gcp", table=DETAILED, since_export_time=None, dest_dir=tmp_path
+    )
+    [query] = [r["body"] for r in bigquery.requests if r["path"].endswith("/queries")]
+    assert "resource.global_name AS ResourceId" in query["query"]
+    assert "cost_at_list" in query["query"]
+    assert duckdb.sql(f"SELECT ResourceName FROM read_parquet('{month.path}')").fetchall() == [
+        ("web-1",)
+    ]
+
+
+def test_missing_table_is_named(bigquery: LocalBigQuery, tmp_path: Path) -> None:
+    with pytest.raises(CostDataError) as caught:
+        export_bigquery(
+            source="gcp",
+            table="acme-billing.billing.nope",
+            since_export_time=None,
+            dest_dir=tmp_path,
+        )
+    assert caught.value.message == (
+        "BigQuery table 'acme-billing.billing.nope' does not exist (or is not visible to these "
+        "credentials)"
+    )
+
+
+def test_bad_table_name_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CostDataError) as caught:
+        export_bigquery(
+            source="gcp", table="billing_export", since_export_time=None, dest_dir=tmp_path
+        )
+    assert caught.value.message == "invalid BigQuery table 'billing_export'"
+
+
+def test_missing_credentials_name_the_chain_tried(tmp_path: Path) -> None:
+    # In a child: google-auth reads NO_GCE_CHECK at import, and the metadata server must
+    # not be probed from here (it is not a loopback address).
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from finopsmetrics_cli.costs.api_sources import export_bigquery\n"
+        "from finopsmetrics_cli.errors import CostDataError\n"
+        "try:\n"
+        f"    export_bigquery(source='gcp', table={STANDARD!r}, since_export_time=None,\n"
+        "                    dest_dir=Path(sys.argv[1]))\n"
+        "except CostDataError as exc:\n"
+        "    print(json.dumps([exc.message, exc.hint]))\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("GOOGLE_", "GCLOUD_", "CLOUDSDK_", "BIGQUERY_"))
+    }
+    env.update(
+        HOME=str(tmp_path),
+        NO_GCE_CHECK="true",
+        GCE_METADATA_HOST="127.0.0.1:9",
+        GCE_METADATA_IP="127.0.0.1:9",
+        CLOUDSDK_CONFIG=str(tmp_path / "gcloud"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    message, hint = json.loads(done.stdout)
+    assert message == (
+        f"no Google Cloud credentials found to read {STANDARD}; tried "
+        "GOOGLE_APPLICATION_CREDENTIALS, the gcloud application default credentials "
+        "(gcloud auth application-default login) and the metadata server of Compute Engine, "
+        "GKE and Cloud Run"
+    )
+    assert hint == (
+        "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
+        "to a service account key file"
+    )
