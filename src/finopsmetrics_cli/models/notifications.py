@@ -137,8 +137,8 @@ def _notification_rule_name(body: dict[str, Any]) -> str:
 )
 class NotificationRule(KindModel):
     """Routes alerts to a persona's channels at a frequency and format; or, with
-    `action`, routes approval requests of that action to a chat channel (6.2
-    `slack_approvals`, named `slack-approval-<action>`)."""
+    `action`, routes approval requests of that action to a chat channel (the
+    `slack_approvals` section; named `slack-approval-<action>`)."""
 
     description: str | None = description_field()
     enabled: StrictBool = enabled_field()

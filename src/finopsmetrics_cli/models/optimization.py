@@ -59,7 +59,7 @@ DetectorType = Annotated[
 
 
 class DetectorModel(StrictModel):
-    """The detection model (8.1 `model {type, sensitivity, window}`; 3.1)."""
+    """The detection model: `model {type, sensitivity, window}`, or just its type."""
 
     type: DetectorType = Field(
         "isolation_forest",
@@ -84,7 +84,7 @@ def _default_model() -> DetectorModel:
 
 
 class DetectorAlerts(StrictModel):
-    """Where anomalies are sent (8.1 `alerts {channels, recipients}`)."""
+    """Where anomalies are sent: `alerts {channels, recipients}`."""
 
     channels: RefNameList = Field(
         default_factory=new_list,
@@ -341,7 +341,7 @@ Change = Annotated[
 
 
 class ScenarioChange(StrictModel):
-    """One what-if change (7.4)."""
+    """One what-if change."""
 
     service: Identifier = Field(description="Service changed, e.g. ml-training, ec2.")
     change: Change = Field(description="+50%, -20%, or a named change such as ri_conversion.")

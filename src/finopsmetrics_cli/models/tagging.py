@@ -24,7 +24,7 @@ from finopsmetrics_cli.models.types import (
 
 
 class InferenceRule(StrictModel):
-    """Infer one tag from a related attribute (4.1)."""
+    """Infer one tag from a related attribute."""
 
     tag: RefName = Field(description="The tag key to set.")
     infer_from: Identifier = Field(
@@ -33,7 +33,7 @@ class InferenceRule(StrictModel):
 
 
 class MlPrediction(StrictModel):
-    """Predict tags with a model when the prediction is confident enough (4.1)."""
+    """Predict tags with a model when the prediction is confident enough."""
 
     model: Identifier = Field(description="Prediction model name, e.g. tag_predictor_v1.")
     confidence_threshold: Ratio = Field(0.8, description="Minimum confidence, 0..1 (0.8 or 80%).")
@@ -41,7 +41,7 @@ class MlPrediction(StrictModel):
 
 
 class ConditionalTags(StrictModel):
-    """Tags applied when a condition holds (8.1 `rules = [{condition, tags}]`)."""
+    """Tags applied when a condition holds: `rules = [{condition, tags}]`."""
 
     condition: Condition = Field(description="When to apply the tags (condition language).")
     tags: TagMap = Field(min_length=1, description="Tag key -> value.")
@@ -93,7 +93,7 @@ class TagRule(KindModel):
 
 
 class VirtualTagRule(StrictModel):
-    """Virtual tags for resources matching a regex or a condition (4.2)."""
+    """Virtual tags for resources matching a regex or a condition."""
 
     resource_pattern: Regex | None = Field(None, description="Regex on the resource id/name.")
     condition: Condition | None = Field(None, description="Condition selecting the resources.")
