@@ -227,3 +227,20 @@ def test_real_process_valid_and_max_bytes(tmp_path: Path) -> None:
     )
     assert big.returncode == 1
     assert json.loads(big.stdout)["diagnostics"][0]["code"] == "E002"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [BAD / "unknown_field.yaml", BAD / "bad_threshold_range.yaml", BAD / "dangling_channel.yaml",
+     BAD / "binary.yaml", ROOT / "examples" / "finopsmetrics.yaml"],
+)
+def test_json_matches_its_published_schema(path: Path) -> None:
+    """``schemas/validate.schema.json`` documents the document, valid or not."""
+    result = runner.invoke(app, ["validate", str(path), "--format", "json"])
+    doc = json.loads(result.output)
+    schema = json.loads((ROOT / "schemas" / "validate.schema.json").read_text())
+    jsonschema.validate(doc, schema)
+    assert doc["valid"] is (result.exit_code == 0)
+    for d in doc["diagnostics"]:  # the message names the same place as the path list
+        shown = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in d["path"])
+        assert shown.lstrip(".") in d["message"] or not d["path"] or d["code"] == "E120"
