@@ -9,7 +9,6 @@ changes that normalise to the same spec are not reported.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -147,10 +146,15 @@ def _lifecycle(obj: DesiredObject) -> dict[str, Any]:
     }
 
 
-def describe_field(change: FieldChange) -> str:
-    """``path: old -> new`` with ``(unset)`` for an absent side."""
-    old = "(unset)" if change.action == "add" else _short(change.old)
-    new = "(unset)" if change.action == "remove" else _short(change.new)
+def describe_field(change: FieldChange, kind: str = "") -> str:
+    """``path: old -> new`` with ``(unset)`` for an absent side; values as written
+    (``50000``, ``80%`` for ``kind``'s percent fields), as the live plan shows them."""
+    from finopsmetrics_cli.plan.diff import parse_path
+    from finopsmetrics_cli.plan.values import node_at
+
+    node = node_at(kind, parse_path(change.path)) if kind else None
+    old = "(unset)" if change.action == "add" else _short(change.old, node)
+    new = "(unset)" if change.action == "remove" else _short(change.new, node)
     return f"{change.path}: {old} -> {new}"
 
 
@@ -163,8 +167,10 @@ def _where(location: Location | None, prefix: tuple[str, str] | None = None) -> 
     return text
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+def _short(value: Any, node: Any = None) -> str:
+    from finopsmetrics_cli.plan.values import value_text
+
+    text = value_text(value, node)
     return text if len(text) <= VALUE_WIDTH else text[: VALUE_WIDTH - 1] + "…"
 
 
@@ -175,7 +181,8 @@ def render_text(diff: ConfigDiff) -> str:
     for change in diff.changes:
         where = f"  ({change.location})" if change.location else ""
         lines.append(f"  {signs[change.action]} {change.address}{where}")
-        lines.extend(f"      {describe_field(f)}" for f in change.fields)
+        kind = change.address.split(".", 1)[0]
+        lines.extend(f"      {describe_field(f, kind)}" for f in change.fields)
     lines.append(diff.summary)
     return "\n".join(lines if diff.changes else [diff.summary])
 
@@ -192,8 +199,9 @@ def render_markdown(diff: ConfigDiff, *, limit: int = 200) -> str:
         if shown >= limit:
             break
         lines.append(f"{signs[change.action]} {change.address}")
+        kind = change.address.split(".", 1)[0]
         for f in change.fields:
-            lines.append(f"!     {describe_field(f)}".replace("```", "'''"))
+            lines.append(f"!     {describe_field(f, kind)}".replace("```", "'''"))
         shown += 1
     if len(diff.changes) > shown:
         lines.append(f"# … and {len(diff.changes) - shown} more objects not shown")

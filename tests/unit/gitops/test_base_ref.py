@@ -57,9 +57,9 @@ def test_added_changed_with_fields_and_removed(repo: Path) -> None:
         ("budget.new", "added", "finopsmetrics.yaml:6:5"),
         ("budget.old", "removed", "main:finopsmetrics.yaml:6:5"),
     ]
-    assert [describe_field(f) for f in diff.changes[0].fields] == [
-        "alerts[0].threshold: 0.8 -> 0.9",
-        "amount: 100.0 -> 120.0",
+    assert [describe_field(f, "budget") for f in diff.changes[0].fields] == [
+        "alerts[0].threshold: 80% -> 90%",  # as written, as the live plan shows them
+        "amount: 100 -> 120",
     ]
 
 
@@ -108,7 +108,7 @@ def test_cli_shows_the_config_diff_beside_the_live_plan(repo: Path) -> None:
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in text.output
     tail = text.output.rstrip().splitlines()[-4:]
     assert tail[0].startswith("Configuration changes against main (")
-    assert tail[1:3] == ["  ~ budget.old  (finopsmetrics.yaml:6:5)", "      amount: 5.0 -> 6.0"]
+    assert tail[1:3] == ["  ~ budget.old  (finopsmetrics.yaml:6:5)", "      amount: 5 -> 6"]
     assert tail[3].startswith("Config vs main (") and tail[3].endswith(
         "): 0 added, 1 changed, 0 removed."
     )

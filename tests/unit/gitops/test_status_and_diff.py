@@ -121,7 +121,7 @@ def test_config_diff_reports_added_changed_with_fields_and_removed() -> None:
     assert render_text(diff).splitlines() == [
         "Configuration changes against main (cccccccccccc):",
         "  ~ budget.ml  (finopsmetrics.yaml:4:3)",
-        "      alerts[0].threshold: 0.8 -> 0.9",
+        "      alerts[0].threshold: 80% -> 90%",
         "      amount: 100 -> 120",
         '      currency: (unset) -> "EUR"',
         "      lifecycle.prevent_destroy: false -> true",
