@@ -129,29 +129,40 @@ def scan_costs(
     matcher = _Matcher(rows, index, cols.by_key)
     results: dict[str, SeriesResult] = {}
     series_keys: list[tuple[str, GroupKey]] = []
-    pairs: tuple[list[int], list[int], list[date]] = ([], [], [])
+    series_since: list[date] = []
+    pair_series: list[int] = []
+    pair_combos: list[int] = []
+    currency_of = {combo: str(row[-1]) for combo, row in matcher.rows.items()}
     for request in requests:
         result = results[request.id] = SeriesResult()
         result.missing = [k for k in request.filters if not matcher.present(k)]
         matched = matcher.match(request.filters)
+        result.currencies = {currency_of[c] for c in matched}
+        if not request.group_by:  # one series: no per-combination work
+            if matched:
+                result.groups[()] = {}
+                pair_series.extend([len(series_keys)] * len(matched))
+                pair_combos.extend(matched)
+                series_keys.append((request.id, ()))
+                series_since.append(request.since)
+            continue
         group_cols = [index[cols.by_key[k][0]] for k in request.group_by]
         slots: dict[GroupKey, int] = {}
         for combo in matched:
             row = matcher.rows[combo]
-            result.currencies.add(str(row[-1]))
             group = tuple(None if row[i] is None else str(row[i]) for i in group_cols)
             slot = slots.get(group)
             if slot is None:
                 slot = slots[group] = len(series_keys)
                 series_keys.append((request.id, group))
+                series_since.append(request.since)
                 result.groups[group] = {}
-            pairs[0].append(slot)
-            pairs[1].append(combo)
-            pairs[2].append(request.since)
+            pair_series.append(slot)
+            pair_combos.append(combo)
     if not series_keys:
         return results
-    mapping = adapter.upload(
-        "fm_eval_map", [("series", "INTEGER"), ("combo", "INTEGER"), ("since", "DATE")], pairs
+    mapping = adapter.upload_pairs(
+        "fm_eval_map", pair_series, pair_combos, series_since
     )
     for slot, day, cost in adapter.fetch(query.series(daily, mapping)):
         request_id, group = series_keys[slot]
