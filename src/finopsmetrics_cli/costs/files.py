@@ -114,7 +114,7 @@ def _gunzip_head(uri: str, path: Path) -> bytes:
             return handle.read(_SNIFF)
     except (OSError, EOFError, zlib.error) as exc:
         raise CostDataError(
-            f"the gzip data is truncated or corrupt ({exc})",
+            "the gzip data is truncated or corrupt",
             location=uri,
             hint="download the file again",
         ) from exc

@@ -323,8 +323,12 @@ class _SourceSync:
                 ingested_at=self.ingested_at.isoformat(sep=" "),
             )
         except MissingColumn as exc:
+            if exc.names == [exc.target]:
+                message = f"missing column {exc.target}"
+            else:
+                message = f"missing column for {exc.target}: none of {', '.join(exc.names)}"
             raise CostDataError(
-                f"missing column for {exc.target}: the file has none of " + ", ".join(exc.names),
+                message,
                 location=obj.uri,
                 hint=f"is this a {mapping.title} file? check the cost_source's type",
             ) from exc
@@ -347,7 +351,9 @@ class _SourceSync:
         except Exception as exc:  # duckdb.Error: the file's content
             if isinstance(exc, FinopsError):
                 raise
-            raise explain_failure(exc, file, self.conn, mapping, columns) from exc
+            # the transaction is aborted: locate the row on a connection of its own
+            with self.conn.cursor() as probe:
+                raise explain_failure(exc, file, probe, mapping, columns) from exc
         for period, count in self.conn.execute(
             f'SELECT {PERIOD_SQL} AS p, count(*) FROM cost_rows WHERE "x_Source" = ? '
             'AND "x_IngestedAt" = ? AND "x_SourceFile" = ? GROUP BY p',
