@@ -22,7 +22,7 @@ from finopsmetrics_cli.costs.connectors.gcp_bigquery import (
     finish_months,
     mapping_sql,
 )
-from finopsmetrics_cli.errors import CostDataError
+from finopsmetrics_cli.errors import CostDataError, MissingExtraError
 from local_bigquery import LocalBigQuery, local_bigquery, to_duckdb
 
 STANDARD = "acme-billing.billing.gcp_billing_export_v1_0A1B2C_3D4E5F_6A7B8C"
@@ -629,3 +629,23 @@ def test_missing_credentials_name_the_chain_tried(tmp_path: Path) -> None:
         "run `gcloud auth application-default login`, or set GOOGLE_APPLICATION_CREDENTIALS "
         "to a service account key file"
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "package"),
+    [("google.cloud.bigquery", "google-cloud-bigquery"), ("pyarrow", "pyarrow")],
+)
+def test_without_the_gcp_extra_the_package_to_install_is_named(
+    module: str, package: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)
+    parent, _, child = module.rpartition(".")
+    if parent in sys.modules:  # `from google.cloud import bigquery` reads the attribute first
+        monkeypatch.delattr(sys.modules[parent], child, raising=False)
+    with pytest.raises(MissingExtraError) as caught:
+        export_bigquery(source="gcp", table=STANDARD, since_export_time=None, dest_dir=tmp_path)
+    assert caught.value.message == (
+        f"reading the GCP billing export needs the Python package {package!r}, "
+        "which is not installed"
+    )
+    assert caught.value.hint == "pip install 'finopsmetrics-cli[gcp]'"

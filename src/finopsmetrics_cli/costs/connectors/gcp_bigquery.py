@@ -232,6 +232,10 @@ def _client(where: BillingTable) -> tuple[Any, Any]:
         raise MissingExtraError(
             "google-cloud-bigquery", "gcp", "reading the GCP billing export"
         ) from exc
+    try:
+        import pyarrow  # noqa: F401 - results arrive as Arrow
+    except ImportError as exc:
+        raise MissingExtraError("pyarrow", "gcp", "reading the GCP billing export") from exc
     project = os.environ.get("GOOGLE_CLOUD_PROJECT") or where.project
     emulator = os.environ.get(EMULATOR_ENV)
     if emulator:
