@@ -110,10 +110,10 @@ def test_cost_explorer_without_tags_is_one_paginated_call_per_month_file(
         ("aws-cost-explorer://aws-ce/2024-02", "2024-02", "aws-ce.cost-explorer.2024-02.parquet"),
     ]
     assert [r["TimePeriod"] for r in ce_requests] == [
-        {"Start": "2024-01-01", "End": "2024-02-02"}
+        {"Start": "2024-01-01", "End": "2024-03-01"}
     ] * 2
     assert ce_requests[0] == {
-        "TimePeriod": {"Start": "2024-01-01", "End": "2024-02-02"},
+        "TimePeriod": {"Start": "2024-01-01", "End": "2024-03-01"},
         "Granularity": "DAILY",
         "Metrics": ["UnblendedCost", "AmortizedCost", "NetAmortizedCost"],
         "GroupBy": [
@@ -337,6 +337,10 @@ def test_cost_explorer_whole_months_up_to_today() -> None:
     assert cost_explorer.month_range(date(2024, 2, 20), None, today=today) == (
         date(2024, 2, 1),
         date(2024, 3, 11),
+    )
+    assert cost_explorer.month_range(date(2023, 12, 5), date(2024, 2, 10), today=today) == (
+        date(2023, 12, 1),
+        date(2024, 3, 1),
     )
     assert cost_explorer.month_range(None, date(2030, 1, 1), today=today) == (
         date(2023, 3, 1),

@@ -162,12 +162,12 @@ def export_cost_explorer(
 
 
 def month_range(since: date | None, until: date | None, *, today: date) -> tuple[date, date]:
-    """``[first day of since's month, day after until)``, clipped to today.
+    """``[first day of since's month, day after the end of until's month)``, clipped to today.
 
     Whole months only: the store replaces a (source, month) at a time, so a
     partial month would stand in for the whole one.
     """
-    last = min(until or today, today)
+    last = min(_add_months(until.replace(day=1), 1) - timedelta(days=1), today) if until else today
     if since is None:
         first = _add_months(today.replace(day=1), -LOOKBACK_MONTHS)
     else:
