@@ -40,6 +40,9 @@ and with ``docs/reference/engine-api.md``)::
                      options: EvaluateOptions | None = None) -> EvaluationResult
             # budgets, anomalies ... against the cost store (evaluate.service); live state
             # records findings in the state, a config is a what-if and writes nothing
+        def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None
+            # plan's cost impact: each created/changed budget's actual, forecast and the
+            # alerts that would fire now; None without such budgets or without cost data
 
         # cost data (costs.service); costs=None: --costs > $FINOPSMETRICS_COSTS >
         # settings.costs.store > ./.finopsmetrics/costs.duckdb
@@ -125,6 +128,7 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.costs.service import SyncOptions
     from finopsmetrics_cli.costs.sync import SyncResult
     from finopsmetrics_cli.drift import DriftReport
+    from finopsmetrics_cli.evaluate.impact import CostImpact
     from finopsmetrics_cli.evaluate.model import EvaluationResult
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
     from finopsmetrics_cli.state.api import (
@@ -401,6 +405,16 @@ class Engine:
         from finopsmetrics_cli.costs.service import source_statuses
 
         return source_statuses(self, config, costs)
+
+    def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None:
+        """What the plan's created or changed budgets would say now (``plan``'s cost
+        impact section); None without such budgets or without cost data."""
+        from datetime import UTC, datetime
+
+        from finopsmetrics_cli.evaluate.impact import cost_impact
+
+        settings = config.settings if config is not None else None
+        return cost_impact(plan, settings, today=datetime.now(UTC).date())
 
     def import_yaml(self, addresses: Sequence[str] | None = None) -> str:
         from finopsmetrics_cli.importer import importable, render_yaml

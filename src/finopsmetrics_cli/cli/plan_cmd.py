@@ -76,6 +76,7 @@ def print_plan(
     config_diff: Any = None,
     *,
     no_color: bool = False,
+    impact: Any = None,
 ) -> None:
     """The plan in ``fmt``; machine formats go to stdout unstyled (``console`` unused).
 
@@ -87,18 +88,23 @@ def print_plan(
     from finopsmetrics_cli.plan.render import plan_json, plan_lines
 
     if fmt == "json":
-        if config_diff is None:
+        if config_diff is None and impact is None:
             sys.stdout.write(plan_json(plan))
         else:
             import json
 
             data = json.loads(plan_json(plan))
-            data["config_changes"] = config_diff.to_json()
+            if config_diff is not None:
+                data["config_changes"] = config_diff.to_json()
+            if impact is not None:
+                data["cost_impact"] = impact.to_dict()
             sys.stdout.write(json.dumps(data, indent=2) + "\n")
     elif fmt == "markdown":
         from finopsmetrics_cli.plan.markdown import plan_markdown
 
         sys.stdout.write(plan_markdown(plan))
+        if impact is not None:
+            sys.stdout.write("\n" + impact.markdown())
         if config_diff is not None:
             from finopsmetrics_cli.gitops.base_ref import render_markdown
 
@@ -106,7 +112,11 @@ def print_plan(
     else:
         from finopsmetrics_cli.cli.output import write_lines
 
-        write_lines(plan_lines(plan), console=console, no_color=no_color)
+        lines = plan_lines(plan)
+        if impact is not None:
+            lines += [("", "")] + [("bold" if i == 0 else "", text)
+                                   for i, text in enumerate(impact.lines())]  # fmt: skip
+        write_lines(lines, console=console, no_color=no_color)
         if config_diff is not None:
             from finopsmetrics_cli.gitops.base_ref import render_text
 
@@ -174,13 +184,14 @@ def register(app: typer.Typer) -> None:
                                        adopt=adopt, refresh_only=refresh_only,
                                        allow_destroy=allow_destroy)
                 plan = engine.plan(config, options)
+            impact = engine.cost_impact(plan, config)  # None without budget changes or costs
             config_diff = None
             if base_ref:
                 from finopsmetrics_cli.gitops.base_ref import base_ref_diff
 
                 config_diff = base_ref_diff(config_paths(paths), base_ref, head=config)
             if fmt != "text" or not quiet:  # rich is imported only for a styled terminal
-                print_plan(None, plan, fmt, config_diff, no_color=no_color)
+                print_plan(None, plan, fmt, config_diff, no_color=no_color, impact=impact)
             else:
                 lines = [plan.summary.line()]
                 if config_diff is not None:

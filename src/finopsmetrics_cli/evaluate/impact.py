@@ -1,0 +1,140 @@
+"""Cost impact in ``plan``: what each created or changed budget would say today.
+
+For every budget a plan creates, updates or replaces, the period-to-date
+actual and forecast under the new spec and the alerts that would fire now
+("budget.ml-training-q1: 41,200.00 of 40,000.00 spent (103%): the 100% alert
+would fire"). Without a cost store (or with an empty one) there is no section
+and nothing else about the plan changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from finopsmetrics_cli.evaluate.model import BudgetStatus, Control
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.config.model import Settings
+    from finopsmetrics_cli.plan.model import Plan
+
+BUDGET_ACTIONS = ("create", "update", "replace")
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:.0f}%"
+
+
+def _thresholds(values: Sequence[float]) -> str:
+    names = [_pct(v) for v in values]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetImpact:
+    address: str
+    action: str
+    status: BudgetStatus | None  # None: disabled, or not active on that day
+
+    def line(self) -> str:
+        s = self.status
+        if s is None:
+            return f"{self.address}: not active on this day (disabled or outside its dates)"
+        spent = f"{_money(s.actual)} of {_money(s.amount)} spent"
+        head = f"{self.address}: {spent} ({_pct(s.percent_actual)})"
+        actual = [a.threshold for a in s.alerts_fired if a.type == "actual"]
+        forecast = [a.threshold for a in s.alerts_fired if a.type == "forecasted"]
+        if actual:
+            head += f": the {_thresholds(actual)} alert{'s' if len(actual) > 1 else ''} would fire"
+        tail = f"; forecast {_money(s.forecast)} ({_pct(s.percent_forecast)})"
+        if forecast:
+            plural = "s" if len(forecast) > 1 else ""
+            tail += f": the {_thresholds(forecast)} forecasted alert{plural} would fire"
+        elif not actual:
+            tail += ": no alert would fire"
+        return head + tail
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.status
+        data: dict[str, Any] = {
+            "address": self.address, "action": self.action, "message": self.line(),
+        }  # fmt: skip
+        if s is not None:
+            data.update(
+                period={"type": s.period, "start": s.start.isoformat(), "end": s.end.isoformat()},
+                amount=round(s.amount, 2), currency=s.currency, actual=round(s.actual, 2),
+                forecast=round(s.forecast, 2), percent_actual=round(s.percent_actual, 4),
+                percent_forecast=round(s.percent_forecast, 4),
+                alerts_would_fire=[{"threshold": a.threshold, "type": a.type}
+                                   for a in s.alerts_fired],
+            )  # fmt: skip
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class CostImpact:
+    at: date | None
+    budgets: tuple[BudgetImpact, ...] = ()
+    problem: str | None = None  # why it could not be computed (e.g. a currency mismatch)
+
+    def lines(self) -> list[str]:
+        when = f" (cost data through {self.at.isoformat()})" if self.at else ""
+        out = [f"Cost impact{when}:"]
+        if self.problem:
+            out.append(f"  not available: {self.problem}")
+        out += [f"  {b.line()}" for b in self.budgets]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat() if self.at else None,
+            "budgets": [b.to_dict() for b in self.budgets],
+            "problem": self.problem,
+        }
+
+    def markdown(self) -> str:
+        when = f" (cost data through {self.at.isoformat()})" if self.at else ""
+        rows = [f"#### Cost impact{when}", ""]
+        if self.problem:
+            rows.append(f"> not available: {self.problem}")
+        rows += [f"- {b.line()}" for b in self.budgets]
+        return "\n".join(rows) + "\n"
+
+
+def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostImpact | None:
+    """The section for ``plan``, or None (no budget created or changed, no cost data)."""
+    changed = [c for c in plan.changes
+               if c.kind == "budget" and c.action in BUDGET_ACTIONS and c.after is not None]
+    if not changed:
+        return None
+    from finopsmetrics_cli.costs.store import CostStore, resolve_cost_store_path
+
+    path = resolve_cost_store_path(None, settings)
+    if not path.is_file():
+        return None
+    from finopsmetrics_cli.errors import FinopsError
+    from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
+    from finopsmetrics_cli.evaluate.runner import run
+
+    raw = settings.raw if settings is not None else {}
+    metric = raw.get("costs", {}).get("metric") if isinstance(raw.get("costs"), dict) else None
+    controls = [Control("budget", c.name, dict(c.after or {})) for c in changed]
+    try:
+        with CostStore(path).connect() as conn:
+            result, _ = run(DuckDBAdapter(conn), controls, store=str(path), today=today,
+                            kinds=("budget",), metric=metric)  # fmt: skip
+    except FinopsError as exc:
+        if exc.message.startswith("no cost data"):
+            return None
+        return CostImpact(None, problem=exc.message)
+    statuses = {s.name: s for s in result.budgets}
+    return CostImpact(
+        result.data_through,
+        tuple(BudgetImpact(c.address, c.action, statuses.get(c.name)) for c in changed),
+    )

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from tests.e2e.engine_cli import Workspace
+from tests.unit.evaluate.costdata import Row, daily
+
+Store = Callable[[Sequence[Row]], Path]
+ROOT = Path(__file__).resolve().parents[3]
+CONFIG = """\
+budgets:
+  - name: ml-training-q1
+    amount: {amount}
+    period: quarterly
+    start_date: 2024-01-01
+    end_date: 2024-03-31
+    filters: {{project: ml-training}}
+    alerts:
+      - threshold: 80%
+      - threshold: 100%
+      - threshold: 120%
+        type: forecasted
+  - name: untouched
+    amount: 10
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path, cost_store: Store, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    ws = Workspace(tmp_path, CONFIG.format(amount=60000))
+    assert ws.run("apply", str(ws.config), "--auto-approve").exit_code == 0
+    rows = daily(date(2024, 2, 1), date(2024, 3, 12), 1000.0, tags={"project": "ml-training"})
+    path = cost_store([*rows, Row(date(2024, 3, 13), 200.0, tags={"project": "ml-training"})])
+    monkeypatch.setenv("FINOPSMETRICS_COSTS", str(path))
+    return ws
+
+
+def test_a_budget_lowered_below_spend_says_which_alerts_would_fire(ws: Workspace) -> None:
+    ws.config.write_text(CONFIG.format(amount=40000))
+    result = ws.run("plan", str(ws.config), "--no-color")
+    assert result.exit_code == 0
+    tail = result.stdout.split("Plan: 0 to add, 1 to change, 0 to destroy.")[1]
+    assert tail.strip().splitlines() == [
+        "Cost impact (cost data through 2024-03-13):",
+        "  budget.ml-training-q1: 41,200.00 of 40,000.00 spent (103%): the 80% and 100% alerts "
+        "would fire; forecast 58,977.88 (147%): the 120% forecasted alert would fire",
+    ]
+
+
+def test_json_and_markdown_carry_it(ws: Workspace) -> None:
+    ws.config.write_text(CONFIG.format(amount=100000))
+    doc = json.loads(ws.run("plan", str(ws.config), "--format", "json").stdout)
+    jsonschema.validate(doc, json.loads((ROOT / "schemas/plan.schema.json").read_text()))
+    (budget,) = doc["cost_impact"]["budgets"]
+    assert (budget["address"], budget["action"], budget["actual"], budget["alerts_would_fire"]) == (
+        "budget.ml-training-q1", "update", 41200.0, [],
+    )  # fmt: skip
+    assert budget["message"].endswith("forecast 58,977.88 (59%): no alert would fire")
+    markdown = ws.run("plan", str(ws.config), "--format", "markdown").stdout
+    section = "#### Cost impact (cost data through 2024-03-13)\n\n- budget.ml-training-q1: "
+    assert section in markdown
+
+
+def test_no_budget_change_or_no_cost_store_no_section(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert "Cost impact" not in ws.run("plan", str(ws.config)).stdout  # nothing changed
+    ws.config.write_text(CONFIG.format(amount=40000))
+    monkeypatch.setenv("FINOPSMETRICS_COSTS", str(tmp_path / "none.duckdb"))
+    result = ws.run("plan", str(ws.config), "--format", "json")
+    assert result.exit_code == 0 and "cost_impact" not in json.loads(result.stdout)
