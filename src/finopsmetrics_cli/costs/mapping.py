@@ -35,6 +35,10 @@ SEP = "\x1f"
 _REF = re.compile(r"\{([^{}]+)\}")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 DECIMAL = "DECIMAL(38, 10)"
+#: JSON tag text that needs cleaning: a key with surrounding blanks, an empty or
+#: null value (anything else is kept exactly as written).
+UNTIDY_JSON = r'"\s|\s"\s*:|:\s*(""|null)'
+
 TAGS_TYPE = "MAP(VARCHAR, VARCHAR)"
 
 
@@ -243,40 +247,61 @@ class _Compiler:
         return f"coalesce({', '.join(parts)})"
 
     def tags(self) -> str:
+        """The Tags map: from a map column, JSON text, and/or one column per tag.
+
+        Building maps is the costly part of a sync (microseconds a row), so a map is
+        cleaned (keys trimmed and de-duplicated, empty values dropped) only where it
+        may need it: JSON text whose keys or values look untidy, or keys to strip a
+        prefix from. A map that is already clean is kept as it is."""
         rule = self.mapping.tags
+        strip = literal(rule.strip_key_prefix)
         maps: list[str] = []
         for json_name in filter(None, (rule.json_column, rule.map_column)):
             sql, kind = self.ref(json_name)
             if kind is None:
                 continue
-            maps.append(self.tag_map(sql, kind, json_name))
+            if kind.startswith("MAP("):
+                typed = f"CAST({sql} AS {TAGS_TYPE})"
+                maps.append(
+                    f"fm_clean_tags({typed}, {strip})" if rule.strip_key_prefix
+                    else f"fm_nonempty({typed})"
+                )  # fmt: skip
+            else:
+                maps.append(self.json_tags(sql, json_name, strip))
         entries = []
         for prefix in rule.prefix_columns:
             for name in self.columns.types:
                 if name.startswith(prefix) and len(name) > len(prefix):
-                    key = name[len(prefix) :]
+                    key = name[len(prefix) :].strip()
                     entries.append(
                         f"{{'key': {literal(key)}, 'value': CAST({quote(name)} AS VARCHAR)}}"
                     )
         if entries:
-            maps.append(f"map_from_entries([{', '.join(entries)}])")
+            maps.append(f"fm_tags_from(fm_filled([{', '.join(entries)}]))")
         if not maps:
             return f"CAST(NULL AS {TAGS_TYPE}) AS {quote('Tags')}"
-        merged = maps[0] if len(maps) == 1 else f"map_concat({', '.join(maps)})"
-        return f"fm_clean_tags({merged}, {literal(rule.strip_key_prefix)}) AS {quote('Tags')}"
+        if len(maps) > 1:
+            merged = ", ".join(f"coalesce({m}, MAP {{}}::{TAGS_TYPE})" for m in maps)
+            return f"fm_nonempty(map_concat({merged})) AS {quote('Tags')}"
+        return f"{maps[0]} AS {quote('Tags')}"
 
-    def tag_map(self, sql: str, kind: str, name: str) -> str:
-        if kind.startswith("MAP("):
-            return f"CAST({sql} AS {TAGS_TYPE})"
+    def json_tags(self, sql: str, name: str, strip: str) -> str:
+        """Tags from JSON text (an object, or its members without braces as Azure EA
+        writes them); text that is not a JSON object raises the marked error."""
         text = f"trim(CAST({sql} AS VARCHAR))"
         wrapped = (
             f"(CASE WHEN starts_with({text}, '{{') THEN {text} ELSE '{{' || {text} || '}}' END)"
         )
         parsed = f"TRY_CAST(TRY_CAST({wrapped} AS JSON) AS {TAGS_TYPE})"
-        return (
-            f"(CASE WHEN {sql} IS NULL OR {text} = '' THEN NULL ELSE coalesce({parsed}, "
-            f"{_raise(name, 'tags', sql)}) END)"
+        checked = f"coalesce({parsed}, {_raise(name, 'tags', sql)})"
+        untidy = f"regexp_matches({text}, {literal(UNTIDY_JSON)})"
+        clean = (
+            f"fm_clean_tags({checked}, {strip})"
+            if strip != "''"
+            else f"CASE WHEN {untidy} THEN fm_clean_tags({checked}, '') "
+            f"ELSE fm_nonempty({checked}) END"
         )
+        return f"(CASE WHEN {sql} IS NULL OR {text} = '' THEN NULL ELSE {clean} END)"
 
     def select_list(self, *, source: str, uri: str, ingested_at: str) -> str:
         parts = [self.tags() if c.name == "Tags" else self.column(c) for c in FOCUS_COLUMNS]
@@ -371,20 +396,29 @@ def column_expression(mapping: SourceMapping, columns: FileColumns, target: str)
 #: keys that trim to the same text kept, and an empty map stored as NULL.
 PRELUDE = (
     """
-    CREATE OR REPLACE TEMP MACRO fm_tag_entries(m, strip) AS list_filter(
-        list_transform(map_entries(m), lambda x: {
-            'key': trim(CASE WHEN strip <> '' AND starts_with(x.key, strip)
-                             THEN x.key[length(strip) + 1:] ELSE x.key END),
-            'value': CAST(x.value AS VARCHAR)}),
-        lambda x: x.key <> '' AND x.value IS NOT NULL AND x.value <> '')
+    CREATE OR REPLACE TEMP MACRO fm_filled(l) AS
+        list_filter(l, lambda x: x.value IS NOT NULL AND x.value <> '')
+    """,
+    """
+    CREATE OR REPLACE TEMP MACRO fm_tag_entries(m, strip) AS fm_filled(
+        list_filter(
+            list_transform(map_entries(m), lambda x: {
+                'key': trim(CASE WHEN strip <> '' AND starts_with(x.key, strip)
+                                 THEN x.key[length(strip) + 1:] ELSE x.key END),
+                'value': CAST(x.value AS VARCHAR)}),
+            lambda x: x.key <> ''))
     """,
     """
     CREATE OR REPLACE TEMP MACRO fm_tags_from(l) AS CASE
         WHEN l IS NULL OR len(l) = 0 THEN NULL
+        WHEN len(list_distinct(list_transform(l, lambda y: y.key))) = len(l)
+            THEN map_from_entries(l)
         ELSE map_from_entries(list_filter(l, lambda x, i:
             list_position(list_transform(l, lambda y: y.key), x.key) = i))
     END
     """,
     "CREATE OR REPLACE TEMP MACRO fm_clean_tags(m, strip) AS "
     "fm_tags_from(fm_tag_entries(m, strip))",
+    "CREATE OR REPLACE TEMP MACRO fm_nonempty(m) AS "
+    "CASE WHEN cardinality(m) = 0 THEN NULL ELSE m END",
 )
