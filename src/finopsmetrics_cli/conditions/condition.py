@@ -10,7 +10,7 @@ from finopsmetrics_cli.conditions.checker import check
 from finopsmetrics_cli.conditions.errors import ConditionErrors
 from finopsmetrics_cli.conditions.evaluator import Fn, compile_expr, run
 from finopsmetrics_cli.conditions.lexical import without_gc
-from finopsmetrics_cli.conditions.parser import parse
+from finopsmetrics_cli.conditions.parser import parse, parse_shaped, recognise
 from finopsmetrics_cli.conditions.schema import AttributeSchema
 from finopsmetrics_cli.conditions.sql import ColumnMap, Dialect, SqlFragment, to_sql
 
@@ -18,18 +18,28 @@ from finopsmetrics_cli.conditions.sql import ColumnMap, Dialect, SqlFragment, to
 class Condition:
     """Text that parsed and type-checked against a schema.
 
-    The Python closure is built on first use, so validating thousands of
-    conditions pays only for parse and check.
+    The Python closure is built on first use, and so is the tree of a condition
+    whose form and attributes were already checked (see :mod:`.shapes`):
+    validating thousands of conditions keeps no trees, which would cost the
+    garbage collector more than building them.
     """
 
-    __slots__ = ("text", "expr", "schema", "_fn", "_attributes")
+    __slots__ = ("text", "_expr", "schema", "_fn", "_attributes")
 
-    def __init__(self, text: str, expr: Expr, schema: AttributeSchema) -> None:
+    def __init__(self, text: str, expr: Expr | None, schema: AttributeSchema) -> None:
         self.text = text
-        self.expr = expr
+        self._expr = expr
         self.schema = schema
         self._fn: Fn | None = None
         self._attributes: frozenset[str] | None = None
+
+    @property
+    def expr(self) -> Expr:
+        """The syntax tree (parsed now if compiling did not need it)."""
+        expr = self._expr
+        if expr is None:
+            expr = self._expr = parse(self.text)
+        return expr
 
     def __repr__(self) -> str:
         return f"Condition({self.text.strip()!r})"
@@ -45,7 +55,7 @@ class Condition:
         fn = self._fn
         if fn is None:
             fn = self._fn = compile_expr(self.expr)
-        return run(fn, self.expr, record)
+        return run(fn, self._expr, record)  # type: ignore[arg-type]  # built with fn
 
     def to_sql(self, columns: ColumnMap, dialect: str | Dialect = "duckdb") -> SqlFragment:
         """A ``WHERE`` fragment with ``?`` parameters; see :func:`.sql.to_sql`."""
@@ -67,8 +77,16 @@ def compile_condition(text: str, schema: AttributeSchema | None = None) -> Condi
 
 def _compile(text: str, schema: AttributeSchema | None) -> Condition:
     schema = schema or AttributeSchema.default()
-    expr = parse(text)
+    known = recognise(text)
+    if known is not None:  # a form checked clean before with these attributes is clean
+        known_shape, values = known
+        if schema.checked_clean(known_shape.check_key(values)):
+            return Condition(text, None, schema)
+    expr, shape, tokens = parse_shaped(text)
+    key = None if shape is None else shape.check_key([t[1] for t in tokens])
     errors = check(expr, schema)
     if errors:
         raise ConditionErrors(errors, text)
+    if key is not None:
+        schema.remember_clean(key)
     return Condition(text, expr, schema)

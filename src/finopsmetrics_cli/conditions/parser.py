@@ -1,16 +1,16 @@
-"""Text -> AST, fast: one regex tokenizer and a recursive-descent parser.
+"""Text -> AST, fast: the regex tokenizer of :mod:`.tokens` and a recursive-descent parser.
 
 It accepts exactly the language of ``grammar.lark`` and builds the same AST
 as the lark reference parser (:mod:`.syntax`); a differential test holds them
 together. When this parser rejects text, lark re-parses it to explain why, so
-error messages come from the grammar. Valid text never imports lark.
+error messages come from the grammar. Valid text never imports lark. A form
+parsed before is built by its shape instead (:mod:`.shapes`), to the same tree.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import NamedTuple
+from operator import itemgetter
 
 from finopsmetrics_cli.conditions.ast import (
     Arith,
@@ -24,7 +24,6 @@ from finopsmetrics_cli.conditions.ast import (
     Neg,
     Not,
     Path,
-    Span,
     TextMatch,
     children,
 )
@@ -38,30 +37,16 @@ from finopsmetrics_cli.conditions.lexical import (
     position,
     without_gc,
 )
+from finopsmetrics_cli.conditions.shapes import Shape, ShapeCache
+from finopsmetrics_cli.conditions.tokens import (
+    KEYWORDS,
+    Reject,
+    Tok,
+    path_token,
+    scan,
+    tokenize,
+)
 
-# Same terminals and priorities as grammar.lark (DURATION/PERCENT > NUMBER > the rest).
-# ``findall`` returns (whitespace, token) pairs without building match objects, and
-# the token kind follows from its first and last characters. A whole attribute path
-# (``resource.tags["x"]``) is one token unless it starts with a keyword.
-_TOKEN_RE = re.compile(
-    r"""([ \t\r\n]*)(
-      [0-9]+(?:\.[0-9]+)?[smhdw](?![A-Za-z0-9_])
-    | [0-9]+(?:\.[0-9]+)?%
-    | [0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_])
-    | (?!(?i:or|and|not|in|contains|matches|starts|ends|with|is|null|true|false)
-         (?![A-Za-z0-9_]))
-      [A-Za-z_][A-Za-z0-9_]*
-      (?:[ \t\r\n]*(?:\.[ \t\r\n]*[A-Za-z_][A-Za-z0-9_]*
-         |\[[ \t\r\n]*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')[ \t\r\n]*\]))+
-    | [A-Za-z_][A-Za-z0-9_]*
-    | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
-    | ==|!=|<=|>=|[<>+\-*/.,\[\]()]
-    )""",
-    re.VERBOSE,
-)
-_KEYWORDS = frozenset(
-    "or and not in contains matches starts ends with is null true false".split()
-)
 # Keywords that are values; any other keyword where a value is expected is read as
 # a name, as lark's contextual lexer does (a NOT there was already taken as NOT).
 _VALUE_KEYWORDS = frozenset({"null", "true", "false"})
@@ -72,97 +57,21 @@ _TEXT_OPS = {"contains": "contains", "matches": "matches", "starts": "starts_wit
              "ends": "ends_with"}
 
 
-class _Tok(NamedTuple):
-    type: str  # NAME PATH STRING NUMBER PERCENT DURATION END, a keyword, or the operator
-    value: str
-    span: Span
-
-    # what lexical.decode_string and the error helpers read
-    @property
-    def start_pos(self) -> int:
-        return self.span.offset
-
-    @property
-    def end_pos(self) -> int:
-        return self.span.end_offset
-
-    @property
-    def line(self) -> int:
-        return self.span.line
-
-    @property
-    def column(self) -> int:
-        return self.span.column
-
-
-class _Reject(Exception):
-    """The fast parser gave up; lark will explain (or accept, in which case we agree)."""
-
-
-_new = tuple.__new__
-_DIGITS = frozenset("0123456789")
-_QUOTES = frozenset("\"'")
-
-
-def _tokenize(text: str) -> list[_Tok]:
-    tokens: list[_Tok] = []
-    append = tokens.append
-    pos, line, line_start = 0, 1, 0
-    after_dot = False
-    for ws, value in _TOKEN_RE.findall(text):
-        if ws:
-            if "\n" in ws:
-                line += ws.count("\n")
-                line_start = pos + ws.rfind("\n") + 1
-            pos += len(ws)
-        first = value[0]
-        if first in _DIGITS:
-            last = value[-1]
-            kind = "PERCENT" if last == "%" else "DURATION" if last in "smhdw" else "NUMBER"
-        elif first in _QUOTES:
-            kind = "STRING"
-        elif first.isalpha() or first == "_":
-            if "." in value or "[" in value:
-                kind = "PATH"
-            else:
-                lower = value.lower()
-                kind = lower if not after_dot and lower in _KEYWORDS else "NAME"
-        else:
-            kind = value
-        end = pos + len(value)
-        append(_new(_Tok, (kind, value, _new(Span, (pos, end, line, pos - line_start + 1)))))
-        if kind == "PATH" and "\n" in value:  # a path may span lines: `resource.\n  tags`
-            line += value.count("\n")
-            line_start = pos + value.rfind("\n") + 1
-        after_dot = kind == "."
-        pos = end
-    if pos != len(text):  # findall skips what it cannot read: reject unless only blanks
-        rest = text[pos:]
-        if rest.strip(" \t\r\n"):
-            raise _Reject
-        if "\n" in rest:
-            line += rest.count("\n")
-            line_start = pos + rest.rfind("\n") + 1
-        pos = len(text)
-    append(_new(_Tok, ("END", "", _new(Span, (pos, pos, line, pos - line_start + 1)))))
-    return tokens
-
-
 class _Parser:
     """Recursive descent mirroring grammar.lark; token types are kinds (``NAME``,
     ``PATH``, ``STRING``...), lower-case keywords (``and``) or the operator itself."""
 
     __slots__ = ("tokens", "i", "nesting")
 
-    def __init__(self, tokens: list[_Tok]) -> None:
+    def __init__(self, tokens: list[Tok]) -> None:
         self.tokens = tokens
         self.i = 0
         self.nesting = 0
 
-    def _expect(self, kind: str) -> _Tok:
+    def _expect(self, kind: str) -> Tok:
         tok = self.tokens[self.i]
         if tok[0] != kind:
-            raise _Reject
+            raise Reject
         self.i += 1
         return tok
 
@@ -178,7 +87,7 @@ class _Parser:
     def parse(self) -> Expr:
         expr = self.or_expr()
         if self.tokens[self.i][0] != "END":
-            raise _Reject
+            raise Reject
         return expr
 
     def or_expr(self) -> Expr:
@@ -278,7 +187,7 @@ class _Parser:
         kind = tok[0]
         if kind == "PATH":
             self.i += 1
-            return _path_token(tok)
+            return path_token(tok)
         if kind == "STRING":
             self.i += 1
             return Const(decode_string(tok), "", tok[2])
@@ -295,7 +204,7 @@ class _Parser:
         if kind in _VALUE_KEYWORDS:
             self.i += 1
             return Const(None if kind == "null" else kind == "true", "", tok[2])
-        if kind == "NAME" or kind in _KEYWORDS:
+        if kind == "NAME" or kind in KEYWORDS:
             return self.path()
         if kind == "(":
             self.i += 1
@@ -306,7 +215,7 @@ class _Parser:
             return inner._replace(span=tok[2].to(close[2]))
         if kind == "[":
             return self.list_literal()
-        raise _Reject
+        raise Reject
 
     def list_literal(self) -> ListExpr:
         open_tok = self.tokens[self.i]
@@ -341,14 +250,14 @@ class _Parser:
             tok, nxt = tokens[self.i], tokens[self.i + 1]
             if tok[0] == ".":
                 if nxt[0] == "PATH":  # `in.x.y`: the rest was read as one path token
-                    rest = _path_token(nxt)
+                    rest = path_token(nxt)
                     parts.extend(rest.parts)
                     spans.extend(rest.part_spans)
                     self.i += 2
                     last = nxt
                     continue
                 if nxt[0] != "NAME":
-                    raise _Reject
+                    raise Reject
                 parts.append(nxt[1])
                 spans.append(nxt[2])
                 self.i += 2
@@ -356,7 +265,7 @@ class _Parser:
             else:
                 close = tokens[self.i + 2] if nxt[0] == "STRING" else None
                 if close is None or close[0] != "]":
-                    raise _Reject  # `[` after a path may only open a string subscript
+                    raise Reject  # `[` after a path may only open a string subscript
                 parts.append(decode_string(nxt))
                 spans.append(nxt[2])
                 self.i += 3
@@ -364,52 +273,49 @@ class _Parser:
         return Path(tuple(parts), first[2].to(last[2]), tuple(spans))
 
 
-_PART_RE = re.compile(r"""[A-Za-z_][A-Za-z0-9_]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'""")
-_BLANKS = frozenset(" \t\r\n")
+SHAPES = ShapeCache()
+"""The shapes of the conditions parsed so far in this process (see :mod:`.shapes`)."""
+_KIND = itemgetter(0)
+
+Parsed = tuple[Expr, "Shape | None", list[Tok]]
 
 
-def _path_token(tok: _Tok) -> Path:
-    """A path read as one token: split it into parts with their spans."""
-    value, span = tok[1], tok[2]
-    offset, line, column = span.offset, span.line, span.column
-    if "[" not in value and _BLANKS.isdisjoint(value):
-        parts = value.split(".")
-        if len(parts) == 2:  # the common `context.attribute`
-            cut = offset + len(parts[0])
-            return Path((parts[0], parts[1]), span, (
-                _new(Span, (offset, cut, line, column)),
-                _new(Span, (cut + 1, span.end_offset, line, column + cut + 1 - offset)),
-            ))
-        spans = []
-        for part in parts:
-            end = offset + len(part)
-            spans.append(_new(Span, (offset, end, line, column)))
-            column += end + 1 - offset
-            offset = end + 1
-        return Path(tuple(parts), span, tuple(spans))
-    names: list[str] = []
-    part_spans: list[Span] = []
-    for m in _PART_RE.finditer(value):
-        start = m.start()
-        newline = value.rfind("\n", 0, start)
-        part_line = line + value.count("\n", 0, start)
-        part_column = column + start if newline < 0 else start - newline
-        part_span = Span(offset + start, offset + m.end(), part_line, part_column)
-        text = m.group()
-        if text[0] in _QUOTES:
-            text = decode_string(_Tok("STRING", text, part_span))
-        names.append(text)
-        part_spans.append(part_span)
-    return Path(tuple(names), span, tuple(part_spans))
-
-
-def _parse_tokens(text: str) -> tuple[list[_Tok], Expr]:
-    tokens = _tokenize(text)
-    return tokens, _Parser(tokens).parse()
+def _parse_tokens(text: str) -> tuple[Expr, Shape | None, list[Tok], tuple[str, ...]]:
+    tokens = tokenize(text)
+    kinds = tuple(map(_KIND, tokens))
+    shape = SHAPES.get(kinds)
+    if shape is not None:
+        try:
+            return shape.build(tokens), shape, tokens, kinds
+        except Exception:  # noqa: BLE001 - the parser below reports it exactly
+            pass
+    return _Parser(tokens).parse(), None, tokens, kinds
 
 
 def parse(text: str) -> Expr:
     """Parse one condition; raise :class:`ConditionErrors` (one syntax error) on bad input."""
+    return parse_shaped(text)[0]
+
+
+def recognise(text: str) -> tuple[Shape, list[str]] | None:
+    """The shape of a text of a known form, and its token values; None otherwise.
+
+    Whether a text parses depends on its token kinds alone, except for string
+    escapes, so a text without backslashes whose kinds have a shape parses,
+    to the tree that shape builds. Only kinds and values are read here, no
+    positions: this is what validating a known form costs.
+    """
+    if type(text) is not str or "\\" in text or len(text) > MAX_LENGTH:
+        return None
+    scanned = scan(text)
+    if scanned is None:
+        return None
+    shape = SHAPES.get(scanned[0])
+    return None if shape is None else (shape, scanned[1])
+
+
+def parse_shaped(text: str) -> Parsed:
+    """:func:`parse`, plus the condition's shape (None until its form was seen) and tokens."""
     if not isinstance(text, str):
         raise ConditionErrors([ConditionError("C001", "a condition must be text")], "")
     if not text.strip():
@@ -421,17 +327,20 @@ def parse(text: str) -> Expr:
         )
         raise ConditionErrors([err], text)
     try:
-        tokens, expr = without_gc(_parse_tokens, text)
+        expr, shape, tokens, kinds = without_gc(_parse_tokens, text)
     except ConditionError as exc:
         raise ConditionErrors([exc], text) from None
-    except (_Reject, IndexError):
+    except (Reject, IndexError):
         from finopsmetrics_cli.conditions.syntax import lark_parse
 
         lark_parse(text)  # raises the grammar's explanation
         raise ConditionErrors([_disagreement(text)], text) from None
+    if shape is not None:
+        return expr, shape, tokens
     if len(tokens) > MAX_DEPTH:  # every level of the tree costs at least one token
         _check_depth(expr, text)
-    return expr
+    SHAPES.learn(kinds, tokens, expr)
+    return expr, None, tokens
 
 
 def _disagreement(text: str) -> ConditionError:
@@ -457,4 +366,4 @@ def _check_depth(expr: Expr, text: str) -> None:
         stack.extend((child, depth + 1) for child in children(node))
 
 
-__all__ = ["parse", "position"]
+__all__ = ["parse", "parse_shaped", "position", "recognise"]

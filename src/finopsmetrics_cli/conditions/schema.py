@@ -8,7 +8,7 @@ a type). Projects add attributes with ``settings.attributes`` in their YAML.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
@@ -22,6 +22,8 @@ TYPE_NAMES = (*SCALAR_TYPES, "list<string>", "list<number>", "map<string>", "map
 _ALIASES = {"boolean": "bool", "str": "string", "float": "number", "int": "number",
             "integer": "number", "list<str>": "list<string>", "map<str>": "map<string>"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+MAX_CLEAN_KEYS = 65_536
+"""Check keys one schema remembers before it starts over."""
 
 
 def base_type(type_name: str) -> str:
@@ -105,14 +107,29 @@ CONTEXT_DOCS = {
 
 
 class AttributeSchema:
-    """Immutable set of contexts and their typed attributes."""
+    """Immutable set of contexts and their typed attributes.
 
-    __slots__ = ("_contexts",)
+    It also remembers the check keys (see :mod:`.shapes`) of the conditions
+    that type-checked clean against it: a condition with the same key is clean
+    without checking it again.
+    """
+
+    __slots__ = ("_contexts", "_clean")
 
     def __init__(self, contexts: Mapping[str, Mapping[str, Attribute]]) -> None:
         self._contexts = MappingProxyType(
             {ctx: MappingProxyType(dict(attrs)) for ctx, attrs in contexts.items()}
         )
+        self._clean: set[Hashable] = set()
+
+    def checked_clean(self, key: Hashable) -> bool:
+        """Whether a condition with this check key type-checked without errors here."""
+        return key in self._clean
+
+    def remember_clean(self, key: Hashable) -> None:
+        if len(self._clean) >= MAX_CLEAN_KEYS:
+            self._clean.clear()
+        self._clean.add(key)
 
     @classmethod
     def default(cls) -> AttributeSchema:

@@ -30,7 +30,7 @@ def test_every_error_code_raised_is_documented() -> None:
 
 def test_the_example_block_conditions_are_valid() -> None:
     page = PAGE.read_text(encoding="utf-8")
-    block = page.split("More examples, all from the roadmap and all valid:\n\n```\n")[1]
+    block = page.split("More examples, all valid:\n\n```\n")[1]
     lines = block.split("```")[0].strip().splitlines()
     assert len(lines) == 6
     for line in lines:
