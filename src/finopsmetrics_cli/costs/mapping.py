@@ -168,7 +168,10 @@ class _Compiler:
             group, sep, attribute = name.partition("/")
             holder = self.columns.find(group) if sep else None
             if holder is not None and self.columns.types[holder].startswith("MAP("):
-                return f"{quote(holder)}[{literal(attribute)}]", "VARCHAR"
+                keys = dict.fromkeys((attribute, _CAMEL.sub("_", attribute).lower()))
+                found_in = [f"{quote(holder)}[{literal(k)}]" for k in keys]
+                sql = found_in[0] if len(found_in) == 1 else f"coalesce({', '.join(found_in)})"
+                return sql, "VARCHAR"
         return "NULL", None
 
     def expression(self, rule: str | ValueMap) -> tuple[str, list[str | None]]:
@@ -264,7 +267,8 @@ class _Compiler:
                 typed = f"CAST({sql} AS {TAGS_TYPE})"
                 maps.append(
                     f"fm_clean_tags({typed}, {strip})" if rule.strip_key_prefix
-                    else f"fm_nonempty({typed})"
+                    else f"(CASE WHEN list_contains(map_values({typed}), '') "
+                    f"THEN fm_clean_tags({typed}, '') ELSE fm_nonempty({typed}) END)"
                 )  # fmt: skip
             else:
                 maps.append(self.json_tags(sql, json_name, strip))

@@ -117,6 +117,8 @@ def sync_sources(
     """Sync every source (each in its own transaction); ``prune`` drops the rows of
     sources that are no longer declared. A failing source does not stop the others."""
     results: list[SyncResult] = []
+    if not prune and not any(s.enabled for s in sources):  # nothing to write: no store either
+        return [SyncResult(s.name, status="disabled") for s in sources]
     with (
         store.connect(read_only=False) as conn,
         tempfile.TemporaryDirectory(prefix="finopsmetrics-costs-") as tmp,
