@@ -56,6 +56,10 @@ def _address_key(item: PlannedChange | OutsideChange) -> tuple[str, str]:
     return item.kind, item.name
 
 
+def _dict_address_key(item: dict[str, Any]) -> tuple[str, str]:
+    return item["kind"], item["name"]
+
+
 def field_line(
     change: FieldChange, forces: Iterable[str] = (), kind: str = ""
 ) -> tuple[str, str, str]:
@@ -193,8 +197,8 @@ def plan_json(plan: Plan) -> str:
 
     A saved plan file keeps the apply order instead (``planfile``)."""
     data = plan.to_dict()
-    data["changes"] = [c.to_dict() for c in by_address(plan.changes)]
-    data["outside_changes"] = [o.to_dict() for o in by_address(plan.outside_changes)]
+    for key in ("changes", "outside_changes"):
+        data[key].sort(key=_dict_address_key)
     data["summary_line"] = plan.summary.line()
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -217,7 +221,7 @@ def drift_lines(report: DriftReport) -> list[tuple[str, str]]:
 def drift_json(report: DriftReport) -> str:
     """The stable JSON document (``schemas/drift.schema.json``), items by address."""
     data = report.to_dict()
-    data["items"] = [i.to_dict() for i in by_address(report.items)]
+    data["items"].sort(key=_dict_address_key)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
