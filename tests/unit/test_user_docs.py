@@ -78,6 +78,12 @@ def test_pages_use_no_internal_words(page: Path) -> None:
     assert found == []
 
 
+@pytest.mark.parametrize("schema", sorted(ROOT.glob("schemas/*.json")), ids=lambda p: p.name)
+def test_published_schemas_use_no_internal_words(schema: Path) -> None:
+    """Editors show these descriptions on hover."""
+    assert INTERNAL.findall(schema.read_text(encoding="utf-8")) == []
+
+
 def _skip_reasons(path: Path) -> list[tuple[int, str]]:
     reasons = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
