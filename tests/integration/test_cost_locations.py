@@ -14,6 +14,7 @@ import pytest
 
 from finopsmetrics_cli.costs import remote_azure, remote_s3
 from finopsmetrics_cli.costs.locations import KeyPattern, SourceObject, list_objects
+from finopsmetrics_cli.costs.remote_azure import AzureBlobPrefix
 from finopsmetrics_cli.costs.remote_s3 import s3_client
 from finopsmetrics_cli.errors import CostDataError, MissingExtraError
 from local_servers import Azurite, MotoServer
@@ -381,3 +382,18 @@ def test_remote_keys_follow_path_and_shell_glob_semantics(
     pattern: str, key: str, selected: bool
 ) -> None:
     assert KeyPattern(pattern).matches(key) is selected
+
+
+def test_azure_account_is_a_name_in_the_public_cloud_or_a_sovereign_blob_host() -> None:
+    public = AzureBlobPrefix.parse("azure://acmebilling/exports/costs/")
+    assert (public.account_name, public.account_url, public.prefix) == (
+        "acmebilling",
+        "https://acmebilling.blob.core.windows.net",
+        "costs/",
+    )
+    china = AzureBlobPrefix.parse("azure://acme.blob.core.chinacloudapi.cn/exports/")
+    assert (china.account_name, china.account_url, china.container) == (
+        "acme",
+        "https://acme.blob.core.chinacloudapi.cn",
+        "exports",
+    )

@@ -32,7 +32,11 @@ PAGE_SIZE = 5000  # the Blob service's own maximum per List Blobs page
 
 @dataclass(frozen=True, slots=True)
 class AzureBlobPrefix:
-    """``azure://account/container/prefix``."""
+    """``azure://account/container/prefix``.
+
+    ``account`` may also be the blob host of a sovereign cloud
+    (``acme.blob.core.chinacloudapi.cn``); a bare name is in the public cloud.
+    """
 
     account: str
     container: str
@@ -49,6 +53,15 @@ class AzureBlobPrefix:
                 "for example azure://acmebilling/exports/costs/",
             )
         return cls(account, container, prefix)
+
+    @property
+    def account_name(self) -> str:
+        return self.account.split(".", 1)[0]
+
+    @property
+    def account_url(self) -> str:
+        host = self.account if "." in self.account else f"{self.account}.blob.core.windows.net"
+        return f"https://{host}"
 
     def uri(self, blob: str) -> str:
         return f"azure://{self.account}/{self.container}/{blob}"
@@ -94,10 +107,10 @@ def container_client(where: AzureBlobPrefix) -> Any:
             raise CostDataError(
                 f"${CONNECTION_STRING_ENV} is not a valid connection string: {exc}"
             ) from exc
-        if service.account_name != where.account:
+        if service.account_name != where.account_name:
             raise CostDataError(
                 f"${CONNECTION_STRING_ENV} is for the storage account "
-                f"{service.account_name!r}, not {where.account!r}",
+                f"{service.account_name!r}, not {where.account_name!r}",
                 hint=f"unset {CONNECTION_STRING_ENV} to sign in with DefaultAzureCredential, "
                 "or fix the account in the location",
             )
@@ -109,9 +122,7 @@ def container_client(where: AzureBlobPrefix) -> Any:
                 "azure-identity", "azure", "reading cost data from azure://"
             ) from exc
         credential = signed_in(DefaultAzureCredential, where)
-        service = BlobServiceClient(
-            f"https://{where.account}.blob.core.windows.net", credential=credential
-        )
+        service = BlobServiceClient(where.account_url, credential=credential)
     return service.get_container_client(where.container)
 
 
@@ -178,7 +189,7 @@ def azure_error(exc: Exception, where: AzureBlobPrefix, uri: str) -> CostDataErr
     if isinstance(exc, ResourceNotFoundError) and code == "ContainerNotFound":
         return CostDataError(
             f"Azure container {where.container!r} does not exist "
-            f"in the storage account {where.account!r}",
+            f"in the storage account {where.account_name!r}",
             hint=f"check the container name in the location {uri}",
         )
     if isinstance(exc, ResourceModifiedError) or code == "ConditionNotMet":
@@ -198,7 +209,7 @@ def azure_error(exc: Exception, where: AzureBlobPrefix, uri: str) -> CostDataErr
         )
     if isinstance(exc, ServiceRequestError):
         return CostDataError(
-            f"cannot reach the storage account {where.account!r} to read {uri}",
+            f"cannot reach the storage account {where.account_name!r} to read {uri}",
             hint="check the account name and the network",
         )
     if isinstance(exc, HttpResponseError):
