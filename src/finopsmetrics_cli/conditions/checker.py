@@ -133,6 +133,11 @@ class _Checker:
     def _path(self, node: Path) -> str:
         context, *rest = node.parts
         attrs = self.schema.contexts.get(context)
+        if attrs is None and not rest:  # a lone word: usually text that lost its quotes
+            return self.error(
+                "C201", f"'{context}' is not an attribute", node.span,
+                hint=_lone_word_hint(context, self.schema),
+            )
         if attrs is None:
             return self.error(
                 "C201", f"unknown context '{context}'", node.part_spans[0],
@@ -327,13 +332,42 @@ class _Checker:
 
 
 def _suggest(word: str, options: list[str], intro: str, prefix: str = "") -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{prefix}{close[0]}'?"
+    close = _closest(word, options)
+    if close is not None:
+        return f"did you mean '{prefix}{close}'?"
     shown = ", ".join(sorted(options)[:12]) + (", ..." if len(options) > 12 else "")
     return f"{intro} {shown}"
+
+
+def _closest(word: str, options: list[str]) -> str | None:
+    """The option most like ``word``, by spelling or by its words in any order.
+
+    ``monthly_cost`` is ``cost_monthly`` with its words swapped: comparing the
+    words of each name sorted (as fuzzy matchers' token-sort ratio does)
+    catches that, which plain spelling similarity ranks too low.
+    """
+    import difflib
+
+    def words(name: str) -> str:
+        return "_".join(sorted(name.lower().split("_")))
+
+    best, best_score = None, 0.6
+    for option in options:
+        score = max(
+            difflib.SequenceMatcher(None, word, option).ratio(),
+            difflib.SequenceMatcher(None, words(word), words(option)).ratio(),
+        )
+        if score > best_score or (score == best_score and best is None):
+            best, best_score = option, score
+    return best
+
+
+def _lone_word_hint(word: str, schema: AttributeSchema) -> str:
+    """An attribute name without its context, or (most often) text without quotes."""
+    owners = sorted(ctx for ctx, attrs in schema.contexts.items() if word in attrs)
+    if owners:
+        return f"did you mean '{owners[0]}.{word}'? attributes are named with their context"
+    return f'quote string values: "{word}"'
 
 
 def _duration_hint(number_side: Expr, duration_side: Expr) -> str:

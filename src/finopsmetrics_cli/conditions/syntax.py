@@ -188,9 +188,17 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ConditionError:
                 "C104", "unterminated string", hint=f"close it with {char} on the same line",
                 line=line, column=column, offset=offset, end_offset=offset + 1,
             )
+        if char in _JOINERS:  # && || & |: the words are AND and OR
+            written = char * 2 if text.startswith(char * 2, offset) else char
+            return ConditionError(
+                "C101", f"unexpected {'character ' if len(written) == 1 else ''}{written!r}",
+                hint=f"use {_JOINERS[char]}: conditions combine with AND, OR and NOT",
+                line=line, column=column, offset=offset, end_offset=offset + len(written),
+            )
         return ConditionError(
             "C101", f"unexpected character {char!r}",
-            hint=_expected_hint(getattr(exc, "allowed", None) or set()),
+            hint=_OPERATOR_HINTS.get(char)
+            or _expected_hint(getattr(exc, "allowed", None) or set()),
             line=line, column=column, offset=offset, end_offset=offset + 1,
         )
     assert isinstance(exc, UnexpectedToken)
@@ -210,6 +218,13 @@ def _syntax_error(text: str, exc: UnexpectedInput) -> ConditionError:
         line=line, column=column, offset=offset, end_offset=token.end_pos or offset + 1,
     )
 
+
+_JOINERS = {"&": "AND", "|": "OR"}
+#: characters of other languages' operators that have a spelling here
+_OPERATOR_HINTS = {
+    "=": "did you mean '=='? a single = is not an operator",
+    "!": "did you mean '!='? to negate a condition, write NOT",
+}
 
 _UNITS = {"s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s", "m": "m",
           "min": "m", "mins": "m", "minute": "m", "minutes": "m", "h": "h", "hr": "h",

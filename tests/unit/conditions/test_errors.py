@@ -122,3 +122,21 @@ def test_limits_and_lexical_errors(text: str, code: str, message: str) -> None:
 def test_long_and_chains_do_not_count_as_nesting() -> None:
     text = " AND ".join(f'resource.tags.k{i} == "v"' for i in range(200))
     assert compile_condition(text).evaluate({"resource": {"tags": {}}}) is None
+
+
+def test_operators_of_other_languages_point_at_the_spelling_here() -> None:
+    text = 'resource.type == "x" && resource.monthly_cost > 100'
+    with pytest.raises(ConditionErrors) as info:
+        compile_condition(text)
+    assert info.value.render() == (
+        "error[C101]: unexpected '&&'\n"
+        '1 | resource.type == "x" && resource.monthly_cost > 100\n'
+        "  |                      ^^\n"
+        "  hint: use AND: conditions combine with AND, OR and NOT"
+    )
+    with pytest.raises(ConditionErrors) as fixed:
+        compile_condition(text.replace("&&", "AND"))
+    assert [(e.code, e.message, e.hint) for e in fixed.value.errors] == [
+        ("C201", "unknown attribute 'resource.monthly_cost'",
+         "did you mean 'resource.cost_monthly'?"),
+    ]
