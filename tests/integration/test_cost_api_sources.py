@@ -373,3 +373,32 @@ def test_cost_explorer_missing_credentials_name_the_chain_tried(
         "no AWS credentials found to read AWS Cost Explorer; tried environment variables "
     )
     assert list(tmp_path.glob("*.parquet")) == []
+
+
+def test_cost_explorer_response_that_cannot_be_mapped_is_an_error_naming_the_file(
+    aws: MotoServer, tmp_path: Path
+) -> None:
+    _seed(
+        aws,
+        {
+            "ResultsByTime": [
+                _day("2024-01-30", "2024-01-31", ([EC2, "111111111111"], "n/a", "1")),
+            ],
+            "DimensionValueAttributes": ACCOUNTS,
+        },
+    )
+    with pytest.raises(CostDataError) as caught:
+        export_cost_explorer(
+            source="ce",
+            tag_keys=[],
+            since=date(2024, 1, 1),
+            until=date(2024, 1, 31),
+            dest_dir=tmp_path,
+        )
+    raw = tmp_path / "ce.cost-explorer.jsonl"
+    assert caught.value.location == str(raw)
+    assert caught.value.message.startswith(
+        f"{raw}: cannot map the AWS Cost Explorer response to FOCUS: Conversion Error: "
+    )
+    assert "n/a" in raw.read_text()
+    assert list(tmp_path.glob("*.parquet")) == []

@@ -141,24 +141,31 @@ def export_cost_explorer(
     raw = dest_dir / f"{source}.cost-explorer.jsonl"
     levels = [f"TAG:{key}" for key in tag_keys]
     with raw.open("w", encoding="utf-8") as out, duckdb.connect() as db:
-        calls: list[tuple[Fixed, ...]] = [()]  # level 0: no filter
-        group_by = ["SERVICE", "LINKED_ACCOUNT"]
-        for level in range(len(levels) + 1):
-            for fixed in calls:
-                _fetch_pages(client, out, level, fixed, group_by, start, end)
-            out.flush()
-            if level == len(levels):
-                break
-            calls = _next_calls(db, raw, level)
-            group_by = ["SERVICE", levels[level]]
-        return write_monthly_parquet(
-            db,
-            ROWS_SQL.format(columns=RAW_COLUMNS),
-            {"raw": str(raw), "level": len(levels)},
-            dest_dir=dest_dir,
-            stem=f"{source}.cost-explorer",
-            uri_prefix=f"aws-cost-explorer://{source}",
-        )
+        try:
+            calls: list[tuple[Fixed, ...]] = [()]  # level 0: no filter
+            group_by = ["SERVICE", "LINKED_ACCOUNT"]
+            for level in range(len(levels) + 1):
+                for fixed in calls:
+                    _fetch_pages(client, out, level, fixed, group_by, start, end)
+                out.flush()
+                if level == len(levels):
+                    break
+                calls = _next_calls(db, raw, level)
+                group_by = ["SERVICE", levels[level]]
+            return write_monthly_parquet(
+                db,
+                ROWS_SQL.format(columns=RAW_COLUMNS),
+                {"raw": str(raw), "level": len(levels)},
+                dest_dir=dest_dir,
+                stem=f"{source}.cost-explorer",
+                uri_prefix=f"aws-cost-explorer://{source}",
+            )
+        except duckdb.Error as exc:
+            raise CostDataError(
+                f"cannot map the {WHAT} response to FOCUS: {exc}",
+                location=str(raw),
+                hint="the responses are kept in that file; report it with them",
+            ) from exc
 
 
 def month_range(since: date | None, until: date | None, *, today: date) -> tuple[date, date]:

@@ -201,14 +201,17 @@ def finish_months(
         db.execute("SET TimeZone = 'UTC'")  # BigQuery timestamps are UTC; keep them so
         db.register("mapped_rows", mapped_rows)
         db.execute(LABELS_MACRO)
-        files = write_monthly_parquet(
-            db,
-            FINISH_SQL,
-            {},
-            dest_dir=dest_dir,
-            stem=f"{source}.bigquery",
-            uri_prefix=f"bigquery://{where}",
-        )
+        try:
+            files = write_monthly_parquet(
+                db,
+                FINISH_SQL,
+                {},
+                dest_dir=dest_dir,
+                stem=f"{source}.bigquery",
+                uri_prefix=f"bigquery://{where}",
+            )
+        except duckdb.Error as exc:
+            raise CostDataError(f"cannot map the rows of {where} to FOCUS: {exc}") from exc
     return files, mark
 
 
