@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from finopsmetrics_cli.evaluate.anomalies import DEFAULT_MIN_RELATIVE
 from finopsmetrics_cli.evaluate.detectors import METHODS, DetectorSettings, scan
 
 DAYS = 150
@@ -93,11 +94,13 @@ def main() -> None:
     rng = random.Random(seed)
     families = {"flat": [generate(rng, False) for _ in range(count)],
                 "weekly": [generate(rng, True) for _ in range(count)]}
-    print(f"{count} series per family, {DAYS} days each, sensitivity 0.95, window 28d")
+    print(f"{count} series per family, {DAYS} days each, sensitivity 0.95, window 28d, "
+          f"min_impact relative {DEFAULT_MIN_RELATIVE:.0%} (the default)")
     print(f"{'method':<10} {'family':<7} {'precision':>9} {'recall':>7} {'flags':>6} "
           f"{'events':>6} {'time':>7}")
     for method in METHODS:
-        settings = DetectorSettings(method=method, sensitivity=0.95, window=28, min_relative=0.2)
+        settings = DetectorSettings(method=method, sensitivity=0.95, window=28,
+                                    min_relative=DEFAULT_MIN_RELATIVE)
         for family, series in families.items():
             started = time.perf_counter()
             precision, recall, flags, events = score(series, settings)

@@ -16,8 +16,8 @@ __all__ = ["NotificationRule"]
 
 class NotificationRule(FinopsResource, module="finopsmetrics", name="NotificationRule"):
     """Routes alerts to a persona's channels at a frequency and format; or, with
-        `action`, routes approval requests of that action to a chat channel (6.2
-        `slack_approvals`, named `slack-approval-<action>`).
+        `action`, routes approval requests of that action to a chat channel (the
+        `slack_approvals` section; named `slack-approval-<action>`).
 
     The ``notification_rule`` kind (YAML section ``notification_rules``, seed 2.1, 6.2), managed
     through the finopsmetrics engine with manager ``pulumi``.

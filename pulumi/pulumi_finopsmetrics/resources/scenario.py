@@ -16,7 +16,7 @@ __all__ = ["ScenarioChangeArgs", "Scenario"]
 
 @pulumi.input_type
 class ScenarioChangeArgs:
-    """One what-if change (7.4)."""
+    """One what-if change."""
 
     def __init__(
         __self__,

@@ -16,7 +16,7 @@ __all__ = ["TagRuleRuleArgs", "TagRuleMlPredictionArgs", "TagRuleInferenceRuleAr
 
 @pulumi.input_type
 class TagRuleRuleArgs:
-    """Tags applied when a condition holds (8.1 `rules = [{condition, tags}]`)."""
+    """Tags applied when a condition holds: `rules = [{condition, tags}]`."""
 
     def __init__(
         __self__,
@@ -53,7 +53,7 @@ class TagRuleRuleArgs:
 
 @pulumi.input_type
 class TagRuleMlPredictionArgs:
-    """Predict tags with a model when the prediction is confident enough (4.1)."""
+    """Predict tags with a model when the prediction is confident enough."""
 
     def __init__(
         __self__,
@@ -104,7 +104,7 @@ class TagRuleMlPredictionArgs:
 
 @pulumi.input_type
 class TagRuleInferenceRuleArgs:
-    """Infer one tag from a related attribute (4.1)."""
+    """Infer one tag from a related attribute."""
 
     def __init__(
         __self__,

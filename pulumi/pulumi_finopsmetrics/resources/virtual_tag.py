@@ -16,7 +16,7 @@ __all__ = ["VirtualTagRuleArgs", "VirtualTag"]
 
 @pulumi.input_type
 class VirtualTagRuleArgs:
-    """Virtual tags for resources matching a regex or a condition (4.2)."""
+    """Virtual tags for resources matching a regex or a condition."""
 
     def __init__(
         __self__,

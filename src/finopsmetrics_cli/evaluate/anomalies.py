@@ -20,6 +20,7 @@ from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
 from finopsmetrics_cli.evaluate.scan import FilterValue, GroupKey, SeriesRequest, SeriesResult
 
 DAY = 86400
+DEFAULT_MIN_RELATIVE = 0.2  # min_impact.relative's default (models.optimization.MinImpact)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": DAY, "w": 7 * DAY}
 
 
@@ -57,7 +58,7 @@ class DetectorSpec:
                 sensitivity=float(model.get("sensitivity", 0.95)),
                 window=int(window),
                 min_impact=float(impact.get("absolute", 0.0)),
-                min_relative=float(impact.get("relative", 0.0)),
+                min_relative=float(impact.get("relative", DEFAULT_MIN_RELATIVE)),
             ),
             filters=dict(spec.get("filters") or {}),
             group_by=(group_by,) if isinstance(group_by, str) else tuple(group_by),
@@ -87,11 +88,8 @@ def series_label(group_by: Sequence[str], group: GroupKey) -> dict[str, str | No
     return dict(zip(group_by, group, strict=True))
 
 
-def daily_points(days: Mapping[date, float], last: date) -> list[tuple[date, float]]:
-    """The series from its first day to ``last``, days without rows as 0."""
-    if not days:
-        return []
-    first = min(days)
+def daily_points(days: Mapping[date, float], first: date, last: date) -> list[tuple[date, float]]:
+    """The series from ``first`` to ``last``, days without rows as 0."""
     return [
         (first + timedelta(days=i), days.get(first + timedelta(days=i), 0.0))
         for i in range((last - first).days + 1)
@@ -134,8 +132,13 @@ class AnomalyEvaluator:
                     f"{control.address}: its series mixes currencies "
                     f"({', '.join(sorted(result.currencies))}); filter it to one"
                 )
+            # every group starts when the detector's data does: a service that appears
+            # with a large cost is new spend, an anomaly like any other
+            starts = [min(days) for days in result.groups.values() if days]
             for group, days in sorted(result.groups.items(), key=lambda g: str(g[0])):
-                points = daily_points(days, ctx.at)
+                if not days:
+                    continue
+                points = daily_points(days, min(starts), ctx.at)
                 for flag in scan(points, spec.settings, first):
                     self._add(outcome, control, spec, series_label(spec.group_by, group), flag)
         return outcome

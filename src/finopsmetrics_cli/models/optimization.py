@@ -36,6 +36,7 @@ from finopsmetrics_cli.models.types import (
     FilterMap,
     Horizon,
     Identifier,
+    IdentifierList,
     NonNegativeNumber,
     Percent,
     Ratio,
@@ -53,6 +54,7 @@ DetectorType = Annotated[
         "zscore",
         "mad",
         "ewma",
+        "seasonal",
         description="Detection model.",
     ),
 ]
@@ -64,7 +66,7 @@ class DetectorModel(StrictModel):
     type: DetectorType = Field(
         "isolation_forest",
         description=(
-            "isolation_forest, prophet, arima, zscore, mad or ewma. "
+            "isolation_forest, prophet, arima, zscore, mad, ewma or seasonal (weekday-aware). "
             "Changing it replaces the detector."
         ),
     )
@@ -100,6 +102,21 @@ def _default_alerts() -> DetectorAlerts:
     return DetectorAlerts.model_validate({})
 
 
+class MinImpact(StrictModel):
+    """How big an anomaly must be to be reported: both bounds must be passed."""
+
+    absolute: NonNegativeNumber = Field(
+        0.0, description="Least extra spend on the day, in the billing currency."
+    )
+    relative: Percent = Field(
+        0.2, description="Least extra spend as a share of the expected spend (20% or 0.2)."
+    )
+
+
+def _default_min_impact() -> MinImpact:
+    return MinImpact.model_validate({})
+
+
 @register_kind(
     "anomaly_detector",
     section="anomaly_detectors",
@@ -119,6 +136,14 @@ class AnomalyDetector(KindModel):
         default_factory=_default_model,
         description="`{type, sensitivity, window}`, or just the type (`model: prophet`).",
         json_schema_extra={SHORTHAND: {"type": "string"}},
+    )
+    group_by: IdentifierList = Field(
+        default_factory=new_list,
+        description="Watch one series per value of these dimensions or tag keys (service ...).",
+    )
+    min_impact: MinImpact = Field(
+        default_factory=_default_min_impact,
+        description="`{absolute, relative}`: smaller anomalies are not reported.",
     )
     alerts: DetectorAlerts = Field(
         default_factory=_default_alerts, description="Channels and recipients."
