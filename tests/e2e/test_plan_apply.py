@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
-from engine_cli import Workspace
+from engine_cli import BIN, Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -262,3 +264,23 @@ def test_history_records_the_applied_git_commit(ws: Workspace) -> None:
     ws.edit("amount: 12000", "amount: 12500")  # uncommitted: the commit is not what was applied
     applied(ws)
     assert ws.engine().history("budget.data-lake")[0].git_commit is None
+
+
+def test_colours_only_where_a_terminal_reads_them(ws: Workspace) -> None:
+    """The text plan is written in one go: styled when colour is forced (as on a
+    terminal), plain when piped, with --no-color, or with NO_COLOR set."""
+    def plan(*flags: str, **env: str) -> str:
+        base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        proc = subprocess.run([str(BIN), "plan", "--state", str(ws.state), *flags],
+                              cwd=ws.root, env={**base, **env}, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    piped = plan()
+    assert "\x1b[" not in piped and "  + budget.ml-training\n" in piped
+    coloured = plan(FORCE_COLOR="1")
+    assert "\x1b[32m  + budget.ml-training\x1b[0m\n" in coloured
+    assert "\x1b[1mPlan: 4 to add, 0 to change, 0 to destroy.\x1b[0m\n" in coloured
+    assert plan("--no-color", FORCE_COLOR="1") == piped
+    assert plan(FORCE_COLOR="1", NO_COLOR="1") == piped
