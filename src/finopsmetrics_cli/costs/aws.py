@@ -20,12 +20,18 @@ AWS_CHAIN = (
 AWS_CREDENTIALS_HINT = "configure AWS credentials, e.g. `aws configure` or `aws sso login`"
 
 
-def aws_client(service: str, purpose: str, **options: Any) -> Any:
+def aws_client(
+    service: str, purpose: str, *, retries: dict[str, Any] | None = None, **options: Any
+) -> Any:
     """A boto3 client from the standard chain; ``AWS_ENDPOINT_URL`` is honoured by boto3."""
     try:
         import boto3  # type: ignore[import-untyped]  # noqa: TID251 - the lazy import
     except ImportError as exc:
         raise MissingExtraError("boto3", "aws", purpose) from exc
+    if retries is not None:
+        from botocore.config import Config  # type: ignore[import-untyped]
+
+        options["config"] = Config(retries=retries)
     return boto3.session.Session().client(service, **options)
 
 

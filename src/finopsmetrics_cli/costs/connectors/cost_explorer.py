@@ -136,7 +136,13 @@ def export_cost_explorer(
     import duckdb  # noqa: TID251 - the conversion runs in DuckDB
 
     start, end = month_range(since, until, today=datetime.now(UTC).date())
-    client = aws_client("ce", "reading AWS Cost Explorer", region_name="us-east-1")
+    client = aws_client(
+        "ce",
+        "reading AWS Cost Explorer",
+        region_name="us-east-1",
+        # "standard" retries LimitExceededException, Cost Explorer's throttle, with backoff
+        retries={"mode": "standard", "max_attempts": 8},
+    )
     dest_dir.mkdir(parents=True, exist_ok=True)
     raw = dest_dir / f"{source}.cost-explorer.jsonl"
     levels = [f"TAG:{key}" for key in tag_keys]
@@ -288,6 +294,11 @@ def cost_explorer_error(exc: Exception) -> CostDataError:
         return CostDataError(
             f"{WHAT} has no data for this account yet",
             hint="enable Cost Explorer in the Billing console; data appears within 24 hours",
+        )
+    if code == "LimitExceededException":
+        return CostDataError(
+            f"{WHAT} kept refusing requests as too many ({message})",
+            hint="run the sync again later, or list fewer tag keys on the source",
         )
     if code == "BillExpirationException":
         return CostDataError(
