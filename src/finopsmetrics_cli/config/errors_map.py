@@ -67,6 +67,10 @@ def map_errors(
                     "E121", f"missing required field {field_name!r}", None, path, at_parent=True
                 )
             )
+        elif etype == "list_type":  # lists of names take one name; these take a list
+            got = _got(err, secret=_holds_secret(model, path))
+            hint = "write a list: [a, b], or one `- ` item per line"
+            mapped.append(FieldError("E122", f"{prefix}expected a list{got}", hint, path))
         elif _TYPE_ERRORS.search(etype):
             got = _got(err, secret=_holds_secret(model, path))
             mapped.append(FieldError("E122", f"{prefix}{msg}{got}", None, path))

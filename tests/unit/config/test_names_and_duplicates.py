@@ -146,3 +146,12 @@ def test_a_number_where_names_are_expected_is_our_own_message() -> None:
     assert [d.message for d in diags] == [
         "budget 'b': alerts[0].channels: expected a name or a list of them, got a mapping"
     ]
+
+
+def test_a_mapping_where_a_list_of_objects_is_expected_gets_a_hint() -> None:
+    text = "budgets:\n  b:\n    amount: 5\n    alerts: {threshold: 80%}\n"
+    _, diags = validate_text(text, "f.yaml")
+    assert _lines(diags) == [
+        "f.yaml:4:13: error[E122]: budget 'b': alerts: expected a list (got a mapping)\n"
+        "  hint: write a list: [a, b], or one `- ` item per line"
+    ]
