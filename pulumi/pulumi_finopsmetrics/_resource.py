@@ -1,16 +1,18 @@
 """The base of every generated resource class.
 
-Decides, when the program runs, what the provider needs later: the store
-location (Pulumi config ``finopsmetrics:store``, else ``$FINOPSMETRICS_STATE``,
-else ``./.finopsmetrics/state.duckdb``, made absolute because the provider
-host may run elsewhere) and whether this resource is an explicit take-over
-(``import_``). Both travel as hidden inputs with the resource.
+Decides, when the program runs, what only the program knows and the provider
+needs later, and sends it as hidden inputs: the stack's manager name
+(``pulumi:PROJECT/STACK``: the provider host is not told the stack), an
+explicit take-over (``adopt=True``), ``replace_on_changes`` (the host does
+not pass Pulumi's detailed diff, so the provider applies it itself) and
+``protect`` when the program sets it (recorded as the object's
+``lifecycle.prevent_destroy``, which every front end respects).
+Where the state lives is not among them: the provider host resolves it on
+every run.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import pulumi
@@ -19,23 +21,17 @@ import pulumi.dynamic
 from pulumi_finopsmetrics._provider import (
     ADOPT_KEY,
     COMPUTED_KEYS,
-    STORE_KEY,
+    MANAGER_KEY,
+    PROTECT_KEY,
+    REPLACE_ON_CHANGES_KEY,
     FinopsProvider,
 )
 
-DEFAULT_STORE = ".finopsmetrics/state.duckdb"
 
-
-def store_location() -> str:
-    """Where the state lives, as the program sees it now."""
-    store = (
-        pulumi.Config("finopsmetrics").get("store")
-        or os.environ.get("FINOPSMETRICS_STATE")
-        or DEFAULT_STORE
-    )
-    if "://" in store:
-        return store
-    return str(Path(store).expanduser().resolve())
+def stack_manager() -> str:
+    """The manager name this stack's objects are recorded under: two stacks of one
+    program (``dev`` and ``prod``) against one state never share objects."""
+    return f"pulumi:{pulumi.get_project()}/{pulumi.get_stack()}"
 
 
 class FinopsResource(pulumi.dynamic.Resource):
@@ -49,16 +45,30 @@ class FinopsResource(pulumi.dynamic.Resource):
         resource_name: str,
         opts: pulumi.ResourceOptions | None,
         inputs: dict[str, Any],
+        *,
+        adopt: bool | None = None,
     ) -> None:
         opts = opts or pulumi.ResourceOptions()
+        if opts.import_:
+            # The engine's import step reads with the id alone, which a dynamic
+            # provider cannot serve (pulumi/pulumi#3550, #11279).
+            raise pulumi.RunError(
+                f"{type(self).__name__} {resource_name!r}: import_ does not work with "
+                "finopsmetrics resources (Pulumi dynamic providers cannot import); "
+                "declare the object as it is with adopt=True instead"
+            )
         props: dict[str, Any] = dict(inputs)
         if props.get("name") is None and opts.id is None:
             props["name"] = resource_name
         for key in COMPUTED_KEYS:  # None inputs become the computed outputs' attributes
             props[key] = None
-        props[STORE_KEY] = store_location()
-        if opts.import_:
+        props[MANAGER_KEY] = stack_manager()
+        if adopt:
             props[ADOPT_KEY] = True
+        if opts.replace_on_changes:
+            props[REPLACE_ON_CHANGES_KEY] = list(opts.replace_on_changes)
+        if opts.protect is not None and opts.id is None:
+            props[PROTECT_KEY] = bool(opts.protect)
         super().__init__(FinopsProvider(self.KIND), resource_name, props, opts)
 
     @classmethod

@@ -1,5 +1,6 @@
-"""``pulumi up`` / ``preview`` / ``refresh`` / ``destroy`` of the seed program
-with a local file backend. Needs the Pulumi CLI, which cannot be installed
+"""``pulumi up`` (with its preview) / ``preview`` / ``refresh`` / ``destroy`` of the
+seed program with a local file backend, and a second stack that must not take the
+first one's objects. Needs the Pulumi CLI, which cannot be installed
 offline (the npm package downloads it at run time; PyPI's ``pulumi`` is the SDK
 only), so the test runs wherever ``pulumi`` is on PATH and is skipped otherwise."""
 
@@ -35,7 +36,9 @@ runtime:
 """
 
 
-def _pulumi(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def _pulumi(
+    cwd: Path, env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["pulumi", *args, "--non-interactive"],
         cwd=cwd,
@@ -44,7 +47,7 @@ def _pulumi(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedP
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode == 0 or not check, result.stdout + result.stderr
     return result
 
 
@@ -58,27 +61,34 @@ def test_up_preview_refresh_destroy(tmp_path: Path) -> None:
     backend.mkdir()
     store = tmp_path / "state.duckdb"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "FINOPSMETRICS_STATE"},
         "PULUMI_BACKEND_URL": f"file://{backend}",
         "PULUMI_CONFIG_PASSPHRASE": "e2e",
         "PULUMI_SKIP_UPDATE_CHECK": "true",
-        "FINOPSMETRICS_STATE": str(store),
     }
-    _pulumi(project, env, "stack", "init", "dev")
+    for stack in ("dev", "prod"):
+        _pulumi(project, env, "stack", "init", stack)
+        _pulumi(project, env, "config", "set", "finopsmetrics:store", str(store), "-s", stack)
 
-    _pulumi(project, env, "up", "--yes", "--skip-preview")
+    _pulumi(project, env, "up", "--yes", "-s", "dev")  # with its preview, as users run it
     live = Engine(store).read("budget.ML Training Q1 2025")
-    assert live is not None and live.manager == "pulumi" and live.spec["amount"] == 50000
+    assert live is not None and live.manager == "pulumi:finops-e2e/dev"
+    assert live.spec["amount"] == 50000
     assert Engine(store).read("policy.GPU Instance Approval") is not None
-    outputs = _pulumi(project, env, "stack", "output", "budget_id").stdout.strip()
+    outputs = _pulumi(project, env, "stack", "output", "budget_id", "-s", "dev").stdout.strip()
     assert outputs == "budget.ML Training Q1 2025"
 
-    _pulumi(project, env, "preview", "--expect-no-changes")
+    _pulumi(project, env, "preview", "--expect-no-changes", "-s", "dev")
+
+    # Another stack of the same program never takes this stack's objects.
+    prod = _pulumi(project, env, "up", "--yes", "-s", "prod", check=False)
+    assert prod.returncode != 0
+    assert "is managed by pulumi:finops-e2e/dev" in prod.stdout + prod.stderr
 
     Engine(store, source="cli").edit_live("budget.ML Training Q1 2025", {**live.spec, "amount": 1})
-    _pulumi(project, env, "up", "--yes", "--refresh", "--skip-preview")
+    _pulumi(project, env, "up", "--yes", "--refresh", "-s", "dev")
     healed = Engine(store).read("budget.ML Training Q1 2025")
     assert healed is not None and healed.spec["amount"] == 50000 and not healed.drifted
 
-    _pulumi(project, env, "destroy", "--yes", "--skip-preview")
+    _pulumi(project, env, "destroy", "--yes", "-s", "dev")
     assert Engine(store).list_objects() == []

@@ -16,7 +16,7 @@ from finopsmetrics_cli.models.base import KindModel, kinds
 from pulumi_finopsmetrics._codegen import class_name
 from pulumi_finopsmetrics._provider import FinopsProvider
 
-from pulumi_mocks import PROGRAMS, EngineMocks, RecordingMonitor
+from pulumi_mocks import PROGRAMS, EngineMocks, RecordingMocks, RecordingMonitor
 
 pytestmark = pytest.mark.pulumi
 
@@ -43,7 +43,7 @@ def test_seed_program_registers_budget_and_policy(mocks: RecordingMonitor, tmp_p
             "period": "monthly",
             "filters": {"service": "ml-training", "environment": "production"},
             "alerts": [{"threshold": 0.8, "channels": ["slack", "email"]}],
-            "__store": str(tmp_path / ".finopsmetrics" / "state.duckdb"),
+            "__manager": "pulumi:finops/dev",
         }
         restored = dill.loads(base64.b64decode(provider))
         assert isinstance(restored, FinopsProvider) and restored.kind == "budget"
@@ -62,37 +62,49 @@ def test_name_defaults_to_the_resource_name(mocks: RecordingMonitor) -> Any:
 
 
 @pulumi.runtime.test
-def test_store_comes_from_pulumi_config(mocks: RecordingMonitor, tmp_path: Path) -> Any:
-    pulumi.runtime.set_config("finopsmetrics:store", str(tmp_path / "shared.duckdb"))
-    budget = finopsmetrics.Budget("b", amount=10)
-    expected = str(tmp_path / "shared.duckdb")
-    return budget.id.apply(lambda _: _expect(_inputs(mocks, "b")["__store"], expected))
-
-
-@pulumi.runtime.test
-def test_store_comes_from_the_environment_made_absolute(
+def test_no_state_location_travels_with_a_resource(
     mocks: RecordingMonitor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Any:
+    """The provider host resolves the state on every run; a stored path would break
+    every stack whose checkout moves."""
+    pulumi.runtime.set_config("finopsmetrics:store", str(tmp_path / "shared.duckdb"))
     monkeypatch.setenv("FINOPSMETRICS_STATE", "relative/state.duckdb")
     budget = finopsmetrics.Budget("b", amount=10)
-    expected = str(tmp_path / "relative" / "state.duckdb")
-    return budget.id.apply(lambda _: _expect(_inputs(mocks, "b")["__store"], expected))
+    return budget.id.apply(lambda _: _expect(sorted(_inputs(mocks, "b")), EXPECTED_KEYS))
+
+
+EXPECTED_KEYS = ["__manager", "__provider", "amount", "name"]  # None inputs are not sent
+
+
+@pytest.mark.parametrize(("project", "stack"), [("finops", "dev"), ("billing-2", "prod.eu")])
+def test_the_manager_names_the_project_and_stack(project: str, stack: str) -> None:
+    recorder = RecordingMocks()
+    monitor = RecordingMonitor(recorder)
+    pulumi.runtime.set_mocks(recorder, project=project, stack=stack, preview=False, monitor=monitor)
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        return finopsmetrics.Team("t").id
+
+    run()
+    assert recorder.resources["t"].inputs["__manager"] == f"pulumi:{project}/{stack}"
 
 
 @pulumi.runtime.test
-def test_protect_and_import_reach_the_engine_as_options(mocks: RecordingMonitor) -> Any:
+def test_protect_adopt_and_replace_on_changes_reach_the_provider(mocks: RecordingMonitor) -> Any:
     budget = finopsmetrics.Budget(
         "kept",
         name="kept",
         amount=10,
-        opts=pulumi.ResourceOptions(protect=True, import_="budget.kept"),
+        adopt=True,
+        opts=pulumi.ResourceOptions(protect=True, replace_on_changes=["amount"]),
     )
 
     def check(_: Any) -> None:
         request = mocks.requests["kept"]
         assert request.protect is True
-        assert request.importId == "budget.kept"
-        assert _inputs(mocks, "kept")["__adopt"] is True
+        inputs = _inputs(mocks, "kept")
+        assert (inputs["__adopt"], inputs["__replace_on_changes"]) == (True, ["amount"])
 
     return budget.id.apply(check)
 
@@ -132,8 +144,7 @@ def test_get_reads_an_existing_object_by_address(mocks: RecordingMonitor, tmp_pa
         assert id_ == "budget.ml-training-q1"
         args = mocks.mocks.resources["existing"]
         assert args.resource_id == "budget.ml-training-q1"
-        assert "name" not in args.inputs
-        assert args.inputs["__store"] == str(tmp_path / ".finopsmetrics" / "state.duckdb")
+        assert "name" not in args.inputs and "__store" not in args.inputs
 
     return existing.id.apply(check)
 
@@ -155,7 +166,7 @@ def test_seed_program_creates_live_objects_through_the_engine(
     run()
     engine = Engine(store)
     budget = engine.read("budget.ML Training Q1 2025")
-    assert budget is not None and budget.manager == "pulumi"
+    assert budget is not None and budget.manager == "pulumi:finops/dev"
     assert budget.spec["amount"] == 50000
     assert budget.spec["alerts"][0]["threshold"] == 0.8
     assert budget.spec["alerts"][0]["channels"] == ["slack", "email"]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from finopsmetrics_cli.engine import Engine
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import wrap_rpc_secret
-from pulumi_finopsmetrics._provider import FinopsProvider, property_path
+from pulumi_finopsmetrics._provider import FinopsProvider, changed_at, property_path
 
 pytestmark = pytest.mark.pulumi
 
@@ -30,6 +31,8 @@ def test_split_unwraps_secrets_and_whole_numbers() -> None:
         "ratio": 0.5,
         "__provider": "…",
         "__store": "/tmp/s.duckdb",
+        "__manager": "pulumi:finops/dev",
+        "__replace_on_changes": ["amount"],
         "address": "notification_channel.ops",
         "object_version": 2.0,
         "manager": "pulumi",
@@ -52,11 +55,16 @@ def test_ids_are_addresses_and_bare_names_are_accepted() -> None:
     assert provider.name_from_id("ml-training") == "ml-training"
 
 
+def provider_on(kind: str, tmp_path: Path) -> FinopsProvider:
+    provider = FinopsProvider(kind)
+    provider.configured_store = str(tmp_path / "s.duckdb")  # as the host's configure sets it
+    return provider
+
+
 def test_preview_with_an_unknown_immutable_field_may_replace(tmp_path: Path) -> None:
-    provider = FinopsProvider("anomaly_detector")
-    store = {"__store": str(tmp_path / "s.duckdb")}
-    olds = {"name": "ml", "model": {"type": "isolation_forest"}, **store}
-    news = {"name": "ml", "model": Unknown(), **store}
+    provider = provider_on("anomaly_detector", tmp_path)
+    olds = {"name": "ml", "model": {"type": "isolation_forest"}}
+    news = {"name": "ml", "model": Unknown()}
     diff = provider.diff("anomaly_detector.ml", olds, news)
     assert (diff.changes, diff.replaces, diff.delete_before_replace) == (None, ["model"], True)
     check = provider.check({}, news)
@@ -65,25 +73,63 @@ def test_preview_with_an_unknown_immutable_field_may_replace(tmp_path: Path) -> 
 
 
 def test_an_empty_name_is_a_check_failure(tmp_path: Path) -> None:
-    provider = FinopsProvider("team")
-    result = provider.check({}, {"name": "", "__store": str(tmp_path / "s.duckdb")})
+    result = provider_on("team", tmp_path).check({}, {"name": ""})
     assert [(f.property, f.reason) for f in result.failures] == [("name", "name must not be empty")]
 
 
 def test_immutable_change_is_the_engines_answer(tmp_path: Path) -> None:
-    provider = FinopsProvider("anomaly_detector")
-    store = {"__store": str(tmp_path / "s.duckdb")}
-    olds = {"name": "ml", "model": {"type": "isolation_forest", "window": "7d"}, **store}
-    news = {"name": "ml", "model": {"type": "prophet", "window": "7d"}, **store}
-    expected = Engine(store["__store"]).requires_replace("anomaly_detector", olds, news)
+    provider = provider_on("anomaly_detector", tmp_path)
+    olds = {"name": "ml", "model": {"type": "isolation_forest", "window": "7d"}}
+    news = {"name": "ml", "model": {"type": "prophet", "window": "7d"}}
+    expected = Engine(tmp_path / "s.duckdb").requires_replace("anomaly_detector", olds, news)
     diff = provider.diff("anomaly_detector.ml", olds, news)
     assert expected == ["model.type"]
-    assert diff.changes is True and diff.replaces == ["model"]
+    assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, ["model"], True)
+
+
+def test_a_rename_creates_before_it_deletes(tmp_path: Path) -> None:
+    diff = provider_on("team", tmp_path).diff("team.a", {"name": "a"}, {"name": "b"})
+    assert (diff.changes, diff.replaces, diff.delete_before_replace) == (True, ["name"], False)
 
 
 def test_an_unknown_name_defers_check_and_diff(tmp_path: Path) -> None:
-    provider = FinopsProvider("team")
-    news = {"name": Unknown(), "__store": str(tmp_path / "s.duckdb")}
+    provider = provider_on("team", tmp_path)
+    news = {"name": Unknown()}
     assert provider.check({}, news).failures == []
-    diff = provider.diff("team.a", {"name": "a", "__store": news["__store"]}, news)
-    assert (diff.changes, diff.replaces) == (None, ["name"])
+    diff = provider.diff("team.a", {"name": "a"}, news)
+    assert (diff.changes, diff.replaces, diff.delete_before_replace) == (None, ["name"], False)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "changed"),
+    [
+        ("", 1, 2, True),
+        ("[0].threshold", [{"threshold": 0.5}], [{"threshold": 0.9}], True),
+        ("[1].threshold", [{"threshold": 0.5}], [{"threshold": 0.9}], False),
+        ("[*].threshold", [{"threshold": 0.5, "x": 1}], [{"threshold": 0.5, "x": 2}], False),
+        ("[*].threshold", [{"threshold": 0.5}], [{"threshold": 0.5}, {"threshold": 1}], True),
+        ('["service"]', {"service": "a", "env": "x"}, {"service": "a", "env": "y"}, False),
+        ('["service"]', {"service": "a"}, {"service": "b"}, True),
+        ("*", {"a": 1}, {"a": 1, "b": 2}, True),
+    ],
+)
+def test_property_paths_select_what_changed(path: str, old: Any, new: Any, changed: bool) -> None:
+    assert changed_at(old, new, path) is changed
+
+
+def test_replace_on_changes_paths_replace_the_top_level_property(tmp_path: Path) -> None:
+    provider = provider_on("budget", tmp_path)
+    olds = {"name": "b", "amount": 1, "filters": {"service": "a", "env": "x"}}
+
+    def replaces(news: dict[str, Any], paths: list[str]) -> list[str]:
+        diff = provider.diff("budget.b", olds, {**news, "__replace_on_changes": paths})
+        return list(diff.replaces or [])
+
+    assert replaces({**olds, "amount": 2}, ["amount"]) == ["amount"]
+    assert replaces({**olds, "amount": 2}, ["filters"]) == []
+    assert replaces({**olds, "filters": {"service": "a", "env": "y"}}, ['filters["service"]']) == []
+    assert replaces({**olds, "filters": {"service": "b", "env": "x"}}, ["filters.service"]) == [
+        "filters"
+    ]
+    assert replaces({**olds, "amount": 2}, ["*"]) == ["amount"]
+    assert replaces({**olds, "amount": Unknown()}, ["amount"]) == ["amount"]

@@ -3,12 +3,7 @@
 
 from __future__ import annotations
 
-from .anomaly_detector import (
-    AnomalyDetector,
-    AnomalyDetectorAlertArgs,
-    AnomalyDetectorMinImpactArgs,
-    AnomalyDetectorModelArgs,
-)
+from .anomaly_detector import AnomalyDetector, AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs
 from .approval_workflow import (
     ApprovalWorkflow,
     ApprovalWorkflowEscalationArgs,
@@ -38,7 +33,6 @@ from .virtual_tag import VirtualTag, VirtualTagRuleArgs
 
 __all__ = [
     "AnomalyDetectorAlertArgs",
-    "AnomalyDetectorMinImpactArgs",
     "AnomalyDetectorModelArgs",
     "AnomalyDetector",
     "ApprovalWorkflowEscalationArgs",

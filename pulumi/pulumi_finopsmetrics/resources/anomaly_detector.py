@@ -11,7 +11,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ["AnomalyDetectorAlertArgs", "AnomalyDetectorMinImpactArgs", "AnomalyDetectorModelArgs", "AnomalyDetector"]
+__all__ = ["AnomalyDetectorAlertArgs", "AnomalyDetectorModelArgs", "AnomalyDetector"]
 
 
 @pulumi.input_type
@@ -39,7 +39,7 @@ class AnomalyDetectorAlertArgs:
 
     @property
     @pulumi.getter
-    def channels(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
+    def channels(self) -> Optional[pulumi.Input[Any]]:
         """Declared notification_channel names or built-in types."""
         return pulumi.get(self, "channels")
 
@@ -49,7 +49,7 @@ class AnomalyDetectorAlertArgs:
 
     @property
     @pulumi.getter
-    def recipients(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
+    def recipients(self) -> Optional[pulumi.Input[Any]]:
         """Emails, personas or #chat-channels."""
         return pulumi.get(self, "recipients")
 
@@ -71,45 +71,6 @@ class AnomalyDetectorAlertArgs:
 
 
 @pulumi.input_type
-class AnomalyDetectorMinImpactArgs:
-    """`{absolute, relative}`: smaller anomalies are not reported."""
-
-    def __init__(
-        __self__,
-        *,
-        absolute: Optional[pulumi.Input[float]] = None,
-        relative: Optional[pulumi.Input[Union[float, str]]] = None,
-    ) -> None:
-        """:param absolute: Least extra spend on the day, in the billing currency.
-        :param relative: Least extra spend as a share of the expected spend (20% or 0.2).
-        """
-        if absolute is not None:
-            pulumi.set(__self__, "absolute", absolute)
-        if relative is not None:
-            pulumi.set(__self__, "relative", relative)
-
-    @property
-    @pulumi.getter
-    def absolute(self) -> Optional[pulumi.Input[float]]:
-        """Least extra spend on the day, in the billing currency."""
-        return pulumi.get(self, "absolute")
-
-    @absolute.setter
-    def absolute(self, value: Optional[pulumi.Input[float]]) -> None:
-        pulumi.set(self, "absolute", value)
-
-    @property
-    @pulumi.getter
-    def relative(self) -> Optional[pulumi.Input[Union[float, str]]]:
-        """Least extra spend as a share of the expected spend (20% or 0.2)."""
-        return pulumi.get(self, "relative")
-
-    @relative.setter
-    def relative(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
-        pulumi.set(self, "relative", value)
-
-
-@pulumi.input_type
 class AnomalyDetectorModelArgs:
     """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
 
@@ -120,9 +81,9 @@ class AnomalyDetectorModelArgs:
         sensitivity: Optional[pulumi.Input[Union[float, str]]] = None,
         window: Optional[pulumi.Input[str]] = None,
     ) -> None:
-        """:param type: isolation_forest, prophet, arima, zscore, mad, ewma or seasonal
-            (weekday-aware). Changing it replaces the detector. One of ``isolation_forest``,
-            ``prophet``, ``arima``, ``zscore``, ``mad``, ``ewma``, ``seasonal``.
+        """:param type: isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces
+            the detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
+            ``ewma``.
         :param sensitivity: 0..1; higher flags smaller deviations (0.95 or 95%).
         :param window: Look-back window, e.g. 7d.
         """
@@ -136,9 +97,9 @@ class AnomalyDetectorModelArgs:
     @property
     @pulumi.getter
     def type(self) -> Optional[pulumi.Input[str]]:
-        """isolation_forest, prophet, arima, zscore, mad, ewma or seasonal (weekday-aware).
-        Changing it replaces the detector. One of ``isolation_forest``, ``prophet``, ``arima``,
-        ``zscore``, ``mad``, ``ewma``, ``seasonal``.
+        """isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces the
+        detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
+        ``ewma``.
         """
         return pulumi.get(self, "type")
 
@@ -148,7 +109,7 @@ class AnomalyDetectorModelArgs:
 
     @property
     @pulumi.getter
-    def sensitivity(self) -> Optional[pulumi.Input[Union[float, str]]]:
+    def sensitivity(self) -> Optional[pulumi.Input[Any]]:
         """0..1; higher flags smaller deviations (0.95 or 95%)."""
         return pulumi.get(self, "sensitivity")
 
@@ -171,11 +132,11 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """Watches a cost series (filtered) with a model and alerts on anomalies.
 
     The ``anomaly_detector`` kind (YAML section ``anomaly_detectors``, seed 3.1, 8.1), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "anomaly_detector"
-    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'filters', 'model', 'group_by', 'min_impact', 'alerts', 'owner')
+    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'filters', 'model', 'alerts', 'owner')
 
     name: pulumi.Output[str]
     """The object name (address ``anomaly_detector.NAME``); defaults to the resource name."""
@@ -187,10 +148,6 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """Which costs: dimension -> value(s)."""
     model: pulumi.Output[Optional[Any]]
     """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
-    group_by: pulumi.Output[Optional[Any]]
-    """Watch one series per value of these dimensions or tag keys (service ...)."""
-    min_impact: pulumi.Output[Optional[Mapping[str, Any]]]
-    """`{absolute, relative}`: smaller anomalies are not reported."""
     alerts: pulumi.Output[Optional[Mapping[str, Any]]]
     """Channels and recipients."""
     owner: pulumi.Output[Optional[str]]
@@ -200,7 +157,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -212,26 +169,24 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         enabled: Optional[pulumi.Input[bool]] = None,
         filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         model: Optional[pulumi.Input[Union[pulumi.InputType[AnomalyDetectorModelArgs], str]]] = None,
-        group_by: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
-        min_impact: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorMinImpactArgs]]] = None,
         alerts: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorAlertArgs]]] = None,
         owner: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``anomaly_detector``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``anomaly_detector.NAME``); defaults to the
             resource name.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
         :param filters: Which costs: dimension -> value(s).
         :param model: `{type, sensitivity, window}`, or just the type (`model: prophet`).
-        :param group_by: Watch one series per value of these dimensions or tag keys (service
-            ...).
-        :param min_impact: `{absolute, relative}`: smaller anomalies are not reported.
         :param alerts: Channels and recipients.
         :param owner: Owning team (a declared team).
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -242,11 +197,10 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
                 "enabled": enabled,
                 "filters": filters,
                 "model": model,
-                "group_by": group_by,
-                "min_impact": min_impact,
                 "alerts": alerts,
                 "owner": owner,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -91,7 +91,7 @@ class ApprovalWorkflowStageArgs:
 
     @property
     @pulumi.getter
-    def approvers(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
+    def approvers(self) -> pulumi.Input[Any]:
         """Roles or emails; at least one."""
         return pulumi.get(self, "approvers")
 
@@ -124,7 +124,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
     """A multi-stage approval with SLAs and escalation (RI purchases, exceptions ...).
 
     The ``approval_workflow`` kind (YAML section ``approval_workflows``, seed 6.2), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "approval_workflow"
@@ -143,7 +143,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -154,16 +154,19 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
         stages: pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ApprovalWorkflowStageArgs]]]],
         description: Optional[pulumi.Input[str]] = None,
         escalation: Optional[pulumi.Input[Sequence[pulumi.Input[Union[pulumi.InputType[ApprovalWorkflowEscalationArgs], Mapping[str, Any]]]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``approval_workflow``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``approval_workflow.NAME``); defaults to the
             resource name.
         :param stages: Ordered stages; at least one.
         :param description: Free text shown in plans, docs and dashboards.
         :param escalation: `- sla_breach_24h: notify_manager` or `- {after: 24h, action: ...}`.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -174,6 +177,7 @@ class ApprovalWorkflow(FinopsResource, module="finopsmetrics", name="ApprovalWor
                 "stages": stages,
                 "escalation": escalation,
             },
+            adopt=adopt,
         )
 
     @staticmethod

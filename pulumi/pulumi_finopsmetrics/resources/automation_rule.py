@@ -19,7 +19,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         instances, recommend downsizing ...), optionally after approval.
 
     The ``automation_rule`` kind (YAML section ``automation_rules``, seed 3.4), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "automation_rule"
@@ -52,7 +52,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -70,11 +70,12 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         notification: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         schedule: Optional[pulumi.Input[str]] = None,
         dry_run: Optional[pulumi.Input[bool]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``automation_rule``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``automation_rule.NAME``); defaults to the
             resource name.
         :param condition: Which resources (the condition language).
@@ -88,6 +89,8 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
         :param notification: Personas or channel types notified: [engineer, slack].
         :param schedule: When the rule is evaluated (default: continuously).
         :param dry_run: Report what would be done, do nothing.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -105,6 +108,7 @@ class AutomationRule(FinopsResource, module="finopsmetrics", name="AutomationRul
                 "schedule": schedule,
                 "dry_run": dry_run,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -49,7 +49,7 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def threshold(self) -> pulumi.Input[Union[float, str]]:
+    def threshold(self) -> pulumi.Input[Any]:
         """Fraction of the amount that fires the alert: 0.8 or 80%; up to 10 (1000%)."""
         return pulumi.get(self, "threshold")
 
@@ -70,7 +70,7 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def channels(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
+    def channels(self) -> Optional[pulumi.Input[Any]]:
         """Declared notification_channel names or built-in types (slack, email ...)."""
         return pulumi.get(self, "channels")
 
@@ -80,7 +80,7 @@ class BudgetAlertArgs:
 
     @property
     @pulumi.getter
-    def recipients(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
+    def recipients(self) -> Optional[pulumi.Input[Any]]:
         """Emails, personas or chat channels (#ml-team) to notify."""
         return pulumi.get(self, "recipients")
 
@@ -103,7 +103,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
     """A spending limit over a period (monthly, quarterly ...) with threshold alerts.
 
     The ``budget`` kind (YAML section ``budgets``, seed 8.1, 8.2, 8.3), managed through the
-    finopsmetrics engine with manager ``pulumi``.
+    finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "budget"
@@ -138,7 +138,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -156,11 +156,12 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         start_date: Optional[pulumi.Input[str]] = None,
         end_date: Optional[pulumi.Input[str]] = None,
         alerts: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[BudgetAlertArgs]]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``budget``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``budget.NAME``); defaults to the resource name.
         :param amount: The limit per period, in `currency`.
         :param description: Free text shown in plans, docs and dashboards.
@@ -174,6 +175,8 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
         :param start_date: First day the budget applies (YYYY-MM-DD).
         :param end_date: Last day the budget applies (YYYY-MM-DD).
         :param alerts: Threshold alerts; one per threshold and type.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -191,6 +194,7 @@ class Budget(FinopsResource, module="finopsmetrics", name="Budget"):
                 "end_date": end_date,
                 "alerts": alerts,
             },
+            adopt=adopt,
         )
 
     @staticmethod

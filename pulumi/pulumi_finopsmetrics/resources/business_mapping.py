@@ -19,7 +19,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         business product or feature, for cost, revenue and margin by entity.
 
     The ``business_mapping`` kind (YAML section ``business_mappings``, seed 4.4), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "business_mapping"
@@ -58,7 +58,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -77,11 +77,12 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         owner: Optional[pulumi.Input[str]] = None,
         revenue_attribution: Optional[pulumi.Input[bool]] = None,
         revenue_per_request: Optional[pulumi.Input[float]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``business_mapping``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``business_mapping.NAME``); defaults to the
             resource name.
         :param entity_type: product or feature; defaulted from business_mapping.products /
@@ -98,6 +99,8 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
         :param revenue_attribution: Attribute revenue to this entity.
         :param revenue_per_request: Revenue per request, for unit economics (needs
             revenue_attribution).
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -116,6 +119,7 @@ class BusinessMapping(FinopsResource, module="finopsmetrics", name="BusinessMapp
                 "revenue_attribution": revenue_attribution,
                 "revenue_per_request": revenue_per_request,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -18,7 +18,7 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
     """How Reserved Instance / Savings Plan recommendations are made and bought.
 
     The ``commitment_policy`` kind (YAML section ``commitment_policies``, seed 3.2), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "commitment_policy"
@@ -58,7 +58,7 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -78,11 +78,12 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         max_upfront: Optional[pulumi.Input[float]] = None,
         auto_purchase: Optional[pulumi.Input[bool]] = None,
         approval_workflow: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``commitment_policy``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``commitment_policy.NAME``); defaults to the
             resource name.
         :param description: Free text shown in plans, docs and dashboards.
@@ -99,6 +100,8 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
         :param max_upfront: Cap on upfront cost per purchase.
         :param auto_purchase: Buy without a human (needs approval_workflow otherwise).
         :param approval_workflow: Approval workflow for purchases.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -118,6 +121,7 @@ class CommitmentPolicy(FinopsResource, module="finopsmetrics", name="CommitmentP
                 "auto_purchase": auto_purchase,
                 "approval_workflow": approval_workflow,
             },
+            adopt=adopt,
         )
 
     @staticmethod

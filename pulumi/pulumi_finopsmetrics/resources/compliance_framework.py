@@ -51,7 +51,7 @@ class ComplianceFrameworkControlArgs:
 
     @property
     @pulumi.getter
-    def checks(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
+    def checks(self) -> pulumi.Input[Any]:
         """Check names, e.g. iam_mfa_enabled."""
         return pulumi.get(self, "checks")
 
@@ -86,7 +86,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
     """Automated compliance checks for a framework (soc2 controls, gdpr requirements).
 
     The ``compliance_framework`` kind (YAML section ``compliance_checks``, seed 6.4), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "compliance_framework"
@@ -113,7 +113,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -126,11 +126,12 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
         controls: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[ComplianceFrameworkControlArgs]]]]] = None,
         requirements: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         frequency: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``compliance_framework``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``compliance_framework.NAME``); defaults to the
             resource name.
         :param framework: soc2, gdpr, hipaa, pci_dss, iso27001 or custom; defaults from the
@@ -140,6 +141,8 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
         :param requirements: Check names that must pass (frameworks without controls).
         :param frequency: How often `requirements` are checked. One of ``continuous``,
             ``hourly``, ``daily``, ``weekly``, ``monthly``.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -152,6 +155,7 @@ class ComplianceFramework(FinopsResource, module="finopsmetrics", name="Complian
                 "requirements": requirements,
                 "frequency": frequency,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -104,7 +104,7 @@ class CostAllocationAllocationArgs:
 
     @property
     @pulumi.getter
-    def share(self) -> Optional[pulumi.Input[Union[float, str]]]:
+    def share(self) -> Optional[pulumi.Input[Any]]:
         """Explicit share, 0..1 or percent (method fixed)."""
         return pulumi.get(self, "share")
 
@@ -198,7 +198,7 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
         Shares (explicit, or usage / total usage) must sum to 100%.
 
     The ``cost_allocation`` kind (YAML section ``cost_allocations``, seed 4.3), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "cost_allocation"
@@ -231,7 +231,7 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -246,11 +246,12 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
         currency: Optional[pulumi.Input[str]] = None,
         attribution_method: Optional[pulumi.Input[str]] = None,
         split_by: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``cost_allocation``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``cost_allocation.NAME``); defaults to the
             resource name.
         :param resource_id: The shared resource, e.g. rds-shared-db-prod.
@@ -264,6 +265,8 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
         :param split_by: Usage measure of proportional splits: query_count, request_count . One
             of ``query_count``, ``queries``, ``request_count``, ``requests``, ``cpu_hours``,
             ``memory_gb_hours``, ``storage_gb``, ``users``, ``weight``.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -278,6 +281,7 @@ class CostAllocation(FinopsResource, module="finopsmetrics", name="CostAllocatio
                 "split_by": split_by,
                 "allocations": allocations,
             },
+            adopt=adopt,
         )
 
     @staticmethod

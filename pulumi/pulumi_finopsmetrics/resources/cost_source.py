@@ -20,7 +20,7 @@ class CostSource(FinopsResource, module="finopsmetrics", name="CostSource"):
         reports. Credentials come from each cloud's standard chain, never from here.
 
     The ``cost_source`` kind (YAML section ``cost_sources``), managed through the finopsmetrics
-    engine with manager ``pulumi``.
+    engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "cost_source"
@@ -49,7 +49,7 @@ class CostSource(FinopsResource, module="finopsmetrics", name="CostSource"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -63,11 +63,12 @@ class CostSource(FinopsResource, module="finopsmetrics", name="CostSource"):
         location: Optional[pulumi.Input[str]] = None,
         format: Optional[pulumi.Input[str]] = None,
         tag_keys: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``cost_source``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``cost_source.NAME``); defaults to the resource
             name.
         :param type: focus, aws_cur, aws_cost_explorer, azure_export, gcp_bigquery or oci. One
@@ -81,6 +82,8 @@ class CostSource(FinopsResource, module="finopsmetrics", name="CostSource"):
         :param format: auto, csv (plain or gzip) or parquet. One of ``auto``, ``csv``,
             ``parquet``.
         :param tag_keys: aws_cost_explorer: the cost allocation tag keys to group by.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -94,6 +97,7 @@ class CostSource(FinopsResource, module="finopsmetrics", name="CostSource"):
                 "format": format,
                 "tag_keys": tag_keys,
             },
+            adopt=adopt,
         )
 
     @staticmethod

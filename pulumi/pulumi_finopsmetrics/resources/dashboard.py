@@ -99,7 +99,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
         and must not overlap; widgets without a position are placed automatically.
 
     The ``dashboard`` kind (YAML section ``dashboards``, seed 2.3, 8.1, 8.3), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "dashboard"
@@ -120,7 +120,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -132,17 +132,20 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
         role: Optional[pulumi.Input[str]] = None,
         layout: Optional[pulumi.Input[str]] = None,
         widgets: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[DashboardWidgetArgs]]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``dashboard``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``dashboard.NAME``); defaults to the resource
             name.
         :param description: Free text shown in plans, docs and dashboards.
         :param role: Persona the dashboard is for (cfo, engineer ...).
         :param layout: Grid COLSxROWS_grid (3x3_grid); omitted: default layout, auto-placed.
         :param widgets: The widgets, in display order.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -154,6 +157,7 @@ class Dashboard(FinopsResource, module="finopsmetrics", name="Dashboard"):
                 "layout": layout,
                 "widgets": widgets,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -18,7 +18,7 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
         enforcement, orphan clean-up). The name is written as `rule:`.
 
     The ``lifecycle_rule`` kind (YAML section ``resource_policies``, seed 6.3), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "lifecycle_rule"
@@ -41,7 +41,7 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -54,11 +54,12 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
         action: pulumi.Input[str],
         description: Optional[pulumi.Input[str]] = None,
         enabled: Optional[pulumi.Input[bool]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``lifecycle_rule``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``lifecycle_rule.NAME``); defaults to the resource
             name.
         :param scope: Resources covered: all_resources, unowned_resources ...
@@ -66,6 +67,8 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
         :param action: tag_with_creator_team, notify_creator_and_manager ...
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -78,6 +81,7 @@ class LifecycleRule(FinopsResource, module="finopsmetrics", name="LifecycleRule"
                 "age_threshold": age_threshold,
                 "action": action,
             },
+            adopt=adopt,
         )
 
     @staticmethod

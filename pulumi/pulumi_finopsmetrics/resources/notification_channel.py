@@ -19,7 +19,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         references, never values.
 
     The ``notification_channel`` kind (YAML section ``notification_channels``, seed 2.1, 7.3),
-    managed through the finopsmetrics engine with manager ``pulumi``.
+    managed through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "notification_channel"
@@ -57,7 +57,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -76,11 +76,12 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         phone_numbers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         url: Optional[pulumi.Input[str]] = None,
         project: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``notification_channel``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``notification_channel.NAME``); defaults to the
             resource name.
         :param type: slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing
@@ -96,6 +97,8 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         :param phone_numbers: SMS recipients (E.164).
         :param url: Base URL of a Jira or ServiceNow instance (not secret).
         :param project: Jira project key or ServiceNow assignment group.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -114,6 +117,7 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
                 "url": url,
                 "project": project,
             },
+            adopt=adopt,
         )
 
     @staticmethod

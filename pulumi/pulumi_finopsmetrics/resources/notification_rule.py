@@ -20,7 +20,7 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         `slack_approvals` section; named `slack-approval-<action>`).
 
     The ``notification_rule`` kind (YAML section ``notification_rules``, seed 2.1, 6.2), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "notification_rule"
@@ -55,7 +55,7 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -73,11 +73,12 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         action: Optional[pulumi.Input[str]] = None,
         channel: Optional[pulumi.Input[str]] = None,
         message_template: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``notification_rule``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``notification_rule.NAME``); defaults to the
             resource name.
         :param description: Free text shown in plans, docs and dashboards.
@@ -92,6 +93,8 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         :param channel: Chat approval route: the chat channel, e.g. #finops-approvals.
         :param message_template: Chat approval route: message with {placeholders} filled from
             the request.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -109,6 +112,7 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
                 "channel": channel,
                 "message_template": message_template,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -19,7 +19,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         Entries need no name: one is derived from the content (ownership_rule-<hash>).
 
     The ``ownership_rule`` kind (YAML section ``ownership_rules``, seed 6.3), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "ownership_rule"
@@ -51,7 +51,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -67,11 +67,12 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         extract_team: Optional[pulumi.Input[bool]] = None,
         map_to: Optional[pulumi.Input[str]] = None,
         inherit_to: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``ownership_rule``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``ownership_rule.NAME``); defaults to the resource
             name.
         :param source: tag, creator, kubernetes_namespace, account, resource_group, project or
@@ -85,6 +86,8 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
         :param extract_team: Take the team name from the part matched by `*`.
         :param map_to: Attribute that receives the value (owner).
         :param inherit_to: Related resources that inherit it, e.g. child_resources.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -100,6 +103,7 @@ class OwnershipRule(FinopsResource, module="finopsmetrics", name="OwnershipRule"
                 "map_to": map_to,
                 "inherit_to": inherit_to,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -19,7 +19,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         version, hooks and configuration. The object name is the plugin name.
 
     The ``plugin`` kind (YAML section ``plugins``, seed 1.1, 1.2), managed through the
-    finopsmetrics engine with manager ``pulumi``.
+    finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "plugin"
@@ -51,7 +51,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -67,11 +67,12 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         hooks: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         config: Optional[pulumi.Input[Mapping[str, Any]]] = None,
         secrets: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``plugin``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``plugin.NAME``); defaults to the resource name.
         :param type: telemetry, cost_attribution, recommendation, dashboard, export or
             integration. One of ``telemetry``, ``cost_attribution``, ``recommendation``,
@@ -83,6 +84,8 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
         :param hooks: Event hooks the plugin subscribes to.
         :param config: Passed to initialize(config); no secrets here, use `secrets`.
         :param secrets: Secret settings: name -> ${env:NAME} / ${file:PATH}.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -98,6 +101,7 @@ class Plugin(FinopsResource, module="finopsmetrics", name="Plugin"):
                 "config": config,
                 "secrets": secrets,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -50,7 +50,7 @@ class PolicyActionArgs:
 
     @property
     @pulumi.getter
-    def approvers(self) -> Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]]:
+    def approvers(self) -> Optional[pulumi.Input[Any]]:
         """Roles or emails that can approve (require_approval)."""
         return pulumi.get(self, "approvers")
 
@@ -73,7 +73,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
     """A guardrail: a condition over resources/requests and the action taken when it holds.
 
     The ``policy`` kind (YAML section ``policies``, seed 6.1, 8.1, 8.2, 8.3), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "policy"
@@ -106,7 +106,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -124,11 +124,12 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
         remediation: Optional[pulumi.Input[str]] = None,
         exception_process: Optional[pulumi.Input[str]] = None,
         compliance_framework: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``policy``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``policy.NAME``); defaults to the resource name.
         :param condition: When the policy applies (the condition language).
         :param action: A type (`require_approval`) or `{type, approvers, approval_workflow}`.
@@ -143,6 +144,8 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
             name).
         :param compliance_framework: The compliance framework this policy enforces (gdpr, soc2
             ...).
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -160,6 +163,7 @@ class Policy(FinopsResource, module="finopsmetrics", name="Policy"):
                 "exception_process": exception_process,
                 "compliance_framework": compliance_framework,
             },
+            adopt=adopt,
         )
 
     @staticmethod

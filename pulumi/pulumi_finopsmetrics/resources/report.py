@@ -18,7 +18,7 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
     """A report rendered from a template on a cron schedule and/or on an event.
 
     The ``report`` kind (YAML section ``reports``, seed 7.1), managed through the finopsmetrics
-    engine with manager ``pulumi``.
+    engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "report"
@@ -57,7 +57,7 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -77,11 +77,12 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
         sections: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         breakdown: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         time_range: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``report``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``report.NAME``); defaults to the resource name.
         :param template: Report template: executive_summary, team_chargeback ...
         :param description: Free text shown in plans, docs and dashboards.
@@ -97,6 +98,8 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
         :param sections: Sections, in order.
         :param breakdown: Dimensions to break costs down by: team, project ...
         :param time_range: Period covered, e.g. 30d (default: since last run).
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -116,6 +119,7 @@ class Report(FinopsResource, module="finopsmetrics", name="Report"):
                 "breakdown": breakdown,
                 "time_range": time_range,
             },
+            adopt=adopt,
         )
 
     @staticmethod

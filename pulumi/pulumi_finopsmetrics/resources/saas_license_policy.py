@@ -18,7 +18,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
     """Finds unused or oversized SaaS licenses (GitHub, Jira, Slack ...) and acts on them.
 
     The ``saas_license_policy`` kind (YAML section ``saas_policies``, seed 9.1), managed through
-    the finopsmetrics engine with manager ``pulumi``.
+    the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "saas_license_policy"
@@ -51,7 +51,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -68,11 +68,12 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
         require_approval: Optional[pulumi.Input[bool]] = None,
         recipients: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         exclude_users: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``saas_license_policy``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``saas_license_policy.NAME``); defaults to the
             resource name.
         :param service: SaaS service, e.g. github, jira, slack.
@@ -85,6 +86,8 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
         :param require_approval: Ask before downgrading or reclaiming seats.
         :param recipients: Who is told: personas or emails.
         :param exclude_users: Users never touched (emails/logins).
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -101,6 +104,7 @@ class SaasLicensePolicy(FinopsResource, module="finopsmetrics", name="SaasLicens
                 "recipients": recipients,
                 "exclude_users": exclude_users,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -70,7 +70,7 @@ class ScenarioChangeArgs:
 
     @property
     @pulumi.getter
-    def coverage(self) -> Optional[pulumi.Input[Union[float, str]]]:
+    def coverage(self) -> Optional[pulumi.Input[Any]]:
         """Coverage for commitment changes, e.g. 0.7."""
         return pulumi.get(self, "coverage")
 
@@ -83,7 +83,7 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
     """A what-if forecast: changes and variables applied to the baseline over a horizon.
 
     The ``scenario`` kind (YAML section ``scenarios``, seed 7.4), managed through the
-    finopsmetrics engine with manager ``pulumi``.
+    finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "scenario"
@@ -106,7 +106,7 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -119,17 +119,20 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
         horizon: Optional[pulumi.Input[str]] = None,
         variables: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[float, str]]]]] = None,
         confidence_interval: Optional[pulumi.Input[Union[float, str]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``scenario``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``scenario.NAME``); defaults to the resource name.
         :param description: Free text shown in plans, docs and dashboards.
         :param changes: Changes to the baseline.
         :param horizon: Forecast horizon: 90d, 6m (months), 1y; 12m is stored as 1y.
         :param variables: Forecast variables, e.g. user_growth: 0.15 (or 15%).
         :param confidence_interval: Confidence of the forecast band, e.g. 0.95.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -142,6 +145,7 @@ class Scenario(FinopsResource, module="finopsmetrics", name="Scenario"):
                 "variables": variables,
                 "confidence_interval": confidence_interval,
             },
+            adopt=adopt,
         )
 
     @staticmethod

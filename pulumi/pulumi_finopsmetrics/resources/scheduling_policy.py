@@ -69,7 +69,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
     """When flexible workloads run to be cheap ("training jobs 11pm-6am on Spot").
 
     The ``scheduling_policy`` kind (YAML section ``scheduling_policies``, seed 3.5), managed
-    through the finopsmetrics engine with manager ``pulumi``.
+    through the finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "scheduling_policy"
@@ -105,7 +105,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -124,11 +124,12 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         timezone: Optional[pulumi.Input[str]] = None,
         use_spot: Optional[pulumi.Input[bool]] = None,
         max_delay: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``scheduling_policy``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``scheduling_policy.NAME``); defaults to the
             resource name.
         :param workload_type: Workload class, e.g. batch_training.
@@ -144,6 +145,8 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
         :param timezone: IANA time zone of the windows.
         :param use_spot: Prefer Spot/preemptible capacity.
         :param max_delay: Longest a job may wait for a window.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -162,6 +165,7 @@ class SchedulingPolicy(FinopsResource, module="finopsmetrics", name="SchedulingP
                 "use_spot": use_spot,
                 "max_delay": max_delay,
             },
+            adopt=adopt,
         )
 
     @staticmethod

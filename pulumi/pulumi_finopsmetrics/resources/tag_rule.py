@@ -83,7 +83,7 @@ class TagRuleMlPredictionArgs:
 
     @property
     @pulumi.getter
-    def tags(self) -> pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]:
+    def tags(self) -> pulumi.Input[Any]:
         """Tag keys the model predicts."""
         return pulumi.get(self, "tags")
 
@@ -93,7 +93,7 @@ class TagRuleMlPredictionArgs:
 
     @property
     @pulumi.getter
-    def confidence_threshold(self) -> Optional[pulumi.Input[Union[float, str]]]:
+    def confidence_threshold(self) -> Optional[pulumi.Input[Any]]:
         """Minimum confidence, 0..1 (0.8 or 80%)."""
         return pulumi.get(self, "confidence_threshold")
 
@@ -144,7 +144,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
         inference from related resources, or ML prediction.
 
     The ``tag_rule`` kind (YAML section ``tag_rules``, seed 4.1, 8.1, 8.3), managed through the
-    finopsmetrics engine with manager ``pulumi``.
+    finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "tag_rule"
@@ -177,7 +177,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -195,11 +195,12 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
         inference_rules: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[TagRuleInferenceRuleArgs]]]]] = None,
         ml_prediction: Optional[pulumi.Input[pulumi.InputType[TagRuleMlPredictionArgs]]] = None,
         rules: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[TagRuleRuleArgs]]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``tag_rule``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``tag_rule.NAME``); defaults to the resource name.
         :param description: Free text shown in plans, docs and dashboards.
         :param enabled: false keeps the object declared but inactive.
@@ -211,6 +212,8 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
         :param inference_rules: Per-tag inference: `{tag, infer_from}`.
         :param ml_prediction: Predict tags with a model.
         :param rules: Conditional tag sets: `[{condition, tags}]`.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -228,6 +231,7 @@ class TagRule(FinopsResource, module="finopsmetrics", name="TagRule"):
                 "ml_prediction": ml_prediction,
                 "rules": rules,
             },
+            adopt=adopt,
         )
 
     @staticmethod

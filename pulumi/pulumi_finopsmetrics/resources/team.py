@@ -19,7 +19,7 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
         are what `owner`/`team` fields name (checked once any team is declared).
 
     The ``team`` kind (YAML section ``teams``, seed 2, 6.3), managed through the finopsmetrics
-    engine with manager ``pulumi``.
+    engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "team"
@@ -48,7 +48,7 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -64,11 +64,12 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
         budget_monthly: Optional[pulumi.Input[float]] = None,
         slack_channel: Optional[pulumi.Input[str]] = None,
         email: Optional[pulumi.Input[str]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``team``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``team.NAME``); defaults to the resource name.
         :param description: Free text shown in plans, docs and dashboards.
         :param owners: Team owners' emails.
@@ -78,6 +79,8 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
         :param budget_monthly: Monthly budget (team.budget_monthly in conditions).
         :param slack_channel: Team chat channel, e.g. #ml-team.
         :param email: Team mailing list.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -93,6 +96,7 @@ class Team(FinopsResource, module="finopsmetrics", name="Team"):
                 "slack_channel": slack_channel,
                 "email": email,
             },
+            adopt=adopt,
         )
 
     @staticmethod

@@ -71,7 +71,7 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
         mappings and regex/condition rules, with a default.
 
     The ``virtual_tag`` kind (YAML section ``virtual_tags``, seed 4.2), managed through the
-    finopsmetrics engine with manager ``pulumi``.
+    finopsmetrics engine with manager ``pulumi:PROJECT/STACK``.
     """
 
     KIND: ClassVar[str] = "virtual_tag"
@@ -92,7 +92,7 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
     object_version: pulumi.Output[int]
     """The live object's version (+1 on every change, in or out of code)."""
     manager: pulumi.Output[str]
-    """Which tool manages the object (``pulumi`` once applied here)."""
+    """Which tool manages the object (``pulumi:PROJECT/STACK`` once applied by this stack)."""
 
     def __init__(
         __self__,
@@ -104,17 +104,20 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
         mappings: Optional[pulumi.Input[Mapping[str, pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]]]] = None,
         rules: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[VirtualTagRuleArgs]]]]] = None,
         default: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool]]]]] = None,
+        adopt: Optional[bool] = None,
     ) -> None:
         """Declare a ``virtual_tag``.
 
         :param resource_name: The Pulumi resource name, unique in the stack.
-        :param opts: Pulumi resource options (``protect``, ``import_``, ...).
+        :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``virtual_tag.NAME``); defaults to the resource
             name.
         :param description: Free text shown in plans, docs and dashboards.
         :param mappings: Resource id -> tags (e.g. "i-0123456789": {cost_center: marketing}).
         :param rules: First matching rule wins: `{resource_pattern | condition, tags}`.
         :param default: Tags for resources nothing else matches.
+        :param adopt: Take the object over if it already exists (unmanaged, or managed by
+            another tool or stack) instead of failing; history records the take-over.
         """
         __self__._register(
             resource_name,
@@ -126,6 +129,7 @@ class VirtualTag(FinopsResource, module="finopsmetrics", name="VirtualTag"):
                 "rules": rules,
                 "default": default,
             },
+            adopt=adopt,
         )
 
     @staticmethod
