@@ -255,6 +255,10 @@ LINES = [
 
 def _table(db: Any, name: str, columns: str, rows: list[dict[str, Any]]) -> None:
     db.execute(f"CREATE TABLE {name} ({columns})")
+    _table_rows(db, name, rows)
+
+
+def _table_rows(db: Any, name: str, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         keys = list(row)
         db.execute(
@@ -466,7 +470,7 @@ def test_detailed_export_brings_resources_and_list_cost(warehouse: Any, tmp_path
         Decimal("0.75"),
     )
     assert "resource.global_name" not in mapping_sql("t", set())
-    assert MAPPING_SQL.count("{table}") == 2
+    assert MAPPING_SQL.count("{table}") == 1
 
 
 # --- the client path: google-cloud-bigquery against a local REST endpoint ---------------------
@@ -649,3 +653,21 @@ def test_without_the_gcp_extra_the_package_to_install_is_named(
         "which is not installed"
     )
     assert caught.value.hint == "pip install 'finopsmetrics-cli[gcp]'"
+
+
+def test_rows_without_an_invoice_month_count_in_their_usage_month(
+    warehouse: Any, tmp_path: Path
+) -> None:
+    old = _line("2018-05-20T03:00:00", STORAGE, STANDARD_STORAGE, "data-lake", 0.07,
+                invoice="", exported="2018-05-21T00:00:00")  # fmt: skip
+    old["invoice"] = {"month": None}
+    warehouse.execute("DELETE FROM standard_export")
+    _table_rows(warehouse, "standard_export", [old])
+    mapped = _map_in_duckdb(warehouse, "standard_export", set(), None)
+    finished = finish_months(
+        mapped, source="gcp", where=BillingTable.parse(STANDARD), dest_dir=tmp_path
+    )
+    assert finished is not None
+    [month] = finished[0]
+    assert month.billing_period == "2018-05"
+    assert _focus(month.path)[0][:3] == (date(2018, 5, 20), date(2018, 5, 1), "Usage")

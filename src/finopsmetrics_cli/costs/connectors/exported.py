@@ -17,6 +17,7 @@ from typing import Any
 
 from finopsmetrics_cli.costs.focus import FOCUS_COLUMNS
 from finopsmetrics_cli.costs.locations import SourceObject
+from finopsmetrics_cli.errors import CostDataError
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ def write_monthly_parquet(
     """Run ``query`` (FOCUS-named columns) and write one Parquet file per billing month."""
     db.execute(f"CREATE OR REPLACE TEMP TABLE mapped AS {query}", parameters)
     available = {row[0] for row in db.execute("DESCRIBE mapped").fetchall()}
+    [(undated,)] = db.execute(
+        "SELECT count(*) FROM mapped WHERE BillingPeriodStart IS NULL"
+    ).fetchall()
+    if undated:  # a file per month: such rows would be left out without a word
+        raise CostDataError(f"{undated} mapped rows have no billing period", location=uri_prefix)
     select = focus_select(available)
     order = ", ".join(f'CAST("{c.name}" AS VARCHAR)' for c in FOCUS_COLUMNS if c.name in available)
     months: list[datetime] = [

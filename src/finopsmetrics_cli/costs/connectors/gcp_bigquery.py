@@ -34,18 +34,23 @@ GOOGLE_CHAIN = (
 )
 _PART = re.compile(r"^[A-Za-z0-9_.:-]+$")
 
-# BigQuery SQL. {table} is the quoted export table; {resource_id}, {resource_name},
+# BigQuery SQL. {table} is the quoted export table (read once); {resource_id}, {resource_name},
 # {cost_at_list} are columns or NULLs, depending on the export's schema.
 MAPPING_SQL = """
-WITH changed_months AS (
-  SELECT DISTINCT invoice.month AS month
+WITH months AS (
+  -- rows exported before invoice.month existed (mid-2018) count in their usage month
+  SELECT *, COALESCE(invoice.month, FORMAT_TIMESTAMP('%Y%m', usage_start_time)) AS invoice_month
   FROM {table}
+),
+changed_months AS (
+  SELECT DISTINCT invoice_month AS month
+  FROM months
   WHERE @since_export_time IS NULL OR export_time > @since_export_time
 ),
 line_items AS (
   SELECT
     billing_account_id AS BillingAccountId,
-    invoice.month AS invoice_month,
+    invoice_month,
     TIMESTAMP_TRUNC(usage_start_time, DAY) AS ChargePeriodStart,
     currency AS BillingCurrency,
     CASE cost_type
@@ -72,8 +77,8 @@ line_items AS (
     CAST(usage.amount AS NUMERIC) AS consumed_quantity,
     credits,
     export_time
-  FROM {table}
-  WHERE invoice.month IN (SELECT month FROM changed_months)
+  FROM months
+  WHERE invoice_month IN (SELECT month FROM changed_months)
 ),
 charges AS (
   SELECT
