@@ -289,7 +289,13 @@ def show_text(console: Console, table: CostTable) -> None:
         console.print("No cost rows match.")
         return
     header = [*table.dimensions, "currency", table.metric]
-    rows = [[*map(_cell, r[:-1]), _amount(r[-1])] for r in table.rows]
+    months = [k for k, d in enumerate(table.dimensions) if d == "month"]
+    rows = []
+    for r in table.rows:
+        cells = [*map(_cell, r[:-1]), _amount(r[-1])]
+        for k in months:  # a month reads 2024-03, not 2024-03-01
+            cells[k] = cells[k][:7] if r[k] is not None else cells[k]
+        rows.append(cells)
     if table.time_dimension is not None:
         peak = max((abs(r[-1]) for r in table.rows if r[-1] is not None), default=Decimal(0))
         for row, source in zip(rows, table.rows, strict=True):
