@@ -19,7 +19,7 @@ import os
 import re
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +173,13 @@ def mapping_sql(table: BillingTable | str, columns: set[str]) -> str:
 def export_bigquery(
     *, source: str, table: str, since_export_time: datetime | None, dest_dir: Path
 ) -> tuple[list[ExportedFile], datetime | None]:
-    """The months changed since ``since_export_time``, and the new high-water mark."""
+    """The months changed since ``since_export_time``, and the new high-water mark.
+
+    Marks are naive datetimes in UTC (an aware one is converted), so that
+    storing one in a ``TIMESTAMP`` column cannot shift it by the local offset.
+    """
+    if since_export_time is not None:
+        since_export_time = _naive_utc(since_export_time)
     where = BillingTable.parse(table)
     client, bigquery = _client(where)
     try:
@@ -200,7 +206,8 @@ def finish_months(
 
     if mapped_rows.num_rows == 0:
         return None
-    mark: datetime = pyarrow.compute.max(mapped_rows["x_export_time"]).as_py()
+    newest: datetime = pyarrow.compute.max(mapped_rows["x_export_time"]).as_py()
+    mark = _naive_utc(newest)
     dest_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect() as db:
         db.execute("SET TimeZone = 'UTC'")  # BigQuery timestamps are UTC; keep them so
@@ -218,6 +225,12 @@ def finish_months(
         except duckdb.Error as exc:
             raise CostDataError(f"cannot map the rows of {where} to FOCUS: {exc}") from exc
     return files, mark
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
 
 
 def _column_paths(schema: Any, prefix: str = "") -> set[str]:
