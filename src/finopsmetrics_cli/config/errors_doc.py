@@ -30,7 +30,9 @@ MORE = {
     " as `slack` or `email`), an approval workflow, a team where teams are declared. The hint"
     " suggests the closest declared name.",
     "W301": "A soft reference (a persona or role such as `cfo`, an exception process) names nothing"
-    " declared. Only checked when objects of that kind exist at all.",
+    " declared; checked when objects of that kind exist at all. A policy's or automation rule's"
+    " `notification` is always checked: a channel type, a declared channel or a persona that a"
+    " notification rule routes; the hint suggests the closest name.",
     "E401": "Reserved for condition errors without a code of their own; conditions report the"
     " `Cxxx` codes below.",
 }
