@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
-from .anomaly_detector import AnomalyDetector, AnomalyDetectorAlertArgs, AnomalyDetectorModelArgs
+from .anomaly_detector import (
+    AnomalyDetector,
+    AnomalyDetectorAlertArgs,
+    AnomalyDetectorMinImpactArgs,
+    AnomalyDetectorModelArgs,
+)
 from .approval_workflow import (
     ApprovalWorkflow,
     ApprovalWorkflowEscalationArgs,
@@ -33,6 +38,7 @@ from .virtual_tag import VirtualTag, VirtualTagRuleArgs
 
 __all__ = [
     "AnomalyDetectorAlertArgs",
+    "AnomalyDetectorMinImpactArgs",
     "AnomalyDetectorModelArgs",
     "AnomalyDetector",
     "ApprovalWorkflowEscalationArgs",

@@ -11,7 +11,7 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ["AnomalyDetectorAlertArgs", "AnomalyDetectorModelArgs", "AnomalyDetector"]
+__all__ = ["AnomalyDetectorAlertArgs", "AnomalyDetectorMinImpactArgs", "AnomalyDetectorModelArgs", "AnomalyDetector"]
 
 
 @pulumi.input_type
@@ -71,6 +71,45 @@ class AnomalyDetectorAlertArgs:
 
 
 @pulumi.input_type
+class AnomalyDetectorMinImpactArgs:
+    """`{absolute, relative}`: smaller anomalies are not reported."""
+
+    def __init__(
+        __self__,
+        *,
+        absolute: Optional[pulumi.Input[float]] = None,
+        relative: Optional[pulumi.Input[Union[float, str]]] = None,
+    ) -> None:
+        """:param absolute: Least extra spend on the day, in the billing currency.
+        :param relative: Least extra spend as a share of the expected spend (20% or 0.2).
+        """
+        if absolute is not None:
+            pulumi.set(__self__, "absolute", absolute)
+        if relative is not None:
+            pulumi.set(__self__, "relative", relative)
+
+    @property
+    @pulumi.getter
+    def absolute(self) -> Optional[pulumi.Input[float]]:
+        """Least extra spend on the day, in the billing currency."""
+        return pulumi.get(self, "absolute")
+
+    @absolute.setter
+    def absolute(self, value: Optional[pulumi.Input[float]]) -> None:
+        pulumi.set(self, "absolute", value)
+
+    @property
+    @pulumi.getter
+    def relative(self) -> Optional[pulumi.Input[Any]]:
+        """Least extra spend as a share of the expected spend (20% or 0.2)."""
+        return pulumi.get(self, "relative")
+
+    @relative.setter
+    def relative(self, value: Optional[pulumi.Input[Union[float, str]]]) -> None:
+        pulumi.set(self, "relative", value)
+
+
+@pulumi.input_type
 class AnomalyDetectorModelArgs:
     """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
 
@@ -81,9 +120,9 @@ class AnomalyDetectorModelArgs:
         sensitivity: Optional[pulumi.Input[Union[float, str]]] = None,
         window: Optional[pulumi.Input[str]] = None,
     ) -> None:
-        """:param type: isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces
-            the detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
-            ``ewma``.
+        """:param type: isolation_forest, prophet, arima, zscore, mad, ewma or seasonal
+            (weekday-aware). Changing it replaces the detector. One of ``isolation_forest``,
+            ``prophet``, ``arima``, ``zscore``, ``mad``, ``ewma``, ``seasonal``.
         :param sensitivity: 0..1; higher flags smaller deviations (0.95 or 95%).
         :param window: Look-back window, e.g. 7d.
         """
@@ -97,9 +136,9 @@ class AnomalyDetectorModelArgs:
     @property
     @pulumi.getter
     def type(self) -> Optional[pulumi.Input[str]]:
-        """isolation_forest, prophet, arima, zscore, mad or ewma. Changing it replaces the
-        detector. One of ``isolation_forest``, ``prophet``, ``arima``, ``zscore``, ``mad``,
-        ``ewma``.
+        """isolation_forest, prophet, arima, zscore, mad, ewma or seasonal (weekday-aware).
+        Changing it replaces the detector. One of ``isolation_forest``, ``prophet``, ``arima``,
+        ``zscore``, ``mad``, ``ewma``, ``seasonal``.
         """
         return pulumi.get(self, "type")
 
@@ -136,7 +175,7 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """
 
     KIND: ClassVar[str] = "anomaly_detector"
-    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'filters', 'model', 'alerts', 'owner')
+    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'filters', 'model', 'group_by', 'min_impact', 'alerts', 'owner')
 
     name: pulumi.Output[str]
     """The object name (address ``anomaly_detector.NAME``); defaults to the resource name."""
@@ -148,6 +187,10 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
     """Which costs: dimension -> value(s)."""
     model: pulumi.Output[Optional[Any]]
     """`{type, sensitivity, window}`, or just the type (`model: prophet`)."""
+    group_by: pulumi.Output[Optional[Any]]
+    """Watch one series per value of these dimensions or tag keys (service ...)."""
+    min_impact: pulumi.Output[Optional[Mapping[str, Any]]]
+    """`{absolute, relative}`: smaller anomalies are not reported."""
     alerts: pulumi.Output[Optional[Mapping[str, Any]]]
     """Channels and recipients."""
     owner: pulumi.Output[Optional[str]]
@@ -169,6 +212,8 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         enabled: Optional[pulumi.Input[bool]] = None,
         filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
         model: Optional[pulumi.Input[Union[pulumi.InputType[AnomalyDetectorModelArgs], str]]] = None,
+        group_by: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        min_impact: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorMinImpactArgs]]] = None,
         alerts: Optional[pulumi.Input[pulumi.InputType[AnomalyDetectorAlertArgs]]] = None,
         owner: Optional[pulumi.Input[str]] = None,
         adopt: Optional[bool] = None,
@@ -183,6 +228,9 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
         :param enabled: false keeps the object declared but inactive.
         :param filters: Which costs: dimension -> value(s).
         :param model: `{type, sensitivity, window}`, or just the type (`model: prophet`).
+        :param group_by: Watch one series per value of these dimensions or tag keys (service
+            ...).
+        :param min_impact: `{absolute, relative}`: smaller anomalies are not reported.
         :param alerts: Channels and recipients.
         :param owner: Owning team (a declared team).
         :param adopt: Take the object over if it already exists (unmanaged, or managed by
@@ -197,6 +245,8 @@ class AnomalyDetector(FinopsResource, module="finopsmetrics", name="AnomalyDetec
                 "enabled": enabled,
                 "filters": filters,
                 "model": model,
+                "group_by": group_by,
+                "min_impact": min_impact,
                 "alerts": alerts,
                 "owner": owner,
             },
