@@ -2,8 +2,9 @@
 # The end-to-end demo behind `make demo`:
 #   bash scripts/demo.sh <finopsmetrics-binary> <demo-dir>
 # In a fresh directory, with a local DuckDB state file: validate, plan, apply,
-# plan again (no changes), change the YAML, change a live object outside of
-# code (drift), revert it, and import an object made by hand.
+# plan again (no changes), sync the sample billing data and show it, change the
+# YAML, change a live object outside of code (drift), revert it, and import an
+# object made by hand.
 set -euo pipefail
 
 FM_ARG=${1:?usage: demo.sh FINOPSMETRICS-BINARY DEMO-DIR}
@@ -27,8 +28,9 @@ if "$FM" init --help >/dev/null 2>&1; then
   "$FM" init starter
 fi
 
-step "using examples/finopsmetrics.yaml (every kind of object)"
+step "using examples/finopsmetrics.yaml (every kind of object) and its sample billing data"
 cp "$ROOT/examples/finopsmetrics.yaml" finopsmetrics.yaml
+cp -R "$ROOT/examples/cost-data" cost-data
 
 step "finopsmetrics validate finopsmetrics.yaml"
 "$FM" validate finopsmetrics.yaml
@@ -41,6 +43,12 @@ step "finopsmetrics apply demo.plan"
 
 step "finopsmetrics plan --detailed-exitcode   (nothing to do: exit 0)"
 "$FM" plan --detailed-exitcode
+
+step "finopsmetrics costs sync   (the applied cost_sources: FOCUS, AWS CUR, Azure EA, OCI samples)"
+"$FM" costs sync
+
+step "finopsmetrics costs show --by provider,month"
+"$FM" costs show --by provider,month
 
 step "edit the YAML: ml-training-q1 amount 50000 -> 65000, first alert at 90%"
 sed -i.bak -e 's/^    amount: 50000$/    amount: 65000/' \
