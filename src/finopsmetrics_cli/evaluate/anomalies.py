@@ -134,7 +134,10 @@ class AnomalyEvaluator:
                 )
             # every group starts when the detector's data does: a service that appears
             # with a large cost is new spend, an anomaly like any other
-            starts = [min(days) for days in result.groups.values() if days]
+            # (from this detector's own first day: a series shared with another control
+            # may reach further back, and must not change what this one finds)
+            since = first - warm_up(spec)
+            starts = [max(min(days), since) for days in result.groups.values() if days]
             for group, days in sorted(result.groups.items(), key=lambda g: str(g[0])):
                 if not days:
                     continue

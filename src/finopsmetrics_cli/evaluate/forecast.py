@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from functools import lru_cache
 from statistics import median
 
 HISTORY_DAYS = 56
@@ -45,10 +46,14 @@ def daily_history(series: Mapping[date, float], at: date, limit: int) -> list[tu
     if not known:
         return []
     first = max(min(known), at - timedelta(days=limit - 1))
-    return [
-        (first + timedelta(days=i), series.get(first + timedelta(days=i), 0.0))
-        for i in range((at - first).days + 1)
-    ]
+    get = series.get
+    return [(day, get(day, 0.0)) for day in _days(first, at)]
+
+
+@lru_cache(maxsize=64)
+def _days(first: date, last: date) -> tuple[date, ...]:
+    """first..last (budgets of one evaluation share a handful of these)."""
+    return tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
 
 
 def weekday_factors(history: list[tuple[date, float]]) -> list[float]:
@@ -59,10 +64,13 @@ def weekday_factors(history: list[tuple[date, float]]) -> list[float]:
         return [1.0] * 7
     by_day: list[list[float]] = [[] for _ in range(7)]
     values = [v for _, v in history]
+    first_weekday = history[0][0].weekday()
+    window = sum(values[0:7])  # the 7 days centred on day i, kept as a running sum
     for i in range(3, len(history) - 3):
-        mean = sum(values[i - 3 : i + 4]) / 7
-        if mean > 0:
-            by_day[history[i][0].weekday()].append(values[i] / mean)
+        if i > 3:
+            window += values[i + 3] - values[i - 4]
+        if window > 0:
+            by_day[(first_weekday + i) % 7].append(values[i] * 7 / window)
     if any(not ratios for ratios in by_day):
         return [1.0] * 7
     medians = [median(ratios) for ratios in by_day]

@@ -127,13 +127,26 @@ def scan_costs(
     rows = adapter.fetch(query.combos(daily, aliases))
     index = {alias: i + 1 for i, alias in enumerate(aliases)}  # row[0] is the combo id
     matcher = _Matcher(rows, index, cols.by_key)
+    # controls with the same filters and group_by share one series (budgets of one
+    # team at different amounts, ...), read from the earliest day any of them needs
+    shared: dict[tuple[object, ...], SeriesRequest] = {}
+    alias_of: dict[str, str] = {}
+    for request in requests:
+        sig = (_filters_key(request.filters), request.group_by)
+        first_seen = shared.get(sig)
+        if first_seen is None or request.since < first_seen.since:
+            shared[sig] = SeriesRequest(
+                first_seen.id if first_seen else request.id, request.filters, request.since,
+                request.group_by,
+            )  # fmt: skip
+        alias_of[request.id] = shared[sig].id
     results: dict[str, SeriesResult] = {}
     series_keys: list[tuple[str, GroupKey]] = []
     series_since: list[date] = []
     pair_series: list[int] = []
     pair_combos: list[int] = []
     currency_of = {combo: str(row[-1]) for combo, row in matcher.rows.items()}
-    for request in requests:
+    for request in shared.values():
         result = results[request.id] = SeriesResult()
         result.missing = [k for k in request.filters if not matcher.present(k)]
         matched = matcher.match(request.filters)
@@ -159,15 +172,16 @@ def scan_costs(
                 result.groups[group] = {}
             pair_series.append(slot)
             pair_combos.append(combo)
-    if not series_keys:
-        return results
-    mapping = adapter.upload_pairs(
-        "fm_eval_map", pair_series, pair_combos, series_since
-    )
-    for slot, day, cost in adapter.fetch(query.series(daily, mapping)):
-        request_id, group = series_keys[slot]
-        results[request_id].groups[group][day] = cost
-    return results
+    if series_keys:
+        mapping = adapter.upload_pairs("fm_eval_map", pair_series, pair_combos, series_since)
+        for slot, day, cost in adapter.fetch(query.series(daily, mapping)):
+            request_id, group = series_keys[slot]
+            results[request_id].groups[group][day] = cost
+    return {request.id: results[alias_of[request.id]] for request in requests}
+
+
+def _filters_key(filters: Mapping[str, FilterValue]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple(sorted((k, tuple(_values(v))) for k, v in filters.items()))
 
 
 class _Matcher:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -134,3 +135,21 @@ def test_a_level_shift_is_one_finding_across_runs(cost_store: Store, evaluate: E
     ctl = detector("shift", model={"type": "zscore", "window": "14d"})
     result, _ = evaluate([ctl], since=date(2024, 3, 1))
     assert [(a.day, a.shape) for a in result.anomalies] == [(date(2024, 3, 21), "level_shift")]
+
+
+def test_controls_sharing_filters_share_a_series_but_not_results(
+    cost_store: Store, evaluate: Evaluate
+) -> None:
+    rng = random.Random(4)
+    start = date(2024, 1, 1)
+    noisy = [100.0 * rng.uniform(0.7, 1.3) * (3 if i == 115 else 1) for i in range(120)]
+    cost_store([Row(start + timedelta(days=i), cost) for i, cost in enumerate(noisy)])
+    alone = detector("d", model={"type": "zscore", "window": "7d"}, filters={"service": "Amazon *"})
+    wide = detector("w", model={"type": "seasonal", "window": "28d"},
+                    filters={"service": "Amazon *"})  # fmt: skip
+    first, _ = evaluate([alone])
+    together, _ = evaluate([alone, wide, budget("b", 1, filters={"service": "Amazon *"})])
+    assert [a.day for a in first.anomalies] == [date(2024, 4, 25)]
+    assert [a for a in together.anomalies if a.detector == "d"] == first.anomalies
+    statements = evaluate.adapters[-1].statements  # type: ignore[attr-defined]
+    assert sum("fm_eval_map" in s and "JOIN" in s for s in statements) == 1
