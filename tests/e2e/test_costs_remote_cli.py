@@ -1,4 +1,5 @@
-"""`costs sync` through the CLI from S3 (moto), Azure Blob Storage (Azurite) and Cost Explorer."""
+"""`costs sync` through the CLI from S3 (moto), Azure Blob Storage (Azurite), Cost Explorer
+(moto) and the BigQuery billing export (a local BigQuery REST endpoint)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ import duckdb  # noqa: TID251 - sums the raw sample files independently
 import pytest
 import requests
 
+from billing_export import (
+    COMPUTE,
+    CORE,
+    EXPORT_COLUMNS,
+    EXPORT_SCHEMA,
+    LINES,
+    STANDARD,
+    create_table,
+    insert_rows,
+    line,
+)
+from local_bigquery import LocalBigQuery, local_bigquery
 from local_servers import Azurite, MotoServer
 
 SAMPLES = Path("/work/shared/data/cost-samples")
@@ -35,10 +48,12 @@ FOCUS = _sample("focus", "focus-1.0_focus_sample.csv")
 AZURE_EA = _sample("azure-ea", "focus_converters_azure-ea_sample-anonymous-ea-export-dataset.csv")
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(FINOPSMETRICS), *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-        stdin=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"},
+        stdin=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )  # fmt: skip
 
 
@@ -144,3 +159,44 @@ def test_a_missing_bucket_fails_that_source_with_its_name(aws: MotoServer, tmp_p
     assert done.returncode == 1
     assert "S3 bucket 'no-such-billing' does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_gcp_billing_export_syncs_incrementally_through_the_cli(tmp_path: Path) -> None:
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    create_table(db, "standard_export", EXPORT_COLUMNS, LINES)
+    server = LocalBigQuery(db, {STANDARD: ("standard_export", EXPORT_SCHEMA)})
+    (tmp_path / "finopsmetrics.yaml").write_text(
+        "version: 1\n"
+        "cost_sources:\n"
+        "  - name: gcp\n"
+        "    type: gcp_bigquery\n"
+        f"    location: {STANDARD}\n"
+    )
+    sync = ("costs", "sync", "finopsmetrics.yaml", "--costs", "costs.duckdb")
+
+    def parameters() -> list[str]:
+        return [
+            r["body"]["queryParameters"][0]["parameterValue"].get("value")
+            for r in server.requests
+            if r["path"].endswith("/queries") and r["method"] == "POST"
+        ]
+
+    with local_bigquery(server):
+        # east of UTC, where a mark stored with its offset would skip rows
+        env = {"BIGQUERY_EMULATOR_HOST": server.endpoint, "TZ": "Asia/Tokyo"}
+        first = _cli(*sync, cwd=tmp_path, env=env)
+        assert first.returncode == 0, first.stderr
+        assert _totals(tmp_path)["gcp"] == (Decimal("2.97"), 6)
+        # a late correction to March, exported after the last sync's mark
+        insert_rows(db, "standard_export", [
+            line("2024-03-09T10:00:00", COMPUTE, CORE, "web-prod", 0.01, invoice="202403",
+                 exported="2024-04-02T07:00:00"),
+        ])  # fmt: skip
+        second = _cli(*sync, cwd=tmp_path, env=env)
+        assert second.returncode == 0, second.stderr
+        assert _totals(tmp_path)["gcp"] == (Decimal("2.98"), 7)
+        third = _cli(*sync, cwd=tmp_path, env=env)
+        assert third.returncode == 0, third.stderr
+        assert _totals(tmp_path)["gcp"] == (Decimal("2.98"), 7)
+    assert parameters() == [None, "2024-04-02 06:00:00+00:00", "2024-04-02 07:00:00+00:00"]

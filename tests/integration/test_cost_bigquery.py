@@ -15,6 +15,23 @@ from typing import Any
 import duckdb  # noqa: TID251 - the stand-in for BigQuery's tables
 import pytest
 
+from billing_export import (
+    COMPUTE,
+    CORE,
+    DETAILED,
+    DETAILED_COLUMNS,
+    DETAILED_SCHEMA,
+    EXPORT_COLUMNS,
+    EXPORT_SCHEMA,
+    LINES,
+    MARCH,
+    STANDARD,
+    STANDARD_STORAGE,
+    STORAGE,
+    create_table,
+    insert_rows,
+    line,
+)
 from finopsmetrics_cli.costs.api_sources import export_bigquery
 from finopsmetrics_cli.costs.connectors.gcp_bigquery import (
     MAPPING_SQL,
@@ -25,260 +42,19 @@ from finopsmetrics_cli.costs.connectors.gcp_bigquery import (
 from finopsmetrics_cli.errors import CostDataError, MissingExtraError
 from local_bigquery import LocalBigQuery, local_bigquery, to_duckdb
 
-STANDARD = "acme-billing.billing.gcp_billing_export_v1_0A1B2C_3D4E5F_6A7B8C"
-DETAILED = "acme-billing.billing.gcp_billing_export_resource_v1_0A1B2C_3D4E5F_6A7B8C"
-
-KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
-# The Cloud Billing export's columns (standard), as DuckDB types.
-EXPORT_COLUMNS = f"""
-  billing_account_id VARCHAR,
-  service STRUCT(id VARCHAR, description VARCHAR),
-  sku STRUCT(id VARCHAR, description VARCHAR),
-  usage_start_time TIMESTAMPTZ,
-  usage_end_time TIMESTAMPTZ,
-  project STRUCT(id VARCHAR, number VARCHAR, name VARCHAR, labels {KV},
-                 ancestry_numbers VARCHAR),
-  labels {KV},
-  system_labels {KV},
-  location STRUCT(location VARCHAR, country VARCHAR, region VARCHAR, zone VARCHAR),
-  export_time TIMESTAMPTZ,
-  cost DOUBLE,
-  currency VARCHAR,
-  currency_conversion_rate DOUBLE,
-  usage STRUCT(amount DOUBLE, unit VARCHAR, amount_in_pricing_units DOUBLE,
-               pricing_unit VARCHAR),
-  credits STRUCT(name VARCHAR, amount DOUBLE, full_name VARCHAR, id VARCHAR, type VARCHAR)[],
-  invoice STRUCT(month VARCHAR),
-  cost_type VARCHAR
-"""
-DETAILED_COLUMNS = (
-    EXPORT_COLUMNS
-    + """,
-  resource STRUCT(name VARCHAR, global_name VARCHAR),
-  cost_at_list DOUBLE
-"""
-)
-
-
-def _record(name: str, *fields: dict[str, Any], mode: str = "NULLABLE") -> dict[str, Any]:
-    return {"name": name, "type": "RECORD", "mode": mode, "fields": list(fields)}
-
-
-def _f(name: str, kind: str = "STRING") -> dict[str, Any]:
-    return {"name": name, "type": kind, "mode": "NULLABLE"}
-
-
-KV_FIELDS = (_f("key"), _f("value"))
-# The same schema as tables.get returns it.
-EXPORT_SCHEMA = [
-    _f("billing_account_id"),
-    _record("service", _f("id"), _f("description")),
-    _record("sku", _f("id"), _f("description")),
-    _f("usage_start_time", "TIMESTAMP"),
-    _f("usage_end_time", "TIMESTAMP"),
-    _record(
-        "project",
-        _f("id"),
-        _f("number"),
-        _f("name"),
-        _record("labels", *KV_FIELDS, mode="REPEATED"),
-        _f("ancestry_numbers"),
-    ),
-    _record("labels", *KV_FIELDS, mode="REPEATED"),
-    _record("system_labels", *KV_FIELDS, mode="REPEATED"),
-    _record("location", _f("location"), _f("country"), _f("region"), _f("zone")),
-    _f("export_time", "TIMESTAMP"),
-    _f("cost", "FLOAT"),
-    _f("currency"),
-    _f("currency_conversion_rate", "FLOAT"),
-    _record(
-        "usage",
-        _f("amount", "FLOAT"),
-        _f("unit"),
-        _f("amount_in_pricing_units", "FLOAT"),
-        _f("pricing_unit"),
-    ),
-    _record(
-        "credits",
-        _f("name"),
-        _f("amount", "FLOAT"),
-        _f("full_name"),
-        _f("id"),
-        _f("type"),
-        mode="REPEATED",
-    ),
-    _record("invoice", _f("month")),
-    _f("cost_type"),
-]
-DETAILED_SCHEMA = [
-    *EXPORT_SCHEMA,
-    _record("resource", _f("name"), _f("global_name")),
-    _f("cost_at_list", "FLOAT"),
-]
-
-COMPUTE = ("6F81-5844-456A", "Compute Engine")
-STORAGE = ("95FF-2EF5-5EA1", "Cloud Storage")
-CORE = ("2E27-4F75-95CD", "N1 Predefined Instance Core running in Americas")
-STANDARD_STORAGE = ("E5F0-6A5D-7BAD", "Standard Storage US Multi-region")
-
-
-def _line(
-    start: str,
-    service: tuple[str, str],
-    sku: tuple[str, str],
-    project: str,
-    cost: float,
-    *,
-    invoice: str,
-    exported: str,
-    labels: dict[str, str] | None = None,
-    project_labels: dict[str, str] | None = None,
-    credits: list[tuple[str, float]] | None = None,
-    cost_type: str = "regular",
-    usage: tuple[float, str, float, str] | None = None,
-    resource: tuple[str, str] | None = None,
-    list_cost: float | None = None,
-) -> dict[str, Any]:
-    """One hourly line item of the export, as BigQuery would hold it."""
-    begin = datetime.fromisoformat(start).replace(tzinfo=UTC)
-    amount, unit, pricing_amount, pricing_unit = usage or (0.0, "seconds", 0.0, "hour")
-    row = {
-        "billing_account_id": "0A1B2C-3D4E5F-6A7B8C",
-        "service": {"id": service[0], "description": service[1]},
-        "sku": {"id": sku[0], "description": sku[1]},
-        "usage_start_time": begin,
-        "usage_end_time": begin.replace(minute=59, second=59),
-        "project": {
-            "id": project,
-            "number": "123456789012",
-            "name": project.title(),
-            "labels": [{"key": k, "value": v} for k, v in (project_labels or {}).items()],
-            "ancestry_numbers": "/123/",
-        },
-        "labels": [{"key": k, "value": v} for k, v in (labels or {}).items()],
-        "system_labels": [],
-        "location": {
-            "location": "us-central1",
-            "country": "US",
-            "region": "us-central1",
-            "zone": "us-central1-a",
-        },
-        "export_time": datetime.fromisoformat(exported).replace(tzinfo=UTC),
-        "cost": cost,
-        "currency": "USD",
-        "currency_conversion_rate": 1.0,
-        "usage": {
-            "amount": amount,
-            "unit": unit,
-            "amount_in_pricing_units": pricing_amount,
-            "pricing_unit": pricing_unit,
-        },
-        "credits": [
-            {
-                "name": n,
-                "amount": a,
-                "full_name": f"{n} (full)",
-                "id": f"id-{n}",
-                "type": "SUSTAINED_USAGE_DISCOUNT",
-            }
-            for n, a in credits or []
-        ],
-        "invoice": {"month": invoice},
-        "cost_type": cost_type,
-    }
-    if resource is not None or list_cost is not None:
-        row["resource"] = {"name": resource[0], "global_name": resource[1]} if resource else None
-        row["cost_at_list"] = list_cost
-    return row
-
-
-MARCH = dict(invoice="202403", exported="2024-03-02T06:00:00")
-LINES = [
-    # two hours of the same VM on one day: one daily row, and one credit row
-    _line(
-        "2024-03-01T10:00:00",
-        COMPUTE,
-        CORE,
-        "web-prod",
-        1.25,
-        **MARCH,
-        labels={"team": "web", "env": "production"},
-        project_labels={"env": "prod", "cc": "42"},
-        credits=[("Sustained use discount", -0.25)],
-        usage=(3600, "seconds", 1, "hour"),
-    ),
-    _line(
-        "2024-03-01T11:00:00",
-        COMPUTE,
-        CORE,
-        "web-prod",
-        1.25,
-        **MARCH,
-        labels={"team": "web", "env": "production"},
-        project_labels={"env": "prod", "cc": "42"},
-        credits=[("Sustained use discount", -0.25)],
-        usage=(3600, "seconds", 1, "hour"),
-    ),
-    _line(
-        "2024-03-01T23:00:00",
-        STORAGE,
-        STANDARD_STORAGE,
-        "data-lake",
-        0.1,
-        **MARCH,
-        usage=(2.5e12, "byte-seconds", 0.000926, "gibibyte month"),
-    ),
-    # usage of February's last hour invoiced in March
-    _line("2024-02-29T23:00:00", STORAGE, STANDARD_STORAGE, "data-lake", 0.02, **MARCH),
-    _line(
-        "2024-03-02T00:00:00",
-        ("B7A6-BD3E-A1F3", "Invoice"),
-        ("F3B9-1A2B-3C4D", "Tax"),
-        "web-prod",
-        0.35,
-        **MARCH,
-        cost_type="tax",
-    ),
-    _line(
-        "2024-04-01T05:00:00",
-        COMPUTE,
-        CORE,
-        "web-prod",
-        0.5,
-        invoice="202404",
-        exported="2024-04-02T06:00:00",
-        labels={"team": "web"},
-        usage=(1800, "seconds", 0.5, "hour"),
-    ),
-]
-
-
-def _table(db: Any, name: str, columns: str, rows: list[dict[str, Any]]) -> None:
-    db.execute(f"CREATE TABLE {name} ({columns})")
-    _table_rows(db, name, rows)
-
-
-def _table_rows(db: Any, name: str, rows: list[dict[str, Any]]) -> None:
-    for row in rows:
-        keys = list(row)
-        db.execute(
-            f"INSERT INTO {name} ({', '.join(keys)}) VALUES ({', '.join('?' * len(keys))})",
-            [row[k] for k in keys],
-        )
-
 
 @pytest.fixture()
 def warehouse() -> Iterator[Any]:
     """DuckDB holding a standard and a detailed billing export."""
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
-    _table(db, "standard_export", EXPORT_COLUMNS, LINES)
-    _table(
+    create_table(db, "standard_export", EXPORT_COLUMNS, LINES)
+    create_table(
         db,
         "detailed_export",
         DETAILED_COLUMNS,
         [
-            _line(
+            line(
                 "2024-03-03T08:00:00",
                 COMPUTE,
                 CORE,
@@ -658,11 +434,11 @@ def test_without_the_gcp_extra_the_package_to_install_is_named(
 def test_rows_without_an_invoice_month_count_in_their_usage_month(
     warehouse: Any, tmp_path: Path
 ) -> None:
-    old = _line("2018-05-20T03:00:00", STORAGE, STANDARD_STORAGE, "data-lake", 0.07,
+    old = line("2018-05-20T03:00:00", STORAGE, STANDARD_STORAGE, "data-lake", 0.07,
                 invoice="", exported="2018-05-21T00:00:00")  # fmt: skip
     old["invoice"] = {"month": None}
     warehouse.execute("DELETE FROM standard_export")
-    _table_rows(warehouse, "standard_export", [old])
+    insert_rows(warehouse, "standard_export", [old])
     mapped = _map_in_duckdb(warehouse, "standard_export", set(), None)
     finished = finish_months(
         mapped, source="gcp", where=BillingTable.parse(STANDARD), dest_dir=tmp_path
