@@ -72,7 +72,13 @@ def test_saved_plan_stale_and_tampered(ws: Workspace, tmp_path: Path) -> None:
     plan_file = tmp_path / "change.plan"
     saved = ws.run("plan", str(ws.config), "--out", str(plan_file))
     assert saved.exit_code == 0 and plan_file.exists()
+    assert saved.stdout.endswith(
+        "Plan: 0 to add, 1 to change, 0 to destroy.\n\n"
+        f"Saved the plan to {plan_file}. To apply exactly this plan, run: "
+        f"finopsmetrics apply {plan_file}\n"
+    )
     document = json.loads(plan_file.read_text())
+    assert document["format_version"] == 1 and document["plan"]["format_version"] == 1
     assert document["kind"] == "finopsmetrics-plan"
     assert document["checksum"].startswith("sha256:")
     assert document["plan"]["serial"] == 1 and document["plan"]["lineage"]
