@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -396,4 +397,22 @@ def test_azure_account_is_a_name_in_the_public_cloud_or_a_sovereign_blob_host() 
         "acme",
         "https://acme.blob.core.chinacloudapi.cn",
         "exports",
+    )
+
+
+def test_azure_unreachable_account_is_named(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv(
+        "AZURE_STORAGE_CONNECTION_STRING",
+        Azurite(f"http://127.0.0.1:{port}/devstoreaccount1").connection_string,
+    )
+    with pytest.raises(CostDataError) as caught:
+        list_objects("azure://devstoreaccount1/exports/costs/")
+    assert caught.value.message == (
+        "cannot reach the storage account 'devstoreaccount1' to read "
+        "azure://devstoreaccount1/exports/costs/"
     )
