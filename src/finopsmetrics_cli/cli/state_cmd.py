@@ -87,6 +87,7 @@ def object_to_dict(obj: LiveObject, *, specs: bool) -> dict[str, Any]:
         "updated_at": obj.updated_at.isoformat(),
         "updated_by": obj.updated_by,
         "updated_source": obj.updated_source,
+        "prevent_destroy": obj.prevent_destroy,
     }
     if specs:
         doc["spec"] = obj.spec
@@ -180,6 +181,8 @@ def _show(console: Console, engine: Engine, address: str, fmt: Format) -> None:
     console.print(f"[bold]{escape(obj.address)}[/bold]")
     console.print(f"  manager:  {obj.manager or 'none (unmanaged)'}")
     console.print(f"  version:  {obj.version}")
+    if obj.prevent_destroy:
+        console.print("  protected: last applied with lifecycle.prevent_destroy: true")
     console.print(f"  created:  {_when(obj.created_at)} by {escape(obj.created_by)}")
     console.print(f"  updated:  {_when(obj.updated_at)} by {escape(obj.updated_by)} "
                   f"via {escape(obj.updated_source)}")  # fmt: skip

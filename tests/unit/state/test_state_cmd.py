@@ -208,3 +208,17 @@ def test_corrupted_state_is_an_error_not_a_traceback(state_path: Path) -> None:
     assert result.stderr.startswith(f"error: state file {state_path} cannot be opened: ")
     assert "Traceback" not in result.output
     assert state_path.read_bytes() == b"not a database" * 100
+
+
+def test_show_says_an_object_is_protected(state_path: Path) -> None:
+    protected = Write("create", "budget", "keep", {"amount": 1}, "config", prevent_destroy=True)
+    with open_writer(state_path, actor="alice@laptop", operation="apply") as writer:
+        writer.commit([protected, budget("plain")], actor="alice@laptop", source="cli")
+    lines = run("show", "budget.keep", "--state", str(state_path)).stdout.splitlines()
+    assert lines[3] == "  protected: last applied with lifecycle.prevent_destroy: true"
+    plain = run("show", "budget.plain", "--state", str(state_path)).stdout
+    assert "protected" not in plain
+    doc = json.loads(run("list", "-f", "json", "--state", str(state_path)).stdout)
+    assert [(o["address"], o["prevent_destroy"]) for o in doc["objects"]] == [
+        ("budget.keep", True), ("budget.plain", False)
+    ]
