@@ -262,6 +262,30 @@ def test_the_cli_shows_and_names_the_stack_manager(hosts: Hosts, tmp_path: Path)
     assert "budget.shared-budget (managed by pulumi:finops/dev)" in " ".join(plan.output.split())
 
 
+def test_plan_and_drift_json_with_a_stack_manager_follow_their_schemas(tmp_path: Path) -> None:
+    import jsonschema
+
+    store = tmp_path / "state.duckdb"
+    Engine(store, source="pulumi").create(
+        "budget", "shared-budget", {"amount": 5}, manager="pulumi:finops/dev"
+    )
+    Engine(store, source="api").edit_live("budget.shared-budget", {"amount": 7})
+    config = tmp_path / "finopsmetrics.yaml"
+    config.write_text("budgets:\n  - name: shared-budget\n    amount: 9\n")
+    schemas = Path(__file__).resolve().parents[2] / "schemas"
+    runner = CliRunner()
+    for args, schema in (
+        (["drift", "--state", str(store), "--format", "json"], "drift.schema.json"),
+        (["plan", str(config), "--adopt", "--state", str(store), "--format", "json"],
+         "plan.schema.json"),
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        document = json.loads(result.output)
+        assert "pulumi:finops/dev" in result.output
+        jsonschema.validate(document, json.loads((schemas / schema).read_text()))
+
+
 def test_objects_of_an_earlier_version_move_to_the_stack_manager_on_update(
     hosts: Hosts, tmp_path: Path
 ) -> None:
