@@ -3,8 +3,8 @@
 #   bash scripts/demo.sh <finopsmetrics-binary> <demo-dir>
 # In a fresh directory, with a local DuckDB state file: validate, plan, apply,
 # plan again (no changes), sync the sample billing data and show it, change the
-# YAML, change a live object outside of code (drift), revert it, and import an
-# object made by hand.
+# YAML, change a live object outside of code (drift), revert it, import an
+# object made by hand, and evaluate the budgets and detectors against the costs.
 set -euo pipefail
 
 FM_ARG=${1:?usage: demo.sh FINOPSMETRICS-BINARY DEMO-DIR}
@@ -87,5 +87,14 @@ allow2 "$FM" plan
 
 step "finopsmetrics plan --format markdown   (the PR comment)"
 "$FM" plan --format markdown
+
+step "finopsmetrics evaluate   (budgets against the sample spend, an anomaly, findings kept)"
+"$FM" evaluate
+
+step "finopsmetrics evaluate -q --exit-code   (again: the findings are open now; exit 2)"
+allow2 "$FM" evaluate -q --exit-code
+
+step "finopsmetrics evaluate --format github   (the same findings as CI annotations)"
+"$FM" evaluate finopsmetrics.yaml --format github
 
 printf '\nDemo complete: state in %s\n' "$FINOPSMETRICS_STATE"

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import typer
 
-from finopsmetrics_cli.cli.plan_cmd import NoColorOpt, QuietOpt, StateOpt, check_format
+from finopsmetrics_cli.cli.plan_cmd import (
+    NoColorOpt,
+    QuietOpt,
+    StateOpt,
+    check_format,
+    make_engine,
+)
 from finopsmetrics_cli.errors import FinopsError
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
@@ -51,6 +57,10 @@ def register(app: typer.Typer) -> None:
                                   "$FINOPSMETRICS_COSTS or .finopsmetrics/costs.duckdb).",
                                   show_default=False),
         state: str = StateOpt,
+        lock_timeout: str = typer.Option(
+            "0s", "--lock-timeout", help="Wait this long for the state lock (findings are "
+            "recorded under it), e.g. 30s.",
+        ),
         no_color: bool = NoColorOpt,
         quiet: bool = QuietOpt,
     ) -> None:
@@ -69,9 +79,7 @@ def register(app: typer.Typer) -> None:
                 at=parse_day("--at", at), since=parse_day("--since", since),
                 kinds=tuple(kind or ()), costs=costs,
             )  # fmt: skip
-            from finopsmetrics_cli.engine import Engine
-
-            engine = Engine(state, source="cli")
+            engine = make_engine(state, lock_timeout)
             config = engine.load_config(list(paths)) if paths else None
             result = engine.evaluate(config, options)
             if fmt == "json":
@@ -86,7 +94,7 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(render.summary_line(result) + "\n")
             else:
                 render.to_text(make_console(no_color=no_color), result)
-            if fmt != "text":
+            if fmt != "text" or quiet:  # the text report shows them itself
                 errors = make_console(no_color=no_color, stderr=True)
                 for warning in result.warnings:
                     errors.print(f"warning: {warning}", markup=False)

@@ -81,7 +81,7 @@ def report_from(spec: DetectorSpec, ctx: Context) -> date:
 def warm_up(spec: DetectorSpec) -> timedelta:
     """History scanned before the first reported day, so spikes in it are already
     known (and kept out of the fits) when the reported days are scored."""
-    return timedelta(days=3 * spec.settings.fit_days + 7)
+    return timedelta(days=2 * spec.settings.fit_days + 7)
 
 
 def series_label(group_by: Sequence[str], group: GroupKey) -> dict[str, str | None]:

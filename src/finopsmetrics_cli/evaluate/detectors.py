@@ -204,8 +204,11 @@ def scan(
     flags: list[Flag] = []
     span = timedelta(days=settings.fit_days)
     ratios = local_ratios(series) if settings.method == "seasonal" else {}
+    lo = 0  # clean is in day order: clean[lo:] is the window
     for index, (day, value) in enumerate(series):
-        recent = [p for p in clean if p[0] >= day - span]
+        while lo < len(clean) and clean[lo][0] < day - span:
+            lo += 1
+        recent = clean[lo:]
         window = [(d, v) for d, v, start in recent if start == regime_start]
         if len(window) < settings.min_points:
             clean.append((day, value, regime_start))

@@ -110,26 +110,31 @@ def to_text(console: Console, result: EvaluationResult) -> None:
     from rich.markup import escape
     from rich.table import Table
 
+    if not console.is_terminal:  # logs and CI: rich's 80 columns would fold every table
+        console.width = max(console.width, 132)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     if result.budgets:
         table = Table(title="Budgets", title_justify="left")
-        for col in ("budget", "period", "amount", "actual", "%", "forecast", "% fcst", "alerts"):
-            table.add_column(col, justify="right" if col not in ("budget", "period", "alerts")
-                             else "left")  # fmt: skip
+        widest = min(max(len(b.name) for b in result.budgets), 40)
+        table.add_column("budget", no_wrap=True, min_width=widest, overflow="fold")
+        table.add_column("period", no_wrap=True)
+        for col in ("amount", "actual", "%", "forecast", "% fcst"):
+            table.add_column(col, justify="right", no_wrap=True)
+        table.add_column("alerts", overflow="fold")
         for b in result.budgets:
             style = "red" if b.percent_actual >= 1 else ("yellow" if b.alerts_fired else "")
             table.add_row(
-                escape(b.name), period_label(b.period, b.start),
-                f"{b.amount:,.2f} {b.currency}", f"{b.actual:,.2f}", _pct(b.percent_actual),
-                f"{b.forecast:,.2f}", _pct(b.percent_forecast), escape(_alerts(b)), style=style,
+                escape(b.name), period_label(b.period, b.start), f"{b.amount:,.2f} {b.currency}",
+                f"{b.actual:,.2f}", _pct(b.percent_actual), f"{b.forecast:,.2f}",
+                _pct(b.percent_forecast), escape(_alerts(b)), style=style,
             )  # fmt: skip
         console.print(table)
     if result.anomalies:
         table = Table(title="Anomalies", title_justify="left")
         for col in ("detector", "date", "series", "actual", "expected", "impact", "severity"):
-            table.add_column(col, justify="right" if col in ("actual", "expected", "impact")
-                             else "left")  # fmt: skip
+            table.add_column(col, overflow="fold", justify="right"
+                             if col in ("actual", "expected", "impact") else "left")  # fmt: skip
         for a in result.anomalies:
             series = ", ".join(f"{k}={v}" for k, v in a.series.items()) or "(all)"
             table.add_row(
@@ -143,7 +148,7 @@ def to_text(console: Console, result: EvaluationResult) -> None:
     for kind, items in by_kind.items():
         table = Table(title=f"Findings: {kind}", title_justify="left")
         for col in ("status", "severity", "object", "message"):
-            table.add_column(col)
+            table.add_column(col, overflow="fold")
         for f in items:
             table.add_row(f.status, f.severity, escape(f.address), escape(f.message),
                           style="dim" if f.status == "resolved" else "")  # fmt: skip
