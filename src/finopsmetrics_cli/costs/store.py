@@ -117,6 +117,7 @@ class CostStore:
         conn = self._open(read_only=read_only)
         try:
             conn.execute("SET TimeZone = 'UTC'")
+            conn.execute("SET enable_progress_bar = false")  # DuckDB's own, on stdout
             yield conn
         finally:
             conn.close()
