@@ -16,20 +16,22 @@ from finopsmetrics_cli.conditions.lexical import decode_string
 # Same terminals and priorities as grammar.lark (DURATION/PERCENT > NUMBER > the rest).
 # ``findall`` returns (whitespace, token) pairs without building match objects, and
 # the token kind follows from its first and last characters. A whole attribute path
-# (``resource.tags["x"]``) is one token unless it starts with a keyword.
+# (``resource.tags["x"]``) is one token unless it starts with a keyword. Operators,
+# strings, names and numbers start with different characters, so their order here
+# only decides what is tried first: the most frequent tokens.
 _TOKEN_RE = re.compile(
     r"""([ \t\r\n]*)(
-      [0-9]+(?:\.[0-9]+)?[smhdw](?![A-Za-z0-9_])
-    | [0-9]+(?:\.[0-9]+)?%
-    | [0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_])
+      ==|!=|<=|>=|[<>+\-*/.,\[\]()]
+    | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
     | (?!(?i:or|and|not|in|contains|matches|starts|ends|with|is|null|true|false)
          (?![A-Za-z0-9_]))
       [A-Za-z_][A-Za-z0-9_]*
       (?:[ \t\r\n]*(?:\.[ \t\r\n]*[A-Za-z_][A-Za-z0-9_]*
          |\[[ \t\r\n]*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')[ \t\r\n]*\]))+
     | [A-Za-z_][A-Za-z0-9_]*
-    | "(?:[^"\\\n]|\\.)*" | '(?:[^'\\\n]|\\.)*'
-    | ==|!=|<=|>=|[<>+\-*/.,\[\]()]
+    | [0-9]+(?:\.[0-9]+)?[smhdw](?![A-Za-z0-9_])
+    | [0-9]+(?:\.[0-9]+)?%
+    | [0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_])
     )""",
     re.VERBOSE,
 )
