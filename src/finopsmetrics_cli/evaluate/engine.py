@@ -23,10 +23,9 @@ class EngineAdapter:
     """Runs sqlglot expressions on one engine and holds the run's scratch tables."""
 
     DIALECT: ClassVar[str] = "duckdb"
-    #: temporary tables live for the session (else scratch relations are inlined as CTEs)
+    #: temporary tables live for the session; without them the scan is inlined as a
+    #: subquery wherever it is read (the engine then runs it once per query)
     SUPPORTS_TEMP_TABLES: ClassVar[bool] = True
-    #: ``Tags`` is a string map read with ``Tags['key']`` (else the adapter overrides tag_value)
-    SUPPORTS_MAP_ACCESS: ClassVar[bool] = True
 
     def sql(self, query: exp.Expression) -> str:
         return query.sql(dialect=self.DIALECT)
@@ -58,8 +57,11 @@ class EngineAdapter:
             [series, combos, by_series],
         )  # fmt: skip
 
-    def materialize(self, name: str, query: exp.Select) -> exp.Table:
-        """Keep a query's result as a scratch table for the following queries."""
+    def materialize(self, name: str, query: exp.Select) -> exp.Table | exp.Subquery:
+        """Keep a query's result as a scratch table for the following queries (or,
+        without temporary tables, hand back the query itself as a named subquery)."""
+        if not self.SUPPORTS_TEMP_TABLES:
+            return query.subquery(name)
         self.execute(
             exp.Create(
                 this=exp.to_table(name),
@@ -72,7 +74,10 @@ class EngineAdapter:
         return exp.to_table(name)
 
     def tag_value(self, key: str) -> exp.Expression:
-        """The value of tag ``key`` of a row (NULL when the row has no such tag)."""
+        """The value of tag ``key`` of a row (NULL when the row has no such tag).
+
+        ``Tags`` is a string map here; an engine that stores tags otherwise (BigQuery's
+        repeated key/value records) overrides this."""
         return exp.Bracket(this=exp.column("Tags"), expressions=[exp.Literal.string(key)])
 
 

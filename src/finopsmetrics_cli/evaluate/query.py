@@ -85,7 +85,16 @@ def daily_scan(
     return exp.select(exp.Star(), combo).from_(inner.subquery("scan"))
 
 
-def combos(daily: exp.Table, aliases: Sequence[str]) -> exp.Select:
+Relation = exp.Table | exp.Subquery
+
+
+def _aliased(relation: Relation, alias: str) -> Relation:
+    out = relation.copy()
+    out.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+    return out
+
+
+def combos(daily: Relation, aliases: Sequence[str]) -> exp.Select:
     return (
         exp.select("combo", *aliases, "currency")
         .distinct()
@@ -93,9 +102,9 @@ def combos(daily: exp.Table, aliases: Sequence[str]) -> exp.Select:
     )
 
 
-def series(daily: exp.Table, mapping: exp.Table) -> exp.Select:
+def series(daily: Relation, mapping: Relation) -> exp.Select:
     """Daily sums of each series: the scan joined with the (series, combo, since) pairs."""
-    d, m = daily.copy().as_("d"), mapping.copy().as_("m")
+    d, m = _aliased(daily, "d"), _aliased(mapping, "m")
     return (
         exp.select(
             exp.column("series", "m"),

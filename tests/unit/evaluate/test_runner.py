@@ -6,11 +6,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from tests.unit.evaluate.conftest import Evaluate, budget, detector
+from tests.unit.evaluate.conftest import CountingAdapter, Evaluate, budget, detector
 from tests.unit.evaluate.costdata import Row, daily
 
+from finopsmetrics_cli.costs.store import CostStore
 from finopsmetrics_cli.errors import EvaluationError
+from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
 from finopsmetrics_cli.evaluate.model import Control
+from finopsmetrics_cli.evaluate.runner import run
 
 Store = Callable[[Sequence[Row]], Path]
 FEB_MAR = (date(2024, 2, 1), date(2024, 3, 20))
@@ -153,3 +156,23 @@ def test_controls_sharing_filters_share_a_series_but_not_results(
     assert [a for a in together.anomalies if a.detector == "d"] == first.anomalies
     statements = evaluate.adapters[-1].statements  # type: ignore[attr-defined]
     assert sum("fm_eval_map" in s and "JOIN" in s for s in statements) == 1
+
+
+class InlineScanAdapter(CountingAdapter):
+    """An engine without temporary tables: the scan is inlined where it is read."""
+
+    SUPPORTS_TEMP_TABLES = False
+
+
+def test_an_engine_without_temp_tables_gives_the_same_results(cost_store: Store) -> None:
+    path = cost_store(spiky())
+    controls = [budget("b", 1e4, filters={"service": "Amazon *"}),
+                detector("d", group_by=["service"])]  # fmt: skip
+    outcomes = []
+    for adapter_class in (DuckDBAdapter, InlineScanAdapter):
+        with CostStore(path).connect() as conn:
+            adapter = adapter_class(conn)
+            result, _ = run(adapter, controls, store=str(path), today=date(2026, 1, 1))
+        outcomes.append((result.budgets, result.anomalies))
+    assert outcomes[0] == outcomes[1] and outcomes[0][1]
+    assert not any(s.startswith("CREATE") for s in adapter.statements)  # type: ignore[attr-defined]
