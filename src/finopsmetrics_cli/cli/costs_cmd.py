@@ -160,6 +160,8 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(show_json(table))
             elif fmt == "csv":
                 sys.stdout.write(show_csv(table))
+            elif not sys.stdout.isatty():  # piped: plain text, without loading rich
+                sys.stdout.write(show_plain(table))
             else:
                 show_text(make_console(no_color=no_color), table)
 
@@ -280,14 +282,8 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def show_text(console: Console, table: CostTable) -> None:
-    from rich.text import Text
-
-    from finopsmetrics_cli.cli.state_cmd import print_columns
-
-    if not table.rows:
-        console.print("No cost rows match.")
-        return
+def _show_rows(table: CostTable) -> tuple[list[str], list[list[str]], str]:
+    """Header, cells (a bar closes each row when a time dimension is shown), total line."""
     header = [*table.dimensions, "currency", table.metric]
     months = [k for k, d in enumerate(table.dimensions) if d == "month"]
     rows = []
@@ -299,15 +295,41 @@ def show_text(console: Console, table: CostTable) -> None:
     if table.time_dimension is not None:
         peak = max((abs(r[-1]) for r in table.rows if r[-1] is not None), default=Decimal(0))
         for row, source in zip(rows, table.rows, strict=True):
-            size = (
-                0 if not peak or source[-1] is None else round(BAR_WIDTH * abs(source[-1]) / peak)
-            )
+            amount = source[-1]
+            size = 0 if not peak or amount is None else round(BAR_WIDTH * abs(amount) / peak)
             row.append("█" * size)
         header.append("")
-    print_columns(console, header, rows)
     totals = ", ".join(f"{_amount(v)} {c}" for c, v in sorted(table.totals().items(), key=str))
     span = f" {table.start}..{table.end}" if table.start or table.end else ""
-    console.print(Text(f"Total{span}: {totals}", style="bold"))
+    return header, rows, f"Total{span}: {totals}"
+
+
+def show_text(console: Console, table: CostTable) -> None:
+    from rich.text import Text
+
+    from finopsmetrics_cli.cli.state_cmd import print_columns
+
+    if not table.rows:
+        console.print("No cost rows match.")
+        return
+    header, rows, total = _show_rows(table)
+    print_columns(console, header, rows)
+    console.print(Text(total, style="bold"))
+
+
+def show_plain(table: CostTable) -> str:
+    """The text table as ``show_text`` prints it, for pipes (no styles, no rich)."""
+    if not table.rows:
+        return "No cost rows match.\n"
+    header, rows, total = _show_rows(table)
+    widths = [max(len(c) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = []
+    for cells in [header, *rows]:
+        last = max((k for k, c in enumerate(cells) if c), default=-1)
+        lines.append("  ".join(
+            c if k == last else c.ljust(widths[k]) for k, c in enumerate(cells[: last + 1])
+        ))  # fmt: skip
+    return "\n".join(lines) + f"\n{total}\n"
 
 
 def show_json(table: CostTable) -> str:

@@ -106,15 +106,23 @@ class CostStore:
                 raise CostDataError(
                     f"no cost data: the cost store {self.path} does not exist", hint=NO_DATA_HINT
                 )
-            version = self._inspect()
+            conn = self._open(read_only=True)  # checked on the connection it hands out
+            try:
+                version = self._version(conn)
+            except BaseException:
+                conn.close()
+                raise
             if version < migrations.schema_version():
+                conn.close()
                 with self.connect(read_only=False):
                     pass  # upgrades it
-        elif not self.exists():
-            self._create()
+                conn = self._open(read_only=True)
         else:
-            self._upgrade(self._inspect())
-        conn = self._open(read_only=read_only)
+            if not self.exists():
+                self._create()
+            else:
+                self._upgrade(self._inspect())
+            conn = self._open(read_only=False)
         try:
             conn.execute("SET TimeZone = 'UTC'")
             conn.execute("SET enable_progress_bar = false")  # DuckDB's own, on stdout
@@ -127,6 +135,12 @@ class CostStore:
     def _open(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Open the file, retrying while another process holds a conflicting lock."""
         import duckdb  # noqa: TID251 - the cost store is DuckDB
+
+        if self.path.exists() and self.path.stat().st_size == 0:
+            raise CostDataError(
+                f"cost store {self.path} is empty (0 bytes); it was left untouched",
+                hint=REBUILD_HINT,
+            )
 
         deadline = time.monotonic() + self.busy_timeout
         delay = 0.02
@@ -154,14 +168,15 @@ class CostStore:
 
     def _inspect(self) -> int:
         """The file's schema version; refuse a non-store file or a newer schema."""
+        conn = self._open(read_only=True)
+        try:
+            return self._version(conn)
+        finally:
+            conn.close()
+
+    def _version(self, conn: duckdb.DuckDBPyConnection) -> int:
         import duckdb  # noqa: TID251 - the cost store is DuckDB
 
-        if self.path.stat().st_size == 0:
-            raise CostDataError(
-                f"cost store {self.path} is empty (0 bytes); it was left untouched",
-                hint=REBUILD_HINT,
-            )
-        conn = self._open(read_only=True)
         try:
             row = conn.execute("SELECT schema_version FROM meta").fetchone()
         except duckdb.Error as exc:
@@ -170,8 +185,6 @@ class CostStore:
                 "it was left untouched",
                 hint="point --costs at a cost store, or at a new file",
             ) from exc
-        finally:
-            conn.close()
         version = int(row[0]) if row else 0
         ours = migrations.schema_version()
         if version > ours:

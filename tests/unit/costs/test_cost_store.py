@@ -115,3 +115,13 @@ def test_resolve_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FINOPSMETRICS_COSTS", "from-env.duckdb")
     assert resolve_cost_store_path(None, settings) == Path("from-env.duckdb")
     assert resolve_cost_store_path("explicit.duckdb", settings) == Path("explicit.duckdb")
+
+
+def test_empty_file_refused(tmp_path: Path) -> None:
+    path = tmp_path / "costs.duckdb"
+    path.write_bytes(b"")
+    for read_only in (True, False):
+        with pytest.raises(CostDataError) as info, CostStore(path).connect(read_only=read_only):
+            pass
+        assert info.value.message == f"cost store {path} is empty (0 bytes); it was left untouched"
+    assert path.read_bytes() == b""
