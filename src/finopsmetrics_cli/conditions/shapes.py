@@ -86,7 +86,7 @@ class ShapeCache:
     """Token-kind sequence -> Shape, made on the second sighting (one-off forms cost nothing)."""
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, ...], Shape | None | bool] = {}
+        self._seen: dict[tuple[str, ...], Shape | None | bool] = {}  # True: seen once
 
     def get(self, kinds: tuple[str, ...]) -> Shape | None:
         found = self._seen.get(kinds)
@@ -95,11 +95,12 @@ class ShapeCache:
     def learn(self, kinds: tuple[str, ...], tokens: Tokens, expr: Expr) -> None:
         """Record one successful parse; the second of its kinds makes (or refuses) a shape."""
         seen = self._seen
-        if kinds not in seen:
+        state = seen.get(kinds, False)
+        if state is False:
             if len(seen) >= MAX_SHAPES:
                 seen.clear()
             seen[kinds] = True
-        elif seen[kinds] is True:
+        elif state is True:
             seen[kinds] = make_shape(kinds, tokens, expr)
 
 
