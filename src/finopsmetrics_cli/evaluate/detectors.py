@@ -6,7 +6,8 @@ value and a scale; a day is an anomaly when it is above
 ``min_impact``. Methods (measured by ``benchmarks/bench_anomalies.py``):
 
 - ``zscore``: mean and standard deviation of the window;
-- ``mad``: median and 1.4826 x the median absolute deviation (robust);
+- ``mad``: the median, and the RMS of the deviations clipped at 3 scaled
+  median absolute deviations (robust to spikes, steadier than the MAD alone);
 - ``ewma``: an exponentially weighted mean, scale = the weighted RMS of
   one-day-ahead errors (so a steady trend widens the band instead of firing);
 - ``seasonal``: ``mad`` on the series divided by weekday factors, times the
@@ -121,7 +122,12 @@ def _location_fit(points: Sequence[tuple[date, float]], robust: bool) -> Fit:
     residuals = [v - slope * (d.toordinal() - center) for d, v in points]
     if robust:
         level = median(residuals)
-        scale = 1.4826 * median(abs(r - level) for r in residuals)
+        mad = 1.4826 * median(abs(r - level) for r in residuals)
+        # the MAD alone is a noisy scale on a few weeks of points; the RMS of the
+        # residuals clipped at 3 MADs is as robust to a spike and steadier
+        bound = 3 * mad
+        clipped = [min(abs(r - level), bound) ** 2 for r in residuals]
+        scale = max(mad, math.sqrt(fmean(clipped))) if mad > 0 else 0.0
     else:
         level = fmean(residuals)
         scale = math.sqrt(fmean((r - level) ** 2 for r in residuals)) if len(values) > 1 else 0.0
