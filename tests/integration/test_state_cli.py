@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb  # noqa: TID251 - the test tampers with the state file directly
 import pytest
 
-from finopsmetrics_cli.state import open_writer
+from finopsmetrics_cli.state import migrations, open_writer
 from finopsmetrics_cli.state.api import Write
 
 BIN = Path(sys.executable).with_name("finopsmetrics")
@@ -49,7 +49,7 @@ def test_newer_schema_is_refused_by_every_state_command(state: Path, command: li
     assert result.returncode == 1
     assert result.stderr.startswith(
         f"error: state file {state} has schema version 7, newer than this finopsmetrics 0.1.0 "
-        "understands (up to 1); it was left untouched\n"
+        f"understands (up to {migrations.schema_version()}); it was left untouched\n"
     )
     assert "Traceback" not in result.stderr
     assert files(state.parent) == before
