@@ -472,3 +472,33 @@ def test_an_adopted_object_keeps_the_protection_its_configuration_gave_it(
     assert error_line(caught.value).startswith(
         f"{ERROR}lifecycle.prevent_destroy forbids destroying budget.shared-budget (hint: "
     )
+
+
+def test_the_messages_the_guide_shows_are_the_ones_pulumi_prints(
+    hosts: Hosts, tmp_path: Path
+) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "pulumi" / "index.md").read_text()
+    shown = " ".join(guide.split())
+    store = tmp_path / "state.duckdb"
+    dev, prod = stack_on(hosts, store, "dev"), stack_on(hosts, store, "prod")
+    dev.up(dev.register(budget_only(protect=True)))
+    Engine(store, source="console").create("budget", "hand-made", {"amount": 1}, manager=None)
+    printed = []
+    for stack, program in (
+        (prod, budget_only()),
+        (prod, budget_only(name="hand-made")),
+    ):
+        with pytest.raises(grpc.RpcError) as caught:
+            stack.up(stack.register(program))
+        printed.append(error_line(caught.value).removeprefix(ERROR))
+    dev.up(dev.register(budget_only()))  # protect dropped: Pulumi forgets it, not the state
+    with pytest.raises(grpc.RpcError) as caught:
+        dev.destroy()
+    printed.append(error_line(caught.value).removeprefix(ERROR))
+    dev.host = hosts(config={STORE: "/ci/ws-2/.finopsmetrics/state.duckdb"})
+    with pytest.raises(grpc.RpcError) as caught:
+        dev.refresh()
+    printed.append(error_line(caught.value).removeprefix(ERROR))
+    printed[1] = printed[1].replace("hand-made", "shared-budget")
+    for message in printed:
+        assert message in shown, message
