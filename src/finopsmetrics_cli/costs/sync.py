@@ -116,6 +116,8 @@ def sync_sources(
 ) -> list[SyncResult]:
     """Sync every source (each in its own transaction); ``prune`` drops the rows of
     sources that are no longer declared. A failing source does not stop the others."""
+    import duckdb  # noqa: TID251 - the cost store is DuckDB
+
     results: list[SyncResult] = []
     if not prune and not any(s.enabled for s in sources):  # nothing to write: no store either
         return [SyncResult(s.name, status="disabled") for s in sources]
@@ -139,6 +141,14 @@ def sync_sources(
             except FinopsError as exc:
                 result.status = "failed"
                 result.error = CostDataError(exc.message, hint=exc.hint)
+            except duckdb.Error as exc:  # the store itself: disk full, I/O error
+                result.status = "failed"
+                result.error = CostDataError(
+                    f"the cost store {store.path} could not be written "
+                    f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                    "nothing changed for this source",
+                    hint="check the disk holding the cost store, then sync again",
+                )
             result.seconds = time.perf_counter() - started
             results.append(result)
         if prune:
