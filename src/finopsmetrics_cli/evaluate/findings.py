@@ -61,7 +61,8 @@ def has_tables(conn: Any) -> bool:
 
 
 def load(conn: Any) -> StoredEvaluations:
-    """Every stored finding and the ``--at`` of the last evaluation (None: none yet)."""
+    """Every stored finding and the ``--at`` of the last evaluation that reported
+    anomalies (None: none yet)."""
     if conn is None or not has_tables(conn):
         return StoredEvaluations({}, None)
     rows = conn.execute(f"SELECT {_COLUMNS} FROM findings").fetchall()
@@ -73,7 +74,12 @@ def load(conn: Any) -> StoredEvaluations:
         )  # fmt: skip
         for r in rows
     }
-    last = conn.execute('SELECT "at" FROM evaluations ORDER BY id DESC LIMIT 1').fetchone()
+    # the days anomalies were last reported for: runs of other kinds only (--kind) do not count
+    last = conn.execute(
+        'SELECT "at" FROM evaluations WHERE list_contains(string_split(kinds, \',\'), ?) '
+        "ORDER BY id DESC LIMIT 1",
+        ["anomaly_detector"],
+    ).fetchone()
     return StoredEvaluations(found, last[0] if last else None)
 
 

@@ -99,3 +99,16 @@ def test_finding_ids_depend_on_control_type_and_key() -> None:
     assert one.id == finding_id("budget", "a", "budget_actual", "80% 2024-03")
     assert len({one.id, finding_id("budget", "a", "budget_actual", "80% 2024-04"),
                 finding_id("budget", "b", "budget_actual", "80% 2024-03")}) == 3  # fmt: skip
+
+
+def test_a_budget_only_run_does_not_move_the_anomaly_days(
+    engine: Engine, cost_store: Store
+) -> None:
+    rows = daily(date(2024, 1, 1), date(2024, 4, 30), 100.0)
+    store = cost_store([*rows, Row(date(2024, 4, 26), 500.0)])
+    engine.create("anomaly_detector", "d", {"model": {"type": "mad"}}, manager="config")
+    assert run(engine, store, at=date(2024, 4, 20), kinds=("anomaly_detector",)) == []
+    run(engine, store, at=date(2024, 4, 27), kinds=("budget",))  # budgets only
+    # anomalies are reported since Apr 21 (at most the 7-day window: Apr 24..30)
+    found = run(engine, store, kinds=("anomaly_detector",))
+    assert [(s, k) for s, k, _ in found] == [("new", "2024-04-26")]
