@@ -63,7 +63,14 @@ def controls_of_config(config: Config, kinds: Sequence[str]) -> list[Control]:
     ]
 
 
-def evaluate(engine: Engine, config: Config | None, options: EvaluateOptions) -> EvaluationResult:
+def evaluate(
+    engine: Engine,
+    config: Config | None,
+    options: EvaluateOptions,
+    then: Callable[[Any, EvaluationResult], None] | None = None,
+) -> EvaluationResult:
+    """``then(writer, result)`` runs after the findings are recorded, still under the
+    state's lock (notifications: what one runner sent, the next one sees)."""
     from finopsmetrics_cli.evaluate.runner import check_kinds
 
     kinds = check_kinds(options.kinds)
@@ -91,6 +98,8 @@ def evaluate(engine: Engine, config: Config | None, options: EvaluateOptions) ->
             )  # fmt: skip
 
         write_in_state(writer, work)
+        if then is not None:
+            then(writer, holder["result"])
         return holder["result"]
 
 
