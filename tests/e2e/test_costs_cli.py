@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 BIN = Path(sys.executable).with_name("finopsmetrics")
@@ -89,6 +90,8 @@ def test_show_json_and_csv(synced: Path) -> None:
         .stdout
     )
     assert document["format_version"] == 1
+    schema = json.loads((SAMPLES.parents[1] / "schemas" / "costs-show.schema.json").read_text())
+    jsonschema.validate(document, schema)
     assert [(r["source"], round(r["amount"], 6)) for r in document["rows"]] == [
         ("focus-sample", 20.520227), ("aws-cur", 1.682309)
     ]
