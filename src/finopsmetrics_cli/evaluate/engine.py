@@ -73,6 +73,19 @@ class EngineAdapter:
         )
         return exp.to_table(name)
 
+    def create_temp_view(self, name: str, select: str) -> None:
+        """Shadow a relation for this session with a view (``costs_enriched``, compiled
+        from the declared objects: see ``enrich``); the store itself is never written."""
+        raise NotImplementedError
+
+    def create_temp_table(self, name: str, select: str) -> None:
+        """A scratch table from a query in the adapter's dialect (the inventory)."""
+        raise NotImplementedError
+
+    def fetch_sql(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a query written in the adapter's dialect."""
+        raise NotImplementedError
+
     def tag_value(self, key: str) -> exp.Expression:
         """The value of tag ``key`` of a row (NULL when the row has no such tag).
 
@@ -94,6 +107,17 @@ class DuckDBAdapter(EngineAdapter):
 
     def execute(self, query: exp.Expression) -> None:
         self.conn.execute(self.sql(query))
+
+    def create_temp_view(self, name: str, select: str) -> None:
+        self.conn.execute(f"CREATE OR REPLACE TEMP VIEW {exp.to_table(name).sql(self.DIALECT)} "
+                          f"AS {select}")  # fmt: skip
+
+    def create_temp_table(self, name: str, select: str) -> None:
+        self.conn.execute(f"CREATE OR REPLACE TEMP TABLE {exp.to_table(name).sql(self.DIALECT)} "
+                          f"AS {select}")  # fmt: skip
+
+    def fetch_sql(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.conn.execute(sql).fetchall()
 
     def columns(self, relation: str) -> list[str]:
         rows = self.conn.execute(f"DESCRIBE {exp.to_table(relation).sql(self.DIALECT)}").fetchall()

@@ -136,6 +136,8 @@ class EvaluationResult:
     anomalies: list[Anomaly] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: further sections by name (coverage, policies, compliance): JSON-ready rows
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: True when the findings were recorded in the state (live state runs)
     recorded: bool = False
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from finopsmetrics_cli.evaluate.model import Anomaly, BudgetStatus, Control, Finding
 from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.conditions import AttributeSchema
+    from finopsmetrics_cli.evaluate.engine import EngineAdapter
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +31,12 @@ class Context:
     metric: str  # the cost column (EffectiveCost ...)
     since: date | None = None  # --since
     previous_at: date | None = None  # the previous recorded evaluation's --at
+    #: for evaluators with their own scan (coverage, policies over the inventory)
+    adapter: EngineAdapter | None = None
+    schema: AttributeSchema | None = None  # condition attributes (settings.attributes)
+    inventory: str | None = None  # settings.costs.inventory: resource attributes file
+    #: every control of the run by kind, also of kinds not chosen (compliance reads policies)
+    others: Mapping[str, Sequence[Control]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -40,6 +50,9 @@ class Outcome:
     #: (stored dated findings before it are neither re-reported nor resolved)
     scopes: dict[str, date] = field(default_factory=dict)
     first_report_day: date | None = None
+    #: further sections of the result by name (``coverage``, ``policies``, ``compliance``):
+    #: JSON-ready rows that every output renders
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class Evaluator(Protocol):
@@ -65,6 +78,6 @@ def register(kind: str) -> Callable[[Callable[[], Evaluator]], Callable[[], Eval
 
 def evaluators() -> dict[str, Evaluator]:
     """Every registered evaluator, by kind (importing the modules registers them)."""
-    from finopsmetrics_cli.evaluate import anomalies, budgets  # noqa: F401
+    from finopsmetrics_cli.evaluate import anomalies, budgets, coverage, policies  # noqa: F401
 
     return {kind: factory() for kind, factory in EVALUATORS.items()}

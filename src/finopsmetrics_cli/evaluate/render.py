@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli import __version__
+from finopsmetrics_cli.evaluate import sections
 from finopsmetrics_cli.evaluate.model import BudgetStatus, EvaluationResult, Finding
 from finopsmetrics_cli.evaluate.periods import period_label
 
@@ -78,6 +79,7 @@ def to_json(result: EvaluationResult) -> str:
             for a in result.anomalies
         ],  # fmt: skip
         "findings": [finding_dict(f) for f in result.findings],
+        **sections.to_json(result),
         "warnings": result.warnings,
         "recorded": result.recorded,
     }
@@ -153,6 +155,7 @@ def to_text(console: Console, result: EvaluationResult) -> None:
             table.add_row(f.status, f.severity, escape(f.address), escape(f.message),
                           style="dim" if f.status == "resolved" else "")  # fmt: skip
         console.print(table)
+    sections.to_text(console, result)
     console.print(summary_line(result))
 
 
@@ -176,6 +179,7 @@ def to_markdown(result: EvaluationResult) -> str:
                 f"{b.forecast:,.2f} | {_pct(b.percent_forecast)} | {_alerts(b)} |"
             )
         lines += ["", "</details>", ""]
+    lines += sections.to_markdown(result)
     if result.findings:
         lines += ["<details><summary>Findings</summary>", "",
                   "| status | severity | object | message |", "|---|---|---|---|"]  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli.costs.focus import METRICS
 from finopsmetrics_cli.errors import EvaluationError
@@ -14,6 +14,9 @@ from finopsmetrics_cli.evaluate.engine import EngineAdapter
 from finopsmetrics_cli.evaluate.model import Control, EvaluationResult, severity_rank
 from finopsmetrics_cli.evaluate.registry import Context, Outcome, evaluators
 from finopsmetrics_cli.evaluate.scan import scan_costs
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.conditions import AttributeSchema
 
 NO_DATA_HINT = "run `finopsmetrics costs sync`"
 
@@ -89,14 +92,29 @@ def run(
     kinds: Sequence[str] | None = None,
     metric: str | None = None,
     previous_at: date | None = None,
+    context: Sequence[Control] = (),
+    schema: AttributeSchema | None = None,
+    inventory: str | None = None,
 ) -> tuple[EvaluationResult, Outcome]:
     """Evaluate ``controls`` of the chosen kinds; the outcome carries the scopes of
-    dated findings (what the state needs to tell resolved from not looked at)."""
+    dated findings (what the state needs to tell resolved from not looked at).
+
+    ``context``: further objects the run reads but does not report on (virtual
+    tags, allocations and business mappings build ``costs_enriched``; compliance
+    frameworks read the policies)."""
+    from finopsmetrics_cli.evaluate.enrich import install
+
     chosen = check_kinds(kinds)
     column = metric_column(metric)
+    everything = {c.address: c for c in [*context, *controls]}.values()
+    enrichment = install(adapter, list(everything), schema)
     at, through, first = resolve_dates(adapter, at, since, today, store)
+    others: dict[str, list[Control]] = {}
+    for control in everything:
+        others.setdefault(control.kind, []).append(control)
     ctx = Context(at=at, data_through=through, first_day=first, metric=column, since=since,
-                  previous_at=previous_at)  # fmt: skip
+                  previous_at=previous_at, adapter=adapter, schema=schema, inventory=inventory,
+                  others=others)  # fmt: skip
     registry = evaluators()
     by_kind: dict[str, list[Control]] = {k: [] for k in chosen}
     for control in controls:
@@ -116,7 +134,8 @@ def run(
         at=at, data_through=through, anomalies_since=total.first_report_day,
         currency_metric=column, kinds=chosen, budgets=total.budgets,
         anomalies=sorted(total.anomalies, key=lambda a: (a.day, a.detector)),
-        findings=sorted(total.findings, key=_finding_order), warnings=total.warnings,
+        findings=sorted(total.findings, key=_finding_order),
+        warnings=enrichment.warnings + total.warnings, sections=total.sections,
     )  # fmt: skip
     return result, total
 
@@ -128,6 +147,8 @@ def _merge(total: Outcome, part: Outcome) -> None:
     total.warnings += part.warnings
     total.errors += part.errors
     total.scopes.update(part.scopes)
+    for name, rows in part.sections.items():
+        total.sections.setdefault(name, []).extend(rows)
     if part.first_report_day is not None and (
         total.first_report_day is None or part.first_report_day < total.first_report_day
     ):

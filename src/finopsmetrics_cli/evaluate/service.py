@@ -26,12 +26,16 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.evaluate.engine import EngineAdapter
 
 
+ENV_INVENTORY = "FINOPSMETRICS_INVENTORY"
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluateOptions:
     at: date | None = None
     since: date | None = None
     kinds: tuple[str, ...] = ()
     costs: str | None = None  # --costs
+    inventory: str | None = None  # resource attributes file (else settings / environment)
 
 
 def utcnow() -> datetime:
@@ -75,10 +79,13 @@ def evaluate(
 
     kinds = check_kinds(options.kinds)
     settings = config.settings if config is not None else None
+    extra = context_kinds(kinds)
     if config is not None:
         controls = controls_of_config(config, kinds)
+        context = controls_of_config(config, extra)
         stored = _stored_read_only(engine.location)
-        return _run(options, settings, controls, stored, record=None)
+        return _run(options, settings, controls, stored, record=None, context=context,
+                    base=Path(config.files[0]).parent if config.files else None)  # fmt: skip
     from finopsmetrics_cli import state as state_pkg
 
     if not state_pkg.is_remote(engine.location) and not Path(engine.location).exists():
@@ -86,6 +93,7 @@ def evaluate(
         return _run(options, settings, [], findings_store.StoredEvaluations({}, None), record=None)
     with engine._writer("evaluate") as writer:  # the facade's own lock and writer
         controls = [Control(o.kind, o.name, o.spec) for k in kinds for o in writer.list(kind=k)]
+        context = [Control(o.kind, o.name, o.spec) for k in extra for o in writer.list(kind=k)]
         holder: dict[str, EvaluationResult] = {}
 
         def work(conn: Any) -> None:
@@ -94,7 +102,7 @@ def evaluate(
                 options, settings, controls, stored,
                 record=lambda result: findings_store.save(
                     conn, result, now=utcnow(), actor=engine.actor
-                ),
+                ), context=context,
             )  # fmt: skip
 
         write_in_state(writer, work)
@@ -110,6 +118,8 @@ def _run(
     stored: findings_store.StoredEvaluations,
     *,
     record: Callable[[EvaluationResult], None] | None,
+    context: Sequence[Control] = (),
+    base: Path | None = None,
 ) -> EvaluationResult:
     from finopsmetrics_cli.evaluate.runner import run
 
@@ -119,12 +129,48 @@ def _run(
             adapter, controls, store=str(adapter_store(options.costs, settings)),
             today=now.date(), at=options.at, since=options.since, kinds=options.kinds or None,
             metric=costs_setting(settings, "metric"), previous_at=stored.previous_at,
+            context=context, schema=condition_schema(settings),
+            inventory=inventory_path(options.inventory, settings, base),
         )  # fmt: skip
     _reconcile(result, outcome, stored, controls, now)
     if record is not None:
         record(result)
         result.recorded = True
     return result
+
+
+def context_kinds(kinds: Sequence[str]) -> tuple[str, ...]:
+    """Kinds a run reads besides the chosen ones: the objects that build ``costs_enriched``,
+    and the policies and lifecycle rules compliance frameworks roll up."""
+    from finopsmetrics_cli.evaluate.enrich import ENRICHMENT_KINDS
+    from finopsmetrics_cli.evaluate.policies import POLICY_KINDS
+
+    return tuple(k for k in dict.fromkeys((*ENRICHMENT_KINDS, *POLICY_KINDS)) if k not in kinds)
+
+
+def condition_schema(settings: Settings | None) -> Any:
+    from finopsmetrics_cli.conditions import AttributeSchema
+
+    schema = AttributeSchema.default()
+    return schema.extend(settings.attributes) if settings is not None else schema
+
+
+def inventory_path(
+    explicit: str | None, settings: Settings | None, base: Path | None
+) -> str | None:
+    """The resource attributes file: the option, ``$FINOPSMETRICS_INVENTORY``, then
+    ``settings.costs.inventory`` (relative to the configuration's directory)."""
+    import os
+
+    if explicit:
+        return explicit
+    if os.environ.get(ENV_INVENTORY):
+        return os.environ[ENV_INVENTORY]
+    declared = costs_setting(settings, "inventory")
+    if not declared:
+        return None
+    path = Path(declared)
+    return str(path if path.is_absolute() or base is None else base / path)
 
 
 def adapter_store(explicit: str | None, settings: Settings | None) -> Path:

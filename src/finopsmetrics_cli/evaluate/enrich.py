@@ -1,0 +1,393 @@
+"""The view ``costs_enriched``: cost rows with virtual tags, allocations and business
+entities applied, compiled to one SQL view from the declared objects.
+
+The store's own ``costs_enriched`` is plain ``costs``; a reader that knows the
+objects (live state, or a configuration for a what-if) replaces it for its
+session with a temporary view of the same name, so ``costs query``, ``costs
+show``, budgets and detectors all see the same rows. Nothing is written to the
+store, and nothing to a cloud.
+
+Columns added to the FOCUS rows:
+
+- ``x_VirtualTags`` (map): virtual tag values. Per ``virtual_tag`` object, the
+  first match wins: its explicit per-resource mappings, then its rules in
+  order (regex or condition), then its default. Objects apply in name order;
+  then ``tag_rule`` tags (what a rule would set), then ``ownership_rule``
+  values. Readers take a row's own tag first and the virtual one where it has
+  none (SPEC: "A row's tag is its own tag ...").
+- ``x_Business`` (map): entity type -> the first ``business_mapping`` (in name
+  order) whose globs or selectors match; NULL is the unallocated remainder.
+- ``x_Allocation``, ``x_AllocationTarget``: rows of a ``cost_allocation``'s
+  shared resource are split into one row per target, every cost column
+  multiplied by the target's share. The split telescopes over cumulative
+  shares (``round(c * hi) - round(c * lo)``, the last ``hi`` exactly 1), so
+  the parts sum exactly to the row: totals are conserved to the cent and
+  beyond. The target is also the row's virtual ``service``/``team``/``project``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from finopsmetrics_cli.evaluate.model import Control
+from finopsmetrics_cli.evaluate.sqltext import (
+    EMPTY_MAP,
+    any_of,
+    glob_sql,
+    inline,
+    literal,
+    quote,
+    row_column,
+    string_map,
+)
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.conditions import AttributeSchema
+    from finopsmetrics_cli.evaluate.engine import EngineAdapter
+
+ENRICHMENT_KINDS = (
+    "virtual_tag",
+    "tag_rule",
+    "ownership_rule",
+    "cost_allocation",
+    "business_mapping",
+)
+VIEW = "costs_enriched"
+COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
+OWN_TAGS = '"Tags"'
+#: where ownership_rule sources are read on a cost row
+CREATOR_TAGS = ("creator", "created_by", "aws:createdBy", "CreatedBy", "creator_email")
+NAMESPACE_TAGS = ("kubernetes_namespace", "namespace", "k8s_namespace", "k8s-namespace")
+
+
+@dataclass(slots=True)
+class Enrichment:
+    """The compiled view and what could not be compiled (one warning each)."""
+
+    select: str | None  # None: no enrichment objects (the store's view stays)
+    warnings: list[str] = field(default_factory=list)
+    virtual_keys: set[str] = field(default_factory=set)
+    entity_types: set[str] = field(default_factory=set)
+    allocations: list[str] = field(default_factory=list)
+
+
+def _condition_sql(
+    text: str, schema: AttributeSchema | None, column: Callable[[str], str | None]
+) -> str:
+    """Raises ConditionError / ConditionErrors for what cost rows cannot answer."""
+    from finopsmetrics_cli.conditions import compile_condition
+
+    return inline(compile_condition(text, schema).to_sql(column))
+
+
+class Builder:
+    def __init__(self, schema: AttributeSchema | None) -> None:
+        self.schema = schema
+        self.warnings: list[str] = []
+        self.keys: set[str] = set()
+        self.column = row_column(OWN_TAGS)
+
+    def condition(self, where: str, text: str) -> str | None:
+        from finopsmetrics_cli.conditions import ConditionError, ConditionErrors
+
+        try:
+            return _condition_sql(text, self.schema, self.column)
+        except (ConditionError, ConditionErrors) as exc:
+            self.warnings.append(
+                f"{where}: the condition cannot be evaluated over cost rows "
+                f"({str(exc).splitlines()[0]}); it matches nothing"
+            )
+            return None
+
+    def tags(self, values: Mapping[str, Any]) -> str:
+        self.keys.update(values)
+        return string_map(values)
+
+    def virtual_tag(self, control: Control) -> str:
+        spec = control.spec
+        whens: list[str] = []
+        mappings: Mapping[str, Mapping[str, Any]] = spec.get("mappings") or {}
+        if mappings:
+            ids = ", ".join(literal(i) for i in mappings)
+            table = ", ".join(f"{literal(i)}: {self.tags(t)}" for i, t in mappings.items())
+            whens.append(f'WHEN "ResourceId" IN ({ids}) THEN MAP {{{table}}}["ResourceId"]')
+        for index, rule in enumerate(spec.get("rules") or ()):
+            parts = []
+            if rule.get("resource_pattern"):
+                parts.append(_regex_on_resource(rule["resource_pattern"]))
+            if rule.get("condition"):
+                sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
+                if sql is None:
+                    continue
+                parts.append(sql)
+            whens.append(f"WHEN {' AND '.join(parts)} THEN {self.tags(rule.get('tags') or {})}")
+        default = self.tags(spec.get("default") or {})
+        return f"(CASE {' '.join(whens)} ELSE {default} END)" if whens else default
+
+    def tag_rule(self, control: Control) -> str | None:
+        spec = control.spec
+        if spec.get("enabled") is False:
+            return None
+        selector = self.selector(control)
+        if selector is None:
+            return None
+        values = dict(spec.get("tags") or {})
+        inferred: dict[str, str] = {}
+        source = spec.get("infer_from")
+        if source:  # `tags: {team: auto_detect}` + infer_from: the value comes from there
+            inferred = {key: _infer_sql(str(source)) for key in values}
+            values = {}
+        for item in spec.get("inference_rules") or ():
+            inferred[item["tag"]] = _infer_sql(str(item["infer_from"]))
+        self.keys.update(inferred)
+        if spec.get("ml_prediction"):
+            self.warnings.append(
+                f"{control.address}: ml_prediction is not run over cost data; "
+                "its tags are not inferred"
+            )
+        parts = [self.tags(values)] if values else []
+        if inferred:
+            parts.append(_entries(inferred))
+        rules = []
+        for index, rule in enumerate(spec.get("rules") or ()):
+            sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
+            if sql is not None:
+                rules.append(f"WHEN {sql} THEN {self.tags(rule.get('tags') or {})}")
+        if rules:
+            parts.append(f"(CASE {' '.join(rules)} ELSE {EMPTY_MAP} END)")
+        if not parts:
+            return None
+        body = _concat(parts)
+        if selector == "TRUE":
+            return body
+        return f"(CASE WHEN {selector} THEN {body} ELSE {EMPTY_MAP} END)"
+
+    def selector(self, control: Control) -> str | None:
+        """The rows a tag rule is about (TRUE: every row); None if it cannot be evaluated."""
+        spec = control.spec
+        selectors: list[str] = []
+        if spec.get("pattern"):
+            selectors.append(_regex_on_resource(spec["pattern"]))
+        if spec.get("resource_type"):
+            selectors.append(f'("ResourceType" = {literal(spec["resource_type"])})')
+        if spec.get("condition"):
+            sql = self.condition(control.address, spec["condition"])
+            if sql is None:
+                return None
+            selectors.append(sql)
+        return " AND ".join(selectors) if selectors else "TRUE"
+
+    def ownership_rule(self, control: Control) -> str | None:
+        spec = control.spec
+        if spec.get("enabled") is False:
+            return None
+        source, target = spec["source"], str(spec.get("map_to") or "owner")
+        value = ownership_value(source, spec)
+        if value is None:
+            self.warnings.append(
+                f"{control.address}: source {source} is not in the cost data; nothing is inferred"
+            )
+            return None
+        self.keys.add(target)
+        return _entries({target: value})
+
+
+def _entries(values: Mapping[str, str]) -> str:
+    """A map from keys to SQL values, leaving out the NULL ones."""
+    items = ", ".join(f"{{'key': {literal(k)}, 'value': {v}}}" for k, v in values.items())
+    return f"map_from_entries(list_filter([{items}], lambda e: e.value IS NOT NULL))"
+
+
+def _concat(parts: Sequence[str]) -> str:
+    """Maps merged, the first part winning a key (``map_concat``: the last wins)."""
+    if len(parts) == 1:
+        return f"coalesce({parts[0]}, {EMPTY_MAP})"
+    return "map_concat(" + ", ".join(f"coalesce({p}, {EMPTY_MAP})" for p in reversed(parts)) + ")"
+
+
+def _regex_on_resource(pattern: str) -> str:
+    from finopsmetrics_cli.conditions.regex import safe_regex
+
+    regex = literal(safe_regex(pattern).re2)
+    return (
+        f"(regexp_matches(coalesce(\"ResourceId\", ''), {regex}) OR "
+        f"regexp_matches(coalesce(\"ResourceName\", ''), {regex}))"
+    )
+
+
+def own_tag(key: str) -> str:
+    return f"{OWN_TAGS}[{literal(key)}]"
+
+
+def _infer_sql(source: str) -> str:
+    """Where ``infer_from`` reads on a cost row: a dimension, the resource name, or a tag."""
+    from finopsmetrics_cli.costs.focus import dimension_columns
+
+    if source in ("name", "resource_name", "bucket_name", "instance_name"):
+        return 'coalesce("ResourceName", "ResourceId")'
+    columns = dimension_columns(source)
+    if columns is not None:
+        return f"CAST({quote(columns[0])} AS VARCHAR)"
+    return own_tag(source)
+
+
+def ownership_value(source: str, spec: Mapping[str, Any]) -> str | None:
+    if source in ("tag", "label"):
+        return own_tag(str(spec["tag_key"]))
+    if source == "account":
+        return 'coalesce("SubAccountName", "SubAccountId")'
+    if source == "project":
+        return f'coalesce({own_tag("project")}, "SubAccountName")'
+    if source == "creator":
+        return "coalesce(" + ", ".join(own_tag(k) for k in CREATOR_TAGS) + ")"
+    if source == "resource_group":
+        return (
+            f'coalesce({own_tag("resource_group")}, nullif(regexp_extract("ResourceId", '
+            "'(?i)/resourcegroups/([^/]+)', 1), ''))"
+        )
+    if source == "kubernetes_namespace":
+        namespace = "coalesce(" + ", ".join(own_tag(k) for k in NAMESPACE_TAGS) + ")"
+        pattern = str(spec.get("namespace_pattern") or "*")
+        if not spec.get("extract_team"):
+            return f"(CASE WHEN {glob_sql(namespace, pattern)} THEN {namespace} END)"
+        import re
+
+        regex = "^" + "(.*)".join(re.escape(p) for p in pattern.split("*")) + "$"
+        group = 1 if "*" in pattern else 0
+        return f"nullif(regexp_extract({namespace}, {literal(regex)}, {group}), '')"
+    return None
+
+
+def _business(mappings: Sequence[Control]) -> tuple[str | None, set[str]]:
+    """``MAP {entity_type: name}`` per row: the first mapping (name order) of each type."""
+    from finopsmetrics_cli.evaluate.scan import _values
+
+    by_type: dict[str, list[str]] = {}
+    for control in mappings:
+        spec = control.spec
+        globs: list[str] = []
+        for pattern in [
+            *(spec.get("clusters") or ()),
+            *(spec.get("databases") or ()),
+            *(spec.get("services") or ()),
+        ]:
+            globs += [glob_sql('"ResourceId"', pattern), glob_sql('"ResourceName"', pattern)]
+        for pattern in spec.get("services") or ():
+            globs.append(glob_sql('"ServiceName"', pattern))
+        selectors = [
+            any_of(
+                [glob_sql(target, v) for target in _dimension_targets(key) for v in _values(value)]
+            )
+            for key, value in (spec.get("selectors") or {}).items()
+        ]
+        parts = ([any_of(globs)] if globs else []) + selectors
+        if not parts:
+            continue
+        when = f"WHEN {' AND '.join(parts)} THEN {literal(control.name)}"
+        by_type.setdefault(str(spec.get("entity_type") or "product"), []).append(when)
+    if not by_type:
+        return None, set()
+    entries = {t: f"(CASE {' '.join(w)} END)" for t, w in by_type.items()}
+    return _entries(entries), set(by_type)
+
+
+def _dimension_targets(key: str) -> list[str]:
+    from finopsmetrics_cli.costs.focus import dimension_columns
+
+    columns = dimension_columns(key)
+    if columns is None:
+        return [f'coalesce({own_tag(key)}, "x_VirtualTags"[{literal(key)}])']
+    return [f"CAST({quote(c)} AS VARCHAR)" for c in columns]
+
+
+def _split_rows(
+    allocations: Sequence[Control],
+) -> list[tuple[str, str, str, str, Decimal, Decimal]]:
+    """(resource id, allocation, target kind, target, lo, hi): cumulative shares, exact."""
+    from finopsmetrics_cli.models.allocation import USAGE_FIELDS
+
+    rows = []
+    for control in allocations:
+        spec = control.spec
+        items = list(spec.get("allocations") or ())
+        method, split_by = spec.get("attribution_method", "proportional"), spec.get("split_by")
+        if method == "even":
+            weights = [Decimal(1)] * len(items)
+        elif method in ("proportional", "activity_based") and split_by:
+            weights = [Decimal(str(i.get(USAGE_FIELDS[split_by]) or 0)) for i in items]
+        else:
+            weights = [Decimal(str(i.get("share") or 0)) for i in items]
+        total = sum(weights) or Decimal(1)
+        running = Decimal(0)
+        for index, item in enumerate(items):
+            kind = next(k for k in ("service", "team", "project") if item.get(k))
+            lo = running / total
+            running += weights[index]
+            hi = Decimal(1) if index == len(items) - 1 else running / total
+            rows.append((str(spec["resource_id"]), control.name, kind, str(item[kind]), lo, hi))
+    return rows
+
+
+def build(controls: Sequence[Control], schema: AttributeSchema | None = None) -> Enrichment:
+    """The SELECT of ``costs_enriched`` over ``main.costs`` for these objects."""
+    by_kind: dict[str, list[Control]] = {k: [] for k in ENRICHMENT_KINDS}
+    for control in sorted(controls, key=lambda c: c.name):
+        if control.kind in by_kind:
+            by_kind[control.kind].append(control)
+    if not any(by_kind.values()):
+        return Enrichment(None)
+    b = Builder(schema)
+    maps = [b.virtual_tag(c) for c in by_kind["virtual_tag"]]
+    maps += [m for c in by_kind["tag_rule"] if (m := b.tag_rule(c)) is not None]
+    maps += [m for c in by_kind["ownership_rule"] if (m := b.ownership_rule(c)) is not None]
+    virtual = _concat(maps) if maps else "NULL::MAP(VARCHAR, VARCHAR)"
+    base = f'SELECT *, {virtual} AS "x_VirtualTags" FROM main.costs'
+    business, types = _business(by_kind["business_mapping"])
+    tagged = (
+        f'SELECT *, {business or "NULL::MAP(VARCHAR, VARCHAR)"} AS "x_Business", '
+        'NULL::VARCHAR AS "x_Allocation", NULL::VARCHAR AS "x_AllocationTarget" '
+        f"FROM ({base})"
+    )
+    splits = _split_rows(by_kind["cost_allocation"])
+    enrichment = Enrichment(
+        None, b.warnings, b.keys, types, [c.name for c in by_kind["cost_allocation"]]
+    )
+    if not splits:
+        enrichment.select = tagged
+        return enrichment
+    shared = ", ".join(sorted({literal(r[0]) for r in splits}))
+    values = ", ".join(
+        f"({literal(rid)}, {literal(name)}, {literal(kind)}, {literal(target)}, "
+        f"{lo:.18f}::DECIMAL(38, 18), {hi:.18f}::DECIMAL(38, 18))"
+        for rid, name, kind, target, lo, hi in splits
+    )
+    parts = ", ".join(
+        f"CAST(round(b.{quote(c)} * s.hi, 10) - round(b.{quote(c)} * s.lo, 10) AS DECIMAL(38, 10))"
+        f" AS {quote(c)}"
+        for c in COST_COLUMNS
+    )
+    split = (
+        f'SELECT b.* REPLACE ({parts}, s.allocation AS "x_Allocation", '
+        f's.target AS "x_AllocationTarget", map_concat(coalesce(b."x_VirtualTags", '
+        f'{EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "x_VirtualTags") '
+        f"FROM ({tagged}) b JOIN (VALUES {values}) s(resource_id, allocation, kind, target, lo, hi)"
+        f' ON b."ResourceId" = s.resource_id'
+    )
+    keep = f'SELECT * FROM ({tagged}) WHERE "ResourceId" IS NULL OR "ResourceId" NOT IN ({shared})'
+    enrichment.select = f"{keep} UNION ALL BY NAME {split}"
+    enrichment.virtual_keys.update(r[2] for r in splits)
+    return enrichment
+
+
+def install(
+    adapter: EngineAdapter, controls: Sequence[Control], schema: AttributeSchema | None = None
+) -> Enrichment:
+    """Replace ``costs_enriched`` for this session (a temporary view: the store file is
+    never written, so a read-only connection is enough)."""
+    enrichment = build(controls, schema)
+    if enrichment.select is not None:
+        adapter.create_temp_view(VIEW, enrichment.select)
+    return enrichment
