@@ -246,7 +246,8 @@ class CoverageEvaluator:
         wanted = {c.address: c for c in controls}
         outcome.warnings += [w for w in run.warnings if w.split(":")[0] in wanted]
         rows = [r for r in run.rows if f"{r['kind']}.{r['rule']}" in wanted]
-        outcome.sections["coverage"] = rows
+        if rows:
+            outcome.sections["coverage"] = rows
         for row in rows:
             control = wanted[f"{row['kind']}.{row['rule']}"]
             if row["missing_share"] <= 0:

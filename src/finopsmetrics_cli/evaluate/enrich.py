@@ -27,7 +27,7 @@ Columns added to the FOCUS rows:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -74,15 +74,6 @@ class Enrichment:
     allocations: list[str] = field(default_factory=list)
 
 
-def _condition_sql(
-    text: str, schema: AttributeSchema | None, column: Callable[[str], str | None]
-) -> str:
-    """Raises ConditionError / ConditionErrors for what cost rows cannot answer."""
-    from finopsmetrics_cli.conditions import compile_condition
-
-    return inline(compile_condition(text, schema).to_sql(column))
-
-
 class Builder:
     def __init__(self, schema: AttributeSchema | None) -> None:
         self.schema = schema
@@ -91,16 +82,26 @@ class Builder:
         self.column = row_column(OWN_TAGS)
 
     def condition(self, where: str, text: str) -> str | None:
-        from finopsmetrics_cli.conditions import ConditionError, ConditionErrors
+        from finopsmetrics_cli.conditions import ConditionError, ConditionErrors, compile_condition
 
         try:
-            return _condition_sql(text, self.schema, self.column)
+            condition = compile_condition(text, self.schema)
+            unknown = sorted(a for a in condition.attributes if not self._answers(a))
+            if not unknown:
+                return inline(condition.to_sql(self.column))
+            reason = f"cost rows do not have {', '.join(unknown)}"
         except (ConditionError, ConditionErrors) as exc:
-            self.warnings.append(
-                f"{where}: the condition cannot be evaluated over cost rows "
-                f"({str(exc).splitlines()[0]}); it matches nothing"
-            )
-            return None
+            reason = str(exc).splitlines()[0]
+        self.warnings.append(
+            f"{where}: the condition cannot be evaluated ({reason}); it matches nothing"
+        )
+        return None
+
+    def _answers(self, attribute: str) -> bool:
+        parts = attribute.split(".")
+        return self.column(attribute) is not None or (
+            len(parts) == 3 and self.column(".".join(parts[:2])) is not None
+        )
 
     def tags(self, values: Mapping[str, Any]) -> str:
         self.keys.update(values)

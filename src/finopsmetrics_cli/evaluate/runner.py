@@ -102,8 +102,10 @@ def run(
     ``context``: further objects the run reads but does not report on (virtual
     tags, allocations and business mappings build ``costs_enriched``; compliance
     frameworks read the policies)."""
+    from finopsmetrics_cli.conditions import AttributeSchema
     from finopsmetrics_cli.evaluate.enrich import install
 
+    schema = schema or AttributeSchema.default()
     chosen = check_kinds(kinds)
     column = metric_column(metric)
     everything = {c.address: c for c in [*context, *controls]}.values()
@@ -135,7 +137,8 @@ def run(
         currency_metric=column, kinds=chosen, budgets=total.budgets,
         anomalies=sorted(total.anomalies, key=lambda a: (a.day, a.detector)),
         findings=sorted(total.findings, key=_finding_order),
-        warnings=enrichment.warnings + total.warnings, sections=total.sections,
+        warnings=list(dict.fromkeys(enrichment.warnings + total.warnings)),
+        sections=total.sections,
     )  # fmt: skip
     return result, total
 
