@@ -40,6 +40,9 @@ and with ``docs/reference/engine-api.md``)::
                      options: EvaluateOptions | None = None) -> EvaluationResult
             # budgets, anomalies ... against the cost store (evaluate.service); live state
             # records findings in the state, a config is a what-if and writes nothing
+        def evaluate_and_notify(self, config: Config | None, options: EvaluateOptions,
+                                notify: NotifyOptions) -> tuple[EvaluationResult, NotifyReport]
+            # evaluate, then route and send (notify.send) or preview; live state only sends
         def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None
             # plan's cost impact: each created/changed budget's actual, forecast and the
             # alerts that would fire now; None without such budgets or without cost data
@@ -131,6 +134,7 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.evaluate.impact import CostImpact
     from finopsmetrics_cli.evaluate.model import EvaluationResult
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
+    from finopsmetrics_cli.notify.model import NotifyOptions, NotifyReport
     from finopsmetrics_cli.state.api import (
         HistoryEntry,
         LiveObject,
@@ -375,6 +379,15 @@ class Engine:
         from finopsmetrics_cli.evaluate.service import EvaluateOptions, evaluate
 
         return evaluate(self, config, options or EvaluateOptions())
+
+    def evaluate_and_notify(
+        self, config: Config | None, options: EvaluateOptions, notify: NotifyOptions
+    ) -> tuple[EvaluationResult, NotifyReport]:
+        """Evaluate, then deliver findings through notification rules and channels
+        (``notify.service``): at most once, recorded in the state's delivery log."""
+        from finopsmetrics_cli.notify.service import evaluate_and_notify
+
+        return evaluate_and_notify(self, config, options, notify)
 
     def costs_sync(
         self,

@@ -116,3 +116,7 @@ class MissingExtraError(FinopsError):
         )
         self.module = module
         self.extra = extra
+
+
+class NotificationError(FinopsError):
+    """A notification cannot be prepared or sent (a secret reference, a channel)."""

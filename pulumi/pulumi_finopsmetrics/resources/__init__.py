@@ -23,8 +23,13 @@ from .cost_allocation import CostAllocation, CostAllocationAllocationArgs
 from .cost_source import CostSource
 from .dashboard import Dashboard, DashboardWidgetArgs
 from .lifecycle_rule import LifecycleRule
-from .notification_channel import NotificationChannel
-from .notification_rule import NotificationRule
+from .notification_channel import NotificationChannel, NotificationChannelSmtpArgs
+from .notification_rule import (
+    NotificationRule,
+    NotificationRuleEscalationArgs,
+    NotificationRuleQuietHourArgs,
+    NotificationRuleRateLimitArgs,
+)
 from .ownership_rule import OwnershipRule
 from .plugin import Plugin
 from .policy import Policy, PolicyActionArgs
@@ -57,7 +62,11 @@ __all__ = [
     "DashboardWidgetArgs",
     "Dashboard",
     "LifecycleRule",
+    "NotificationChannelSmtpArgs",
     "NotificationChannel",
+    "NotificationRuleEscalationArgs",
+    "NotificationRuleRateLimitArgs",
+    "NotificationRuleQuietHourArgs",
     "NotificationRule",
     "OwnershipRule",
     "Plugin",

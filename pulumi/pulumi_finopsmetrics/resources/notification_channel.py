@@ -11,7 +11,100 @@ import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ["NotificationChannel"]
+__all__ = ["NotificationChannelSmtpArgs", "NotificationChannel"]
+
+
+@pulumi.input_type
+class NotificationChannelSmtpArgs:
+    """The SMTP server an email channel sends through (STARTTLS unless turned off)."""
+
+    def __init__(
+        __self__,
+        *,
+        host: pulumi.Input[str],
+        from_address: pulumi.Input[str],
+        port: Optional[pulumi.Input[int]] = None,
+        username: Optional[pulumi.Input[str]] = None,
+        password: Optional[pulumi.Input[str]] = None,
+        starttls: Optional[pulumi.Input[bool]] = None,
+    ) -> None:
+        """:param host: Server host name, or ${env:NAME}.
+        :param from_address: The From: address of the mail.
+        :param port: Server port (587: submission with STARTTLS).
+        :param username: Login user, or ${env:NAME}.
+        :param password: Login password, as a secret reference.
+        :param starttls: Upgrade the connection with STARTTLS (false only for a local relay).
+        """
+        pulumi.set(__self__, "host", host)
+        pulumi.set(__self__, "from_address", from_address)
+        if port is not None:
+            pulumi.set(__self__, "port", port)
+        if username is not None:
+            pulumi.set(__self__, "username", username)
+        if password is not None:
+            pulumi.set(__self__, "password", password)
+        if starttls is not None:
+            pulumi.set(__self__, "starttls", starttls)
+
+    @property
+    @pulumi.getter
+    def host(self) -> pulumi.Input[str]:
+        """Server host name, or ${env:NAME}."""
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: pulumi.Input[str]) -> None:
+        pulumi.set(self, "host", value)
+
+    @property
+    @pulumi.getter
+    def from_address(self) -> pulumi.Input[str]:
+        """The From: address of the mail."""
+        return pulumi.get(self, "from_address")
+
+    @from_address.setter
+    def from_address(self, value: pulumi.Input[str]) -> None:
+        pulumi.set(self, "from_address", value)
+
+    @property
+    @pulumi.getter
+    def port(self) -> Optional[pulumi.Input[int]]:
+        """Server port (587: submission with STARTTLS)."""
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: Optional[pulumi.Input[int]]) -> None:
+        pulumi.set(self, "port", value)
+
+    @property
+    @pulumi.getter
+    def username(self) -> Optional[pulumi.Input[str]]:
+        """Login user, or ${env:NAME}."""
+        return pulumi.get(self, "username")
+
+    @username.setter
+    def username(self, value: Optional[pulumi.Input[str]]) -> None:
+        pulumi.set(self, "username", value)
+
+    @property
+    @pulumi.getter
+    def password(self) -> Optional[pulumi.Input[str]]:
+        """Login password, as a secret reference."""
+        return pulumi.get(self, "password")
+
+    @password.setter
+    def password(self, value: Optional[pulumi.Input[str]]) -> None:
+        pulumi.set(self, "password", value)
+
+    @property
+    @pulumi.getter
+    def starttls(self) -> Optional[pulumi.Input[bool]]:
+        """Upgrade the connection with STARTTLS (false only for a local relay)."""
+        return pulumi.get(self, "starttls")
+
+    @starttls.setter
+    def starttls(self, value: Optional[pulumi.Input[bool]]) -> None:
+        pulumi.set(self, "starttls", value)
 
 
 class NotificationChannel(FinopsResource, module="finopsmetrics", name="NotificationChannel"):
@@ -23,14 +116,14 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     """
 
     KIND: ClassVar[str] = "notification_channel"
-    PROPERTIES: ClassVar[tuple[str, ...]] = ('type', 'description', 'webhook_url', 'token', 'integration_key', 'headers', 'channel', 'addresses', 'phone_numbers', 'url', 'project')
+    PROPERTIES: ClassVar[tuple[str, ...]] = ('type', 'description', 'webhook_url', 'token', 'integration_key', 'headers', 'channel', 'addresses', 'phone_numbers', 'url', 'signing_secret', 'smtp', 'console_url', 'project')
 
     name: pulumi.Output[str]
     """The object name (address ``notification_channel.NAME``); defaults to the resource name."""
     type: pulumi.Output[str]
-    """slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing it replaces the
-    channel. One of ``slack``, ``teams``, ``email``, ``pagerduty``, ``webhook``, ``sms``,
-    ``jira``, ``servicenow``.
+    """slack, teams, email, pagerduty or webhook (jira, servicenow and sms are refused: not
+    deliverable yet). Changing it replaces the channel. One of ``slack``, ``teams``, ``email``,
+    ``pagerduty``, ``webhook``, ``sms``, ``jira``, ``servicenow``.
     """
     description: pulumi.Output[Optional[str]]
     """Free text shown in plans, docs and dashboards."""
@@ -49,7 +142,17 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     phone_numbers: pulumi.Output[Optional[Sequence[str]]]
     """SMS recipients (E.164)."""
     url: pulumi.Output[Optional[str]]
-    """Base URL of a Jira or ServiceNow instance (not secret)."""
+    """PagerDuty: the Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue; the
+    EU one is events.eu.pagerduty.com).
+    """
+    signing_secret: pulumi.Output[Optional[str]]
+    """Webhook: shared secret of the X-Finopsmetrics-Signature HMAC-SHA256 header, as a secret
+    reference.
+    """
+    smtp: pulumi.Output[Optional[Mapping[str, Any]]]
+    """Email: the SMTP server to send through."""
+    console_url: pulumi.Output[Optional[str]]
+    """Base URL of your console: messages link each finding there."""
     project: pulumi.Output[Optional[str]]
     """Jira project key or ServiceNow assignment group."""
     address: pulumi.Output[str]
@@ -75,6 +178,9 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         addresses: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         phone_numbers: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
         url: Optional[pulumi.Input[str]] = None,
+        signing_secret: Optional[pulumi.Input[str]] = None,
+        smtp: Optional[pulumi.Input[pulumi.InputType[NotificationChannelSmtpArgs]]] = None,
+        console_url: Optional[pulumi.Input[str]] = None,
         project: Optional[pulumi.Input[str]] = None,
         adopt: Optional[bool] = None,
     ) -> None:
@@ -84,9 +190,9 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         :param opts: Pulumi resource options (``protect``, ``depends_on``, ...).
         :param name: The object name (address ``notification_channel.NAME``); defaults to the
             resource name.
-        :param type: slack, teams, email, pagerduty, webhook, sms, jira or servicenow. Changing
-            it replaces the channel. One of ``slack``, ``teams``, ``email``, ``pagerduty``,
-            ``webhook``, ``sms``, ``jira``, ``servicenow``.
+        :param type: slack, teams, email, pagerduty or webhook (jira, servicenow and sms are
+            refused: not deliverable yet). Changing it replaces the channel. One of ``slack``,
+            ``teams``, ``email``, ``pagerduty``, ``webhook``, ``sms``, ``jira``, ``servicenow``.
         :param description: Free text shown in plans, docs and dashboards.
         :param webhook_url: Incoming webhook URL, as a secret reference.
         :param token: API token, as a secret reference.
@@ -95,7 +201,12 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         :param channel: Chat channel, e.g. #finops-alerts.
         :param addresses: Email recipients.
         :param phone_numbers: SMS recipients (E.164).
-        :param url: Base URL of a Jira or ServiceNow instance (not secret).
+        :param url: PagerDuty: the Events API v2 endpoint (default
+            https://events.pagerduty.com/v2/enqueue; the EU one is events.eu.pagerduty.com).
+        :param signing_secret: Webhook: shared secret of the X-Finopsmetrics-Signature
+            HMAC-SHA256 header, as a secret reference.
+        :param smtp: Email: the SMTP server to send through.
+        :param console_url: Base URL of your console: messages link each finding there.
         :param project: Jira project key or ServiceNow assignment group.
         :param adopt: Take the object over if it already exists (unmanaged, or managed by
             another tool or stack) instead of failing; history records the take-over.
@@ -115,6 +226,9 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
                 "addresses": addresses,
                 "phone_numbers": phone_numbers,
                 "url": url,
+                "signing_secret": signing_secret,
+                "smtp": smtp,
+                "console_url": console_url,
                 "project": project,
             },
             adopt=adopt,

@@ -4,14 +4,154 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Optional, Union
 
 import pulumi
 
 from pulumi_finopsmetrics._resource import FinopsResource
 
-__all__ = ["NotificationRule"]
+__all__ = ["NotificationRuleEscalationArgs", "NotificationRuleRateLimitArgs", "NotificationRuleQuietHourArgs", "NotificationRule"]
+
+
+@pulumi.input_type
+class NotificationRuleEscalationArgs:
+    """A finding still open this long after it was first seen goes to more channels."""
+
+    def __init__(
+        __self__,
+        *,
+        after: pulumi.Input[str],
+        channels: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]],
+    ) -> None:
+        """:param after: How long the finding has been open, e.g. 4h.
+        :param channels: Channels (names or types) to escalate to.
+        """
+        pulumi.set(__self__, "after", after)
+        pulumi.set(__self__, "channels", channels)
+
+    @property
+    @pulumi.getter
+    def after(self) -> pulumi.Input[str]:
+        """How long the finding has been open, e.g. 4h."""
+        return pulumi.get(self, "after")
+
+    @after.setter
+    def after(self, value: pulumi.Input[str]) -> None:
+        pulumi.set(self, "after", value)
+
+    @property
+    @pulumi.getter
+    def channels(self) -> pulumi.Input[Any]:
+        """Channels (names or types) to escalate to."""
+        return pulumi.get(self, "channels")
+
+    @channels.setter
+    def channels(self, value: pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]) -> None:
+        pulumi.set(self, "channels", value)
+
+
+@pulumi.input_type
+class NotificationRuleRateLimitArgs:
+    """At most ``max`` messages per channel in any window of ``per``; the rest wait."""
+
+    def __init__(
+        __self__,
+        *,
+        max: pulumi.Input[int],
+        per: Optional[pulumi.Input[str]] = None,
+    ) -> None:
+        """:param max: Messages per window and channel.
+        :param per: The window, e.g. 1h.
+        """
+        pulumi.set(__self__, "max", max)
+        if per is not None:
+            pulumi.set(__self__, "per", per)
+
+    @property
+    @pulumi.getter
+    def max(self) -> pulumi.Input[int]:
+        """Messages per window and channel."""
+        return pulumi.get(self, "max")
+
+    @max.setter
+    def max(self, value: pulumi.Input[int]) -> None:
+        pulumi.set(self, "max", value)
+
+    @property
+    @pulumi.getter
+    def per(self) -> Optional[pulumi.Input[str]]:
+        """The window, e.g. 1h."""
+        return pulumi.get(self, "per")
+
+    @per.setter
+    def per(self, value: Optional[pulumi.Input[str]]) -> None:
+        pulumi.set(self, "per", value)
+
+
+@pulumi.input_type
+class NotificationRuleQuietHourArgs:
+    """Hours when only critical findings are sent; the rest wait for the end."""
+
+    def __init__(
+        __self__,
+        *,
+        start: pulumi.Input[str],
+        end: pulumi.Input[str],
+        time_zone: Optional[pulumi.Input[str]] = None,
+        days: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]] = None,
+    ) -> None:
+        """:param start: Start, HH:MM.
+        :param end: End, HH:MM (before start = crosses midnight).
+        :param time_zone: IANA time zone of start and end.
+        :param days: Days the quiet hours start on.
+        """
+        pulumi.set(__self__, "start", start)
+        pulumi.set(__self__, "end", end)
+        if time_zone is not None:
+            pulumi.set(__self__, "time_zone", time_zone)
+        if days is not None:
+            pulumi.set(__self__, "days", days)
+
+    @property
+    @pulumi.getter
+    def start(self) -> pulumi.Input[str]:
+        """Start, HH:MM."""
+        return pulumi.get(self, "start")
+
+    @start.setter
+    def start(self, value: pulumi.Input[str]) -> None:
+        pulumi.set(self, "start", value)
+
+    @property
+    @pulumi.getter
+    def end(self) -> pulumi.Input[str]:
+        """End, HH:MM (before start = crosses midnight)."""
+        return pulumi.get(self, "end")
+
+    @end.setter
+    def end(self, value: pulumi.Input[str]) -> None:
+        pulumi.set(self, "end", value)
+
+    @property
+    @pulumi.getter
+    def time_zone(self) -> Optional[pulumi.Input[str]]:
+        """IANA time zone of start and end."""
+        return pulumi.get(self, "time_zone")
+
+    @time_zone.setter
+    def time_zone(self, value: Optional[pulumi.Input[str]]) -> None:
+        pulumi.set(self, "time_zone", value)
+
+    @property
+    @pulumi.getter
+    def days(self) -> Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]:
+        """Days the quiet hours start on."""
+        return pulumi.get(self, "days")
+
+    @days.setter
+    def days(self, value: Optional[pulumi.Input[Sequence[pulumi.Input[str]]]]) -> None:
+        pulumi.set(self, "days", value)
 
 
 class NotificationRule(FinopsResource, module="finopsmetrics", name="NotificationRule"):
@@ -24,7 +164,7 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
     """
 
     KIND: ClassVar[str] = "notification_rule"
-    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'persona', 'channels', 'frequency', 'alerts', 'format', 'action', 'channel', 'message_template')
+    PROPERTIES: ClassVar[tuple[str, ...]] = ('description', 'enabled', 'persona', 'channels', 'frequency', 'alerts', 'format', 'kinds', 'min_severity', 'owners', 'filters', 'quiet_hours', 'rate_limit', 'notify_resolved', 'escalation', 'action', 'channel', 'message_template')
 
     name: pulumi.Output[str]
     """The object name (address ``notification_rule.NAME``); defaults to the resource name."""
@@ -44,6 +184,25 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
     """Alert types routed, e.g. budget_exceeded, cost_spike."""
     format: pulumi.Output[Optional[str]]
     """Message format, e.g. executive_summary, technical_details."""
+    kinds: pulumi.Output[Optional[Any]]
+    """Only findings of these kinds (budget, anomaly_detector ...); empty: all."""
+    min_severity: pulumi.Output[Optional[str]]
+    """Only findings at or above this severity. One of ``low``, ``medium``, ``high``, ``critical``.
+    """
+    owners: pulumi.Output[Optional[Any]]
+    """Only findings of objects these teams own."""
+    filters: pulumi.Output[Optional[Mapping[str, Any]]]
+    """Only findings whose object filters or anomaly series match, e.g. service: ml-training (globs
+    allowed).
+    """
+    quiet_hours: pulumi.Output[Optional[Mapping[str, Any]]]
+    """Hold non-critical messages during these hours."""
+    rate_limit: pulumi.Output[Optional[Mapping[str, Any]]]
+    """At most this many messages per channel per window."""
+    notify_resolved: pulumi.Output[Optional[bool]]
+    """Also send a message when a finding resolves."""
+    escalation: pulumi.Output[Optional[Sequence[Mapping[str, Any]]]]
+    """Findings still open after a while go to more channels."""
     action: pulumi.Output[Optional[str]]
     """Chat approval route: the action approved, e.g. ri_purchase."""
     channel: pulumi.Output[Optional[str]]
@@ -70,6 +229,14 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
         frequency: Optional[pulumi.Input[str]] = None,
         alerts: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
         format: Optional[pulumi.Input[str]] = None,
+        kinds: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        min_severity: Optional[pulumi.Input[str]] = None,
+        owners: Optional[pulumi.Input[Union[Sequence[pulumi.Input[str]], str]]] = None,
+        filters: Optional[pulumi.Input[Mapping[str, pulumi.Input[Union[str, float, bool, Sequence[pulumi.Input[str]]]]]]] = None,
+        quiet_hours: Optional[pulumi.Input[pulumi.InputType[NotificationRuleQuietHourArgs]]] = None,
+        rate_limit: Optional[pulumi.Input[pulumi.InputType[NotificationRuleRateLimitArgs]]] = None,
+        notify_resolved: Optional[pulumi.Input[bool]] = None,
+        escalation: Optional[pulumi.Input[Sequence[pulumi.Input[pulumi.InputType[NotificationRuleEscalationArgs]]]]] = None,
         action: Optional[pulumi.Input[str]] = None,
         channel: Optional[pulumi.Input[str]] = None,
         message_template: Optional[pulumi.Input[str]] = None,
@@ -89,6 +256,16 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
             ``real_time``, ``hourly``, ``daily_digest``, ``weekly_digest``, ``monthly_digest``.
         :param alerts: Alert types routed, e.g. budget_exceeded, cost_spike.
         :param format: Message format, e.g. executive_summary, technical_details.
+        :param kinds: Only findings of these kinds (budget, anomaly_detector ...); empty: all.
+        :param min_severity: Only findings at or above this severity. One of ``low``,
+            ``medium``, ``high``, ``critical``.
+        :param owners: Only findings of objects these teams own.
+        :param filters: Only findings whose object filters or anomaly series match, e.g.
+            service: ml-training (globs allowed).
+        :param quiet_hours: Hold non-critical messages during these hours.
+        :param rate_limit: At most this many messages per channel per window.
+        :param notify_resolved: Also send a message when a finding resolves.
+        :param escalation: Findings still open after a while go to more channels.
         :param action: Chat approval route: the action approved, e.g. ri_purchase.
         :param channel: Chat approval route: the chat channel, e.g. #finops-approvals.
         :param message_template: Chat approval route: message with {placeholders} filled from
@@ -108,6 +285,14 @@ class NotificationRule(FinopsResource, module="finopsmetrics", name="Notificatio
                 "frequency": frequency,
                 "alerts": alerts,
                 "format": format,
+                "kinds": kinds,
+                "min_severity": min_severity,
+                "owners": owners,
+                "filters": filters,
+                "quiet_hours": quiet_hours,
+                "rate_limit": rate_limit,
+                "notify_resolved": notify_resolved,
+                "escalation": escalation,
                 "action": action,
                 "channel": channel,
                 "message_template": message_template,

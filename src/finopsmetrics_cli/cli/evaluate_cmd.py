@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -32,6 +33,30 @@ def parse_day(option: str, text: str | None) -> date | None:
         raise FinopsError(
             f"{option} {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-03-15"
         ) from None
+
+
+def check_notify(notify: bool, dry_run: bool, paths: list[Path] | None) -> None:
+    if notify and dry_run:
+        raise FinopsError("--notify and --dry-run cannot be used together",
+                          hint="preview with --dry-run, then send with --notify")  # fmt: skip
+    if notify and paths:
+        from finopsmetrics_cli.notify.service import LIVE_ONLY
+
+        raise FinopsError(LIVE_ONLY, hint="apply the configuration, then run evaluate --notify "
+                          "without a PATH (or preview this one with --dry-run)")  # fmt: skip
+
+
+def show_notifications(report: Any, *, to_stdout: bool) -> None:
+    """The notification report (stderr when stdout carries JSON, SARIF ...); exit 1 when a
+    delivery failed."""
+    from finopsmetrics_cli.notify.report import errors, to_text
+
+    (sys.stdout if to_stdout else sys.stderr).write(to_text(report))
+    failures = errors(report)
+    for line in failures:
+        sys.stderr.write(f"error: {line}\n")
+    if failures:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +86,11 @@ def register(app: typer.Typer) -> None:
             "0s", "--lock-timeout", help="Wait this long for the state lock (findings are "
             "recorded under it), e.g. 30s.",
         ),
+        notify: bool = typer.Option(False, "--notify", help="Send new findings and changes "
+                                    "through the notification rules and channels (live state "
+                                    "only)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the notifications that "
+                                     "would be sent, their channels and recipients; send nothing."),
         no_color: bool = NoColorOpt,
         quiet: bool = QuietOpt,
     ) -> None:
@@ -80,8 +110,18 @@ def register(app: typer.Typer) -> None:
                 kinds=tuple(kind or ()), costs=costs,
             )  # fmt: skip
             engine = make_engine(state, lock_timeout)
+            check_notify(notify, dry_run, paths)
             config = engine.load_config(list(paths)) if paths else None
-            result = engine.evaluate(config, options)
+            report = None
+            if notify or dry_run:
+                import os
+
+                from finopsmetrics_cli.notify.model import NotifyOptions
+
+                notify_options = NotifyOptions.from_environ(send=notify, environ=os.environ)
+                result, report = engine.evaluate_and_notify(config, options, notify_options)
+            else:
+                result = engine.evaluate(config, options)
             if fmt == "json":
                 sys.stdout.write(render.to_json(result))
             elif fmt == "markdown":
@@ -98,6 +138,8 @@ def register(app: typer.Typer) -> None:
                 errors = make_console(no_color=no_color, stderr=True)
                 for warning in result.warnings:
                     errors.print(f"warning: {warning}", markup=False)
+            if report is not None:
+                show_notifications(report, to_stdout=fmt == "text" and not quiet)
         if exit_code and any(
             severity_rank(f.severity) >= severity_rank(fail_on) for f in result.open_findings()
         ):

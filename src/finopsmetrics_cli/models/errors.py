@@ -112,6 +112,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "not an IANA time zone",
         "use an IANA name such as UTC, Europe/Paris or America/New_York",
     ),
+    "not_deliverable": ErrorCode(
+        "E239",
+        "channel type that cannot deliver yet (jira, servicenow, sms)",
+        "route these alerts to a webhook channel and forward them from there",
+    ),
 }
 
 

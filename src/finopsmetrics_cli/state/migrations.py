@@ -111,6 +111,27 @@ MIGRATIONS: list[Migration] = [
             """,
         ),
     ),
+    Migration(
+        "notification delivery log: every attempt to send a finding's event to a channel",
+        (
+            """
+            CREATE TABLE deliveries (
+                id            BIGINT PRIMARY KEY,
+                channel       VARCHAR NOT NULL,
+                finding_id    VARCHAR NOT NULL,
+                event         VARCHAR NOT NULL,
+                finding_state VARCHAR NOT NULL,
+                rule          VARCHAR,
+                message_id    VARCHAR NOT NULL,
+                attempt       INTEGER NOT NULL,
+                status        VARCHAR NOT NULL,
+                "at"          TIMESTAMP NOT NULL,
+                error         VARCHAR
+            )
+            """,
+            "CREATE INDEX deliveries_key ON deliveries (channel, finding_id, event)",
+        ),
+    ),
 ]
 
 
