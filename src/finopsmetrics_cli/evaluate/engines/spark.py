@@ -1,0 +1,222 @@
+"""Evaluation on Apache Spark: the FOCUS Parquet dataset read by a SparkSession.
+
+The queries are the ones DuckDB runs (``query`` expressions and the DuckDB
+text of the enrichment, inventory, coverage and policies), rendered for Spark
+by ``dialect``. Only aggregates come back to Python, where scoring happens,
+so the engine never changes a result.
+
+Session settings that make Spark answer as DuckDB does: UTC session time
+(timestamps are UTC wall clock), ANSI mode off (a map read of a missing key is
+NULL, not an error), map keys de-duplicated last-wins (DuckDB's
+``map_concat``), partition values kept as strings (``2024-03`` is a period).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+from sqlglot import exp
+
+from finopsmetrics_cli.errors import EvaluationError, MissingExtraError
+from finopsmetrics_cli.evaluate.engine import EngineAdapter
+from finopsmetrics_cli.evaluate.engines import dialect
+
+DEFAULT_MASTER = "local[*]"
+#: the columns every evaluation reads (the metric column is checked besides)
+REQUIRED_COLUMNS = ("ChargePeriodStart", "BillingCurrency")
+SESSION_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "false",
+    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+#: local mode: few shuffle partitions (200 tiny tasks cost more than the work)
+LOCAL_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+}
+_TYPES = {"INTEGER": "INT", "BIGINT": "BIGINT", "DATE": "DATE", "VARCHAR": "STRING",
+          "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}  # fmt: skip
+
+
+class SparkAdapter(EngineAdapter):
+    """Runs the evaluation's queries in a SparkSession over the ``costs`` view."""
+
+    DIALECT: ClassVar[str] = "spark"
+    #: Spark has no temporary tables; cached temporary views play their part
+    SUPPORTS_TEMP_TABLES: ClassVar[bool] = True
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.relations: dict[str, list[str]] = {}
+
+    def _learn(self, name: str) -> None:
+        self.relations[name.lower()] = list(self.session.table(name).columns)
+
+    def sql(self, query: exp.Expression) -> str:
+        return dialect.render(query, self.DIALECT, self.relations)
+
+    def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
+        return self._collect(self.sql(query))
+
+    def execute(self, query: exp.Expression) -> None:
+        self.session.sql(self.sql(query))
+
+    def _collect(self, text: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self.session.sql(text).collect()]
+
+    def columns(self, relation: str) -> list[str]:
+        if relation.lower() not in self.relations:
+            self._learn(relation)
+        return list(self.relations[relation.lower()])
+
+    def fetch_sql(self, sql: str) -> list[tuple[Any, ...]]:
+        return self._collect(dialect.transpile(sql, self.DIALECT, self.relations))
+
+    def create_temp_view(self, name: str, select: str) -> None:
+        text = dialect.transpile(select, self.DIALECT, self.relations)
+        self.session.sql(text).createOrReplaceTempView(name)
+        self._learn(name)
+
+    def create_temp_table(self, name: str, select: str) -> None:
+        self._cache(name, self.session.sql(dialect.transpile(select, self.DIALECT, self.relations)))
+
+    def materialize(self, name: str, query: exp.Select) -> exp.Table | exp.Subquery:
+        self._cache(name, self.session.sql(self.sql(query)))
+        return exp.to_table(name)
+
+    def _cache(self, name: str, frame: Any) -> None:
+        self.session.sql(f"UNCACHE TABLE IF EXISTS {name}")
+        frame.createOrReplaceTempView(name)
+        self.session.sql(f"CACHE TABLE {name}")
+        self._learn(name)
+
+    def upload(
+        self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
+    ) -> exp.Table:
+        schema = ", ".join(f"{col} {_TYPES.get(type_, type_)}" for col, type_ in columns)
+        rows = list(zip(*data, strict=True)) if data else []
+        self.session.createDataFrame(rows, schema).createOrReplaceTempView(name)
+        self._learn(name)
+        return exp.to_table(name)
+
+
+def java_problem() -> str | None:
+    """Why Spark cannot start its JVM here, if it cannot (checked before pyspark tries)."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        if os.access(os.path.join(home, "bin", "java"), os.X_OK):
+            return None
+        return f"JAVA_HOME is {home}, which holds no bin/java"
+    if shutil.which("java") is None:
+        return "Spark needs Java 17 or newer, and no `java` is on PATH (JAVA_HOME is not set)"
+    return None
+
+
+def master_problem(master: str, timeout: float = 3.0) -> str | None:
+    """Why a standalone master (``spark://host:port``) cannot be reached, if it cannot.
+
+    Spark itself retries an unreachable master for about a minute and then
+    logs; a plain connection attempt answers in seconds with the reason."""
+    if not master.startswith("spark://"):
+        return None
+    for hostport in master.removeprefix("spark://").split(","):
+        parsed = urlparse(f"//{hostport}")
+        try:
+            with socket.create_connection((parsed.hostname or "", parsed.port or 7077), timeout):
+                return None
+        except OSError as exc:
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            problem = f"Spark master {master} cannot be reached ({reason.lower()})"
+    return problem
+
+
+def _check_start(master: str) -> None:
+    problem = java_problem()
+    if problem:
+        raise EvaluationError(
+            problem,
+            hint="install a Java 17+ runtime (e.g. apt-get install openjdk-17-jre-headless) "
+            "or set JAVA_HOME",
+        )
+    problem = master_problem(master)
+    if problem:
+        raise EvaluationError(
+            problem,
+            hint="check settings.costs.spark_master (spark://HOST:PORT of a running master), "
+            f"or use {DEFAULT_MASTER} to run Spark on this machine",
+        )
+
+
+_SESSIONS: dict[str, Any] = {}
+
+
+def spark_session(master: str = DEFAULT_MASTER) -> Any:
+    """The process's SparkSession for ``master`` (started once: a JVM costs seconds)."""
+    found = _SESSIONS.get(master)
+    if found is not None:
+        return found
+    _check_start(master)
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise MissingExtraError("pyspark", "spark", "evaluating on Apache Spark") from exc
+    builder = SparkSession.builder.master(master).appName("finopsmetrics")
+    conf = {**SESSION_CONF, **(LOCAL_CONF if master.startswith("local") else {})}
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # pyspark's gateway and JVM errors share no base class
+        raise EvaluationError(
+            f"Spark could not start with master {master}: {str(exc).splitlines()[0]}",
+            hint="check settings.costs.spark_master and the Java installation",
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    _SESSIONS[master] = session
+    return session
+
+
+def stop_sessions() -> None:
+    for session in _SESSIONS.values():
+        session.stop()
+    _SESSIONS.clear()
+
+
+@contextmanager
+def open_dataset(dataset: str, master: str, metric_column: str) -> Iterator[SparkAdapter]:
+    """A Spark adapter whose ``costs`` (and ``costs_enriched``) read ``dataset``."""
+    from finopsmetrics_cli.costs.dataset import spark_path
+
+    session = spark_session(master)
+    path = spark_path(dataset)
+    try:
+        frame = session.read.parquet(path)
+    except Exception as exc:  # AnalysisException: PATH_NOT_FOUND, UNABLE_TO_INFER_SCHEMA
+        raise EvaluationError(
+            f"no cost data: the Spark dataset {dataset} cannot be read "
+            f"({str(exc).splitlines()[0]})",
+            hint="run `finopsmetrics costs sync` with settings.costs.engine: spark to write it",
+        ) from exc
+    missing = [c for c in (*REQUIRED_COLUMNS, metric_column) if c not in frame.columns]
+    if missing:
+        raise EvaluationError(
+            f"the FOCUS dataset {dataset} lacks the column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}",
+            hint="point settings.costs.dataset at FOCUS 1.2 rows written by `costs sync`",
+        )
+    frame.createOrReplaceTempView("costs")
+    session.sql("CREATE OR REPLACE TEMPORARY VIEW costs_enriched AS SELECT * FROM costs")
+    adapter = SparkAdapter(session)
+    adapter._learn("costs")
+    adapter._learn("costs_enriched")
+    yield adapter
