@@ -121,12 +121,9 @@ def sync_sources(
     results: list[SyncResult] = []
     if not prune and not any(s.enabled for s in sources):  # nothing to write: no store either
         return [SyncResult(s.name, status="disabled") for s in sources]
-    with (
-        store.connect(read_only=False) as conn,
-        tempfile.TemporaryDirectory(prefix="finopsmetrics-costs-") as tmp,
-    ):
-        for statement in PRELUDE:
-            conn.execute(statement)
+    # the store is opened for each source in turn, so that readers (costs show,
+    # evaluate) waiting for it get in between two sources of a long sync
+    with tempfile.TemporaryDirectory(prefix="finopsmetrics-costs-") as tmp:
         for spec in sources:
             started = time.perf_counter()
             if not spec.enabled:
@@ -134,7 +131,10 @@ def sync_sources(
                 continue
             result = SyncResult(spec.name)
             try:
-                _SourceSync(conn, spec, result, Path(tmp), since, full, progress).run()
+                with store.connect(read_only=False) as conn:
+                    for statement in PRELUDE:
+                        conn.execute(statement)
+                    _SourceSync(conn, spec, result, Path(tmp), since, full, progress).run()
             except CostDataError as exc:
                 result.status, result.error = "failed", exc
                 result.rows, result.periods = 0, []
@@ -151,7 +151,8 @@ def sync_sources(
                 )
             result.seconds = time.perf_counter() - started
             results.append(result)
-        if prune:
+    if prune:
+        with store.connect(read_only=False) as conn:
             results.extend(_prune(conn, {s.name for s in sources}))
     return results
 
