@@ -86,6 +86,12 @@ and with ``docs/reference/engine-api.md``)::
             # already gone: no-op; recorded as protected (lifecycle.prevent_destroy):
             # PlanError, as plan's. create/update record the spec's lifecycle.prevent_destroy
             # when it has a lifecycle (no flag: false); without one, state keeps its record.
+        def write_objects(self, requests: Sequence[ObjectWrite]
+                          ) -> list[LiveObject | FinopsError | None]
+            # ObjectWrite(action create|update|delete, kind, name, spec, manager, adopt,
+            # previous_manager): many under one lock and one commit (Terraform's concurrent
+            # applies), each checked as create/update/delete check it alone; each slot holds
+            # the object written, None (deleted, already gone) or the error that refused it
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
             # an out-of-band change: live spec changes, manager and applied_spec do not.
             # This is what drift is; tests use it to simulate a console edit.
@@ -119,10 +125,11 @@ import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from finopsmetrics_cli.errors import ConflictError, PlanError
+from finopsmetrics_cli.errors import ConflictError, FinopsError, PlanError
 from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
 
 if TYPE_CHECKING:
@@ -141,9 +148,10 @@ if TYPE_CHECKING:
         StateInfo,
         StateReader,
         StateWriter,
+        Write,
     )
 
-__all__ = ["ApplyResult", "Engine", "Plan", "PlanOptions", "default_actor"]
+__all__ = ["ApplyResult", "Engine", "ObjectWrite", "Plan", "PlanOptions", "default_actor"]
 
 CONFIG = "config"
 Progress = Callable[[int, int], None]
@@ -159,6 +167,24 @@ def default_actor() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
+
+
+@dataclass(frozen=True)
+class ObjectWrite:
+    """One single-object write for :meth:`Engine.write_objects`: what create, update or
+    delete take as arguments."""
+
+    action: Literal["create", "update", "delete"]
+    kind: str
+    name: str
+    spec: Mapping[str, Any] | None
+    manager: str | None
+    adopt: bool = False
+    previous_manager: str | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}.{self.name}"
 
 
 class Engine:
@@ -269,14 +295,18 @@ class Engine:
             return self._validate(reader, kind, name, spec)
 
     def _validate(
-        self, reader: StateReader | None, kind: str, name: str, spec: Mapping[str, Any]
+        self, reader: StateReader | None, kind: str, name: str, spec: Mapping[str, Any],
+        batch: Mapping[str, bool] | None = None,
     ) -> dict[str, Any]:
+        """``batch``: addresses written earlier in the same commit, True if they will exist."""
         from finopsmetrics_cli.config.model import Settings
         from finopsmetrics_cli.config.validate import validate_object
 
         address = f"{kind}.{name}"
 
         def known(ref: str) -> bool:  # one indexed lookup per reference, not a full list
+            if batch and ref in batch:
+                return batch[ref]
             return ref == address or (reader is not None and reader.get(ref) is not None)
 
         return validate_object(
@@ -405,12 +435,12 @@ class Engine:
     def costs_show(self, options: ShowOptions, *, costs: str | None = None) -> CostTable:
         from finopsmetrics_cli.costs.service import show_costs
 
-        return show_costs(options, costs)
+        return show_costs(options, costs, engine=self)
 
     def costs_query(self, sql: str, *, costs: str | None = None) -> QueryResult:
         from finopsmetrics_cli.costs.service import query_costs
 
-        return query_costs(sql, costs)
+        return query_costs(sql, costs, engine=self)
 
     def costs_sources(
         self, config: Config | None = None, *, costs: str | None = None
@@ -457,63 +487,114 @@ class Engine:
         adopt: bool = False,
     ) -> LiveObject:
         """Create one object as ``manager`` (None: an unmanaged object, as a console makes)."""
-        from finopsmetrics_cli.state.api import Write
-
-        address = f"{kind}.{name}"
-        with self._writer(f"create {address}", short=True) as writer:
-            canonical = self._validate(writer, kind, name, spec)
-            current = writer.get(address)
-            action = "create"
-            if current is not None:
-                if current.manager == manager:
-                    raise PlanError(
-                        f"{address} already exists",
-                        hint="update it instead, or choose another name",
-                    )
-                if current.manager is None and not adopt:  # never taken over silently
-                    raise ConflictError(
-                        f"{address} already exists, unmanaged",
-                        hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
-                    )
-                action = self._claim(current, manager, adopt)
-            self._commit(writer, [Write(action, kind, name, canonical, manager,  # type: ignore[arg-type]
-                                        _declared_protection(spec))])
-            return _must_get(writer, address)
+        created = self._write_one(ObjectWrite("create", kind, name, spec, manager, adopt))
+        assert created is not None
+        return created
 
     def update(
         self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
         adopt: bool = False, previous_manager: str | None = None,
     ) -> LiveObject:
-        from finopsmetrics_cli.state.api import Write
-
-        address = f"{kind}.{name}"
-        with self._writer(f"update {address}", short=True) as writer:
-            canonical = self._validate(writer, kind, name, spec)
-            current = writer.get(address)
-            if current is None:
-                raise PlanError(f"{address} does not exist", hint="create it first")
-            protect = _declared_protection(spec)
-            if protect not in (None, current.prevent_destroy) and current.manager == manager:
-                self._commit(writer, [Write("update", kind, name, canonical, manager, protect)])
-                return _must_get(writer, address)
-            action = "update"
-            renamed = previous_manager is not None and current.manager == previous_manager
-            if current.manager != manager and not renamed:
-                action = self._claim(current, manager, adopt)
-            elif current.manager == manager and current.spec == canonical == current.applied_spec:
-                return current
-            self._commit(writer, [Write(action, kind, name, canonical, manager,  # type: ignore[arg-type]
-                                        protect)])
-            return _must_get(writer, address)
+        updated = self._write_one(
+            ObjectWrite("update", kind, name, spec, manager, adopt, previous_manager)
+        )
+        assert updated is not None
+        return updated
 
     def delete(self, kind: str, name: str, *, manager: str | None) -> None:
+        self._write_one(ObjectWrite("delete", kind, name, None, manager))
+
+    def write_objects(
+        self, requests: Sequence[ObjectWrite]
+    ) -> list[LiveObject | FinopsError | None]:
+        """Many single-object writes under one lock, one DuckDB open and one commit.
+
+        Terraform calls the provider for up to ten objects at once; committing
+        them together costs what one commit costs (the lock, opening the file
+        and the fsyncs dominate). Each request gets exactly the checks of
+        create/update/delete, references counting the batch's earlier writes;
+        its slot holds the object written (None for a delete), or the
+        FinopsError that refused it, which then writes nothing. The others
+        commit as one serial with one history row each. An address repeated
+        in ``requests`` is written after the earlier ones' commit.
+        """
+        results: list[LiveObject | FinopsError | None] = [None] * len(requests)
+        start = 0
+        while start < len(requests):
+            end, seen = start, set()
+            while end < len(requests) and requests[end].address not in seen:
+                seen.add(requests[end].address)
+                end += 1
+            self._write_round(requests, range(start, end), results)
+            start = end
+        return results
+
+    def _write_one(self, request: ObjectWrite) -> LiveObject | None:
+        (result,) = self.write_objects([request])
+        if isinstance(result, FinopsError):
+            raise result
+        return result
+
+    def _write_round(
+        self,
+        requests: Sequence[ObjectWrite],
+        indices: range,
+        results: list[LiveObject | FinopsError | None],
+    ) -> None:
+        """``requests[indices]`` (distinct addresses) checked and committed together."""
         from finopsmetrics_cli.state.api import Write
 
-        address = f"{kind}.{name}"
-        with self._writer(f"delete {address}", short=True) as writer:
-            current = writer.get(address)
+        first = requests[indices[0]]
+        more = f" and {len(indices) - 1} more" if len(indices) > 1 else ""
+        writes: dict[int, Write] = {}
+        settled: set[int] = set()
+        try:
+            with self._writer(f"{first.action} {first.address}{more}", short=True) as writer:
+                current = _get_many(writer, [requests[i].address for i in indices])
+                batch: dict[str, bool] = {}
+                for i in indices:
+                    try:
+                        outcome = self._prepare_write(
+                            writer, requests[i], current.get(requests[i].address), batch
+                        )
+                    except FinopsError as exc:
+                        results[i] = exc
+                        settled.add(i)
+                        continue
+                    if isinstance(outcome, Write):
+                        writes[i] = outcome
+                        batch[requests[i].address] = outcome.action != "delete"
+                    else:
+                        results[i] = outcome
+                        settled.add(i)
+                if writes:
+                    self._commit(writer, list(writes.values()))
+                kept = [requests[i].address for i, w in writes.items() if w.action != "delete"]
+                written = _get_many(writer, kept) if kept else {}
+                for i, write in writes.items():
+                    if write.action != "delete":
+                        results[i] = _written(written, requests[i].address)
+        except FinopsError as exc:  # the lock, the file or the commit: none of it landed
+            for i in indices:
+                if i not in settled:
+                    results[i] = exc
+
+    def _prepare_write(
+        self,
+        writer: StateWriter,
+        request: ObjectWrite,
+        current: LiveObject | None,
+        batch: Mapping[str, bool],
+    ) -> Write | LiveObject | None:
+        """The Write a request needs (``current``: its object now); a LiveObject
+        (unchanged) or None (already gone) needs none."""
+        from finopsmetrics_cli.state.api import Write
+
+        kind, name, spec, manager = request.kind, request.name, request.spec, request.manager
+        address = request.address
+        if request.action == "delete":
             if current is None:
-                return
+                return None
             if current.manager != manager:
                 raise ConflictError(
                     f"{address} is {_owner(current.manager)}, not by {manager or 'nobody'}; "
@@ -524,7 +605,37 @@ class Engine:
                 from finopsmetrics_cli.plan.planner import protection_error
 
                 raise protection_error([address])
-            self._commit(writer, [Write("delete", kind, name, None, manager)])
+            return Write("delete", kind, name, None, manager)
+        assert spec is not None
+        canonical = self._validate(writer, kind, name, spec, batch)
+        protect = _declared_protection(spec)
+        if request.action == "create":
+            action = "create"
+            if current is not None:
+                if current.manager == manager:
+                    raise PlanError(
+                        f"{address} already exists",
+                        hint="update it instead, or choose another name",
+                    )
+                if current.manager is None and not request.adopt:  # never taken over silently
+                    raise ConflictError(
+                        f"{address} already exists, unmanaged",
+                        hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
+                    )
+                action = self._claim(current, manager, request.adopt)
+            return Write(action, kind, name, canonical, manager, protect)  # type: ignore[arg-type]
+        if current is None:
+            raise PlanError(f"{address} does not exist", hint="create it first")
+        if protect not in (None, current.prevent_destroy) and current.manager == manager:
+            return Write("update", kind, name, canonical, manager, protect)
+        action = "update"
+        previous = request.previous_manager
+        renamed = previous is not None and current.manager == previous
+        if current.manager != manager and not renamed:
+            action = self._claim(current, manager, request.adopt)
+        elif current.manager == manager and current.spec == canonical == current.applied_spec:
+            return current
+        return Write(action, kind, name, canonical, manager, protect)  # type: ignore[arg-type]
 
     def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject:
         from finopsmetrics_cli.state.api import Write
@@ -621,7 +732,20 @@ def _owner(manager: str | None) -> str:
 
 
 def _must_get(reader: StateReader, address: str) -> LiveObject:
-    obj = reader.get(address)
+    return _written({address: obj} if (obj := reader.get(address)) else {}, address)
+
+
+def _written(found: Mapping[str, LiveObject], address: str) -> LiveObject:
+    obj = found.get(address)
     if obj is None:  # pragma: no cover - the write above just created it
         raise PlanError(f"{address} vanished while it was being written")
     return obj
+
+
+def _get_many(reader: StateReader, addresses: Sequence[str]) -> dict[str, LiveObject]:
+    """``addresses``' live objects: in one query where the reader can (see ``get_many``)."""
+    bulk = getattr(reader, "get_many", None)
+    if bulk is not None:
+        found: dict[str, LiveObject] = bulk(addresses)
+        return found
+    return {a: obj for a in addresses if (obj := reader.get(a)) is not None}

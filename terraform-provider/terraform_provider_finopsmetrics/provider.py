@@ -8,8 +8,12 @@ drift judged on canonical values rather than spellings (``80%`` is ``0.8``).
 RPCs; schema serving, the gRPC server and diagnostics stay ``tf``'s.
 
 Every decision is the engine's: ``validate_object`` (schema, conditions,
-references), ``requires_replace``, ``create``/``update``/``delete`` with
-manager ``terraform`` (same history and locking as the CLI), ``read``.
+references), ``requires_replace``, ``write_objects`` (create, update, delete
+with manager ``terraform``: the same checks, history and locking as the CLI),
+``read``. Terraform keeps one provider process for a whole plan or apply and
+calls it from many threads: the process keeps one :class:`~.live.LiveView` for
+reads and one :class:`~.batch.GroupCommit` that writes concurrent applies
+together.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ from tf.utils import Diagnostics
 from terraform_provider_finopsmetrics.schema import data_source_schema, resource_schema
 
 if TYPE_CHECKING:
-    from finopsmetrics_cli.engine import Engine
+    from finopsmetrics_cli.engine import Engine, ObjectWrite
+    from finopsmetrics_cli.errors import FinopsError
+    from finopsmetrics_cli.state.api import LiveObject
+    from terraform_provider_finopsmetrics.batch import GroupCommit
+    from terraform_provider_finopsmetrics.live import LiveView
 
 PREFIX = "finopsmetrics_"
 MANAGER = "terraform"
@@ -47,7 +55,8 @@ class FinopsProvider(Provider):
         self.store: str | None = None
         self.adopt = False
         self._engine: Engine | None = None
-        self.lock = threading.RLock()
+        self._view: LiveView | None = None
+        self._writes: GroupCommit[ObjectWrite, LiveObject | FinopsError | None] | None = None
 
     def get_model_prefix(self) -> str:
         return PREFIX
@@ -71,7 +80,10 @@ class FinopsProvider(Provider):
         store = config.get("store")
         self.store = store if isinstance(store, str) and store else None
         self.adopt = bool(config.get("adopt"))
-        self._engine = None
+        if self._view is not None:
+            self._view.forget()
+        self._engine = self._view = self._writes = None
+        _warm_up_once()
 
     def engine(self) -> Engine:
         """The engine, opened on first use (so ``terraform validate`` needs no state)."""
@@ -82,11 +94,61 @@ class FinopsProvider(Provider):
             self._engine = Engine(state, source=MANAGER, lock_timeout=LOCK_TIMEOUT)
         return self._engine
 
+    def view(self) -> LiveView:
+        """Reads of live objects (see :mod:`.live`)."""
+        if self._view is None:
+            from terraform_provider_finopsmetrics.live import LiveView
+
+            engine = self.engine()
+            self._view = LiveView(engine.location, engine.read)
+        return self._view
+
+    def write(self, request: ObjectWrite) -> LiveObject | FinopsError | None:
+        """One write through the engine, committed with whatever other writes wait."""
+        if self._writes is None:
+            from terraform_provider_finopsmetrics.batch import GroupCommit
+
+            self._writes = GroupCommit(self._write_batch)
+        return self._writes.submit(request)
+
+    def _write_batch(self, requests: list[ObjectWrite]) -> list[LiveObject | FinopsError | None]:
+        view = self.view()
+        view.forget()  # the write closes this process's readers; the copy would be stale
+        try:
+            results: list[LiveObject | FinopsError | None] = self.engine().write_objects(requests)
+            return results
+        finally:
+            view.forget()
+
     def get_resources(self) -> list[type[Resource]]:
         return [_resource_class(k) for k in kind_names()]
 
     def get_data_sources(self) -> list[type[DataSource]]:
         return [_data_source_class(k) for k in kind_names()]
+
+
+_WARMING: list[threading.Thread] = []
+
+
+def _warm_up_once() -> None:
+    """Import what resource calls need while Terraform is still validating the configuration.
+
+    Only a process Terraform configures serves resources (the others it starts
+    only ask for the schema, which is cached), and it sends its first resource
+    call after validating every resource: importing the models and DuckDB
+    (a third of a second or more) in the meantime takes it off that first call.
+    """
+    if not _WARMING:
+        _WARMING.append(threading.Thread(target=_warm_up, name="warm-up", daemon=True))
+        _WARMING[0].start()
+
+
+def _warm_up() -> None:
+    import duckdb  # noqa: F401, TID251 - imported ahead, used by the state store
+
+    import finopsmetrics_cli.config.validate
+    import finopsmetrics_cli.models
+    import finopsmetrics_cli.state.store  # noqa: F401
 
 
 def provider_schema() -> Schema:

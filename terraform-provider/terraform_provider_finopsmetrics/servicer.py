@@ -18,6 +18,7 @@ from tf.provider import ProviderServicer
 from tf.types import Unknown
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
 
+from finopsmetrics_cli.engine import ObjectWrite
 from finopsmetrics_cli.errors import ConflictError, FinopsError, ValidationFailed
 from terraform_provider_finopsmetrics import schema_cache
 from terraform_provider_finopsmetrics.convert import (
@@ -90,10 +91,12 @@ class FinopsServicer(ProviderServicer):
         ks: KindSchema | None = None,
         adopt_hint: bool = False,
     ) -> Any:
-        """Run one engine call under the provider's lock; errors become diagnostics."""
+        """Run one engine call; errors (raised or returned) become diagnostics."""
         try:
-            with self.app.lock:
-                return fn()
+            result = fn()
+            if isinstance(result, FinopsError):
+                raise result
+            return result
         except FinopsError as exc:
             add_error(diags, exc, ks, adopt_hint=adopt_hint)
         except Exception as exc:  # a bug, not user input: say so, with the trace on stderr
@@ -107,10 +110,9 @@ class FinopsServicer(ProviderServicer):
     def _canonical(self, kind: str, name: str, wire: Wire) -> dict[str, Any] | None:
         """The engine's canonical form of a wire state, or None if it no longer validates."""
         try:
-            with self.app.lock:
-                return self.app.engine().validate_object(
-                    kind, name, wire_to_spec(kind_schema(kind), wire)
-                )
+            return self.app.engine().validate_object(
+                kind, name, wire_to_spec(kind_schema(kind), wire)
+            )
         except FinopsError:
             return None
 
@@ -167,7 +169,7 @@ class FinopsServicer(ProviderServicer):
         kind = _kind(request.type_name)
         current = read_dynamic_value(request.current_state)
         name = current["name"]
-        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        live = self._call(diags, lambda: self.app.view().get(f"{kind}.{name}"))
         if diags.has_errors():
             return pb.ReadResource.Response(
                 new_state=request.current_state, diagnostics=diags.to_pb()
@@ -202,8 +204,7 @@ class FinopsServicer(ProviderServicer):
         if not has_unknown(config):
             spec = wire_to_spec(ks, config)
             try:
-                with self.app.lock:
-                    canonical = self.app.engine().validate_object(kind, name, spec)
+                canonical = self.app.engine().validate_object(kind, name, spec)
             except ValidationFailed as exc:
                 add_error(diags, exc, ks, skip_codes=REFERENCE_CODES)
                 if _has_errors(exc, REFERENCE_CODES):
@@ -247,20 +248,18 @@ class FinopsServicer(ProviderServicer):
         ks = kind_schema(kind)
         prior = read_dynamic_value(request.prior_state)
         planned = read_dynamic_value(request.planned_state)
-        engine = self.app.engine
         if planned is None:
-            self._call(diags, lambda: engine().delete(kind, prior["name"], manager=MANAGER), ks)
+            delete = ObjectWrite("delete", kind, prior["name"], None, MANAGER)
+            self._call(diags, lambda: self.app.write(delete), ks)
             new_state = request.prior_state if diags.has_errors() else to_dynamic_value(None)
             return pb.ApplyResourceChange.Response(new_state=new_state, diagnostics=diags.to_pb())
         name = planned["name"]
-        spec = wire_to_spec(ks, planned)
         adopt = bool(planned.get("adopt")) or self.app.adopt
-        write = engine().create if prior is None else engine().update
-
-        def call() -> Any:
-            return write(kind, name, spec, manager=MANAGER, adopt=adopt)
-
-        live = self._call(diags, call, ks, adopt_hint=True)
+        write = ObjectWrite(
+            "create" if prior is None else "update",
+            kind, name, wire_to_spec(ks, planned), MANAGER, adopt,
+        )  # fmt: skip
+        live = self._call(diags, lambda: self.app.write(write), ks, adopt_hint=True)
         if live is None:
             # Nothing written: keep the prior state (None for a failed create).
             return pb.ApplyResourceChange.Response(
@@ -278,7 +277,7 @@ class FinopsServicer(ProviderServicer):
         diags = Diagnostics()
         kind = _kind(request.type_name)
         name = request.id
-        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        live = self._call(diags, lambda: self.app.view().get(f"{kind}.{name}"))
         if live is None and not diags.has_errors():
             diags.add_error(
                 f"no {kind} named {name!r} in the state",
@@ -307,7 +306,7 @@ class FinopsServicer(ProviderServicer):
         kind = _kind(request.type_name)
         config = read_dynamic_value(request.config)
         name = config.get("name")
-        live = self._call(diags, lambda: self.app.engine().read(f"{kind}.{name}"))
+        live = self._call(diags, lambda: self.app.view().get(f"{kind}.{name}"))
         if live is None:
             if not diags.has_errors():
                 diags.add_error(f"no {kind} named {name!r} in the state", path=["name"])

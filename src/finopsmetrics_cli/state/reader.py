@@ -217,6 +217,12 @@ class StateStoreReader:
         found = self._objects(f"{_OBJECT_SELECT} WHERE address = ?", [address])
         return found[0] if found else None
 
+    def get_many(self, addresses: Iterable[str]) -> dict[str, LiveObject]:
+        """The live objects among ``addresses``, in one query: a query costs about as much
+        for ten rows as for one, and a batch of single-object writes checks many."""
+        sql = f"{_OBJECT_SELECT} WHERE address IN (SELECT unnest(?::VARCHAR[]))"
+        return {o.address: o for o in self._objects(sql, [builtins.list(addresses)])}
+
     def list(
         self,
         kind: str | None = None,
