@@ -292,10 +292,13 @@ def _show_rows(table: CostTable) -> tuple[list[str], list[list[str]], str]:
         for k in months:  # a month reads 2024-03, not 2024-03-01
             cells[k] = cells[k][:7] if r[k] is not None else cells[k]
         rows.append(cells)
-    if table.time_dimension is not None:
-        peak = max((abs(r[-1]) for r in table.rows if r[-1] is not None), default=Decimal(0))
+    if table.time_dimension is not None:  # bars scaled within each currency
+        peaks: dict[Any, Decimal] = {}
+        for r in table.rows:
+            if r[-1] is not None:
+                peaks[r[-2]] = max(peaks.get(r[-2], Decimal(0)), abs(r[-1]))
         for row, source in zip(rows, table.rows, strict=True):
-            amount = source[-1]
+            amount, peak = source[-1], peaks.get(source[-2])
             size = 0 if not peak or amount is None else round(BAR_WIDTH * abs(amount) / peak)
             row.append("█" * size)
         header.append("")
