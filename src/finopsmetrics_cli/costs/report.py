@@ -11,18 +11,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli.costs.focus import METRICS, TIME_GRAINS, dimension_columns
 from finopsmetrics_cli.costs.mapping import literal, quote
 from finopsmetrics_cli.costs.store import CostStore
 from finopsmetrics_cli.errors import CostDataError
 
+if TYPE_CHECKING:
+    from finopsmetrics_cli.evaluate.enrich import Enrichment
+    from finopsmetrics_cli.evaluate.model import Control
+
 BY_HINT = (
     "dimensions: provider, service, service_category, account, billing_account, region, "
     "resource, resource_type, charge_category, sku, pricing_category, source, a store "
-    "column, tag:KEY, day, week, month"
+    "column, tag:KEY, vtag:KEY, business:ENTITY_TYPE, day, week, month"
 )
+UNALLOCATED = "(unallocated)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +90,16 @@ class SourceStatus:
 
 
 def group_expression(key: str) -> str:
-    """SQL for one ``--by`` dimension (``vtag:`` and ``business:`` are not available yet)."""
+    """SQL for one ``--by`` dimension (``vtag:`` and ``business:`` read ``costs_enriched``)."""
     if key in TIME_GRAINS:
         grain = "day" if key == "day" else key
         return f'CAST(date_trunc({literal(grain)}, "ChargePeriodStart") AS DATE)'
     if key.startswith("tag:") and len(key) > 4:
         return f'"Tags"[{literal(key[4:])}]'
-    if key.startswith(("vtag:", "business:")):
-        prefix = key.split(":", 1)[0]
-        raise CostDataError(
-            f"--by {key}: {prefix}: dimensions are not available in costs show yet",
-            hint="group by a tag (tag:KEY) or a dimension; " + BY_HINT,
-        )
+    if key.startswith("vtag:") and len(key) > 5:
+        return _virtual(key[5:])
+    if key.startswith("business:") and len(key) > 9:
+        return f'coalesce("x_Business"[{literal(key[9:])}], {literal(UNALLOCATED)})'
     columns = dimension_columns(key)
     if columns is None or key == "Tags":
         raise CostDataError(f"unknown dimension {key!r} for --by", hint=BY_HINT)
@@ -108,13 +111,13 @@ def filter_condition(key: str, values: Sequence[str]) -> tuple[str, list[Any]]:
 
     A dimension alias or store column compares its columns (``account`` either
     of two); ``tag:KEY`` or any other key is a tag key, as in budget filters."""
-    if key.startswith(("vtag:", "business:")):
-        raise CostDataError(
-            f"--filter {key}: {key.split(':', 1)[0]}: filters are not available in costs show yet"
-        )
     tag = key[4:] if key.startswith("tag:") else None
     columns = None if tag is not None else dimension_columns(key)
-    if columns is None:
+    if key.startswith("vtag:"):
+        targets = [_virtual(key[5:])]
+    elif key.startswith("business:"):
+        targets = [group_expression(key)]
+    elif columns is None:
         targets = [f'"Tags"[{literal(tag if tag is not None else key)}]']
     else:
         targets = [quote(c) for c in columns]
@@ -130,6 +133,31 @@ def filter_condition(key: str, values: Sequence[str]) -> tuple[str, list[Any]]:
                 parts.append(f"CAST({target} AS VARCHAR) = ?")
                 params.append(value)
     return "(" + " OR ".join(parts) + ")", params
+
+
+def _virtual(key: str) -> str:
+    """A tag as the evaluation reads it: the row's own, else its virtual value."""
+    return f'coalesce("Tags"[{literal(key)}], "x_VirtualTags"[{literal(key)}])'
+
+
+def _check_enriched(keys: Sequence[str], enrichment: Enrichment | None) -> None:
+    """``vtag:``/``business:`` name something the declared objects produce."""
+    for key in keys:
+        kind, _, name = key.partition(":")
+        if kind == "vtag":
+            known, what = (enrichment.virtual_keys if enrichment else set()), "virtual tag key"
+            declare = "virtual_tag, tag_rule or ownership_rule objects"
+        elif kind == "business":
+            known, what = (enrichment.entity_types if enrichment else set()), "entity type"
+            declare = "business_mapping objects"
+        else:
+            continue
+        if name not in known:
+            raise CostDataError(
+                f"{key}: no {what} {name!r} in live state",
+                hint=(f"known: {', '.join(sorted(known))}" if known else
+                      f"declare {declare} and apply them"),
+            )  # fmt: skip
 
 
 def period_range(period: str) -> tuple[date, date]:
@@ -150,8 +178,9 @@ def period_range(period: str) -> tuple[date, date]:
         ) from exc
 
 
-def show(store: CostStore, options: ShowOptions) -> CostTable:
-    """Sums of the metric grouped by ``options.by`` over the time range and filters."""
+def show(store: CostStore, options: ShowOptions, context: Sequence[Control] = ()) -> CostTable:
+    """Sums of the metric grouped by ``options.by`` over the time range and filters, over
+    ``costs_enriched`` as the objects in ``context`` build it."""
     if options.metric not in METRICS:
         raise CostDataError(
             f"unknown metric {options.metric!r}", hint="metrics: " + ", ".join(METRICS)
@@ -181,7 +210,10 @@ def show(store: CostStore, options: ShowOptions) -> CostTable:
     names = [f"g{i}" for i in range(len(groups))] + ["currency"]
     time_dim = next((k for k in options.by if k in TIME_GRAINS), None)
     where_sql = f" WHERE {' AND '.join(where)}" if where else ""
-    inner = f"SELECT {', '.join(keys)}, sum({metric}) AS amount FROM costs{where_sql} GROUP BY ALL"
+    inner = (
+        f"SELECT {', '.join(keys)}, sum({metric}) AS amount FROM costs_enriched{where_sql} "
+        "GROUP BY ALL"
+    )
     others = [f"g{i}" for i, k in enumerate(options.by) if k not in TIME_GRAINS]
     if time_dim is not None:
         order = ", ".join(f"{n} NULLS LAST" for n in names)
@@ -201,13 +233,27 @@ def show(store: CostStore, options: ShowOptions) -> CostTable:
         sql = f"SELECT * FROM ({sql})"
     sql += f" ORDER BY {order}"
     with store.connect() as conn:
+        enrichment = _enrich(conn, context)
+        _check_enriched([*options.by, *(k for k, _ in options.filters)], enrichment)
         rows = conn.execute(sql, params).fetchall()
     return CostTable(tuple(options.by), options.metric, rows, start, end, time_dim)
 
 
-def query(store: CostStore, sql: str) -> QueryResult:
-    """Run read-only SQL over the store's views; a write or file access is refused."""
+def _enrich(conn: Any, context: Sequence[Control]) -> Enrichment | None:
+    """Install ``costs_enriched`` for this session from the declared objects."""
+    if not context:
+        return None
+    from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
+    from finopsmetrics_cli.evaluate.enrich import install
+
+    return install(DuckDBAdapter(conn), context)
+
+
+def query(store: CostStore, sql: str, context: Sequence[Control] = ()) -> QueryResult:
+    """Run read-only SQL over the store's views; a write or file access is refused.
+    ``costs_enriched`` is built from ``context`` (the enrichment objects of live state)."""
     with store.connect() as conn:
+        _enrich(conn, context)
         conn.execute("SET enable_external_access = false")
         try:
             cursor = conn.execute(sql)

@@ -30,6 +30,7 @@ from finopsmetrics_cli.errors import CostDataError
 if TYPE_CHECKING:
     from finopsmetrics_cli.config.model import Config
     from finopsmetrics_cli.engine import Engine
+    from finopsmetrics_cli.evaluate.model import Control
 
 KIND = "cost_source"
 
@@ -106,12 +107,33 @@ def sync(
     )
 
 
-def show_costs(options: ShowOptions, costs: str | None) -> CostTable:
-    return show(cost_store(costs), options)
+def show_costs(options: ShowOptions, costs: str | None, engine: Engine | None = None) -> CostTable:
+    keys = [*options.by, *(key for key, _ in options.filters)]
+    enriched = any(k.startswith(("vtag:", "business:")) for k in keys)
+    return show(cost_store(costs), options, enrichment_objects(engine) if enriched else ())
 
 
-def query_costs(sql: str, costs: str | None) -> QueryResult:
-    return query(cost_store(costs), sql)
+def query_costs(sql: str, costs: str | None, engine: Engine | None = None) -> QueryResult:
+    enriched = "costs_enriched" in sql.lower()
+    return query(cost_store(costs), sql, enrichment_objects(engine) if enriched else ())
+
+
+def enrichment_objects(engine: Engine | None) -> list[Control]:
+    """The objects of live state that build ``costs_enriched`` (virtual tags, rules,
+    allocations, business mappings); none without a state."""
+    from finopsmetrics_cli import state as state_pkg
+    from finopsmetrics_cli.evaluate.enrich import ENRICHMENT_KINDS
+    from finopsmetrics_cli.evaluate.model import Control
+
+    if engine is None:
+        return []
+    if not state_pkg.is_remote(engine.location) and not Path(engine.location).exists():
+        return []
+    return [
+        Control(o.kind, o.name, o.spec)
+        for kind in ENRICHMENT_KINDS
+        for o in engine.list_objects(kind=kind)
+    ]
 
 
 def source_statuses(engine: Engine, config: Config | None, costs: str | None) -> list[SourceStatus]:
