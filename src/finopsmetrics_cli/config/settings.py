@@ -29,6 +29,7 @@ COSTS_KEYS: dict[str, tuple[str, ...] | None] = {
     "dataset": None,
     "spark_master": None,
     "table": None,
+    "inventory": None,
 }
 
 
