@@ -58,6 +58,8 @@ def _bigquery_type(duckdb_type: str) -> str:
         return "FLOAT"
     if duckdb_type == "BOOLEAN":
         return "BOOLEAN"
+    if duckdb_type == "DATE":
+        return "DATE"
     return "STRING"
 
 

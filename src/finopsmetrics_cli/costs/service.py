@@ -97,7 +97,7 @@ def sync(
             "(or pass the configuration: finopsmetrics costs sync finopsmetrics.yaml)",
         )
     store = cost_store(options.costs, config)
-    return sync_sources(
+    results = sync_sources(
         store,
         sources,
         since=options.since,
@@ -105,6 +105,13 @@ def sync(
         prune=options.full and not options.sources,
         progress=progress,
     )
+    costs = config.settings.raw.get("costs") if config is not None else None
+    if isinstance(costs, dict) and costs.get("engine") == "spark" and costs.get("dataset"):
+        from finopsmetrics_cli.costs.dataset import publish
+
+        with store.connect(read_only=True) as conn:
+            publish(conn, str(costs["dataset"]))
+    return results
 
 
 def show_costs(options: ShowOptions, costs: str | None, engine: Engine | None = None) -> CostTable:

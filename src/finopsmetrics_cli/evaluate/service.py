@@ -50,10 +50,16 @@ def costs_setting(settings: Settings | None, key: str) -> Any:
 
 @contextmanager
 def open_costs(explicit: str | None, settings: Settings | None) -> Iterator[EngineAdapter]:
-    """A DuckDB adapter on the cost store, read-only (a missing store names `costs sync`)."""
+    """A DuckDB adapter on the cost store, read-only (a missing store names `costs sync`);
+    with ``settings.costs.engine`` spark or bigquery, that engine's adapter."""
     from finopsmetrics_cli.costs.store import CostStore, resolve_cost_store_path
     from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
+    from finopsmetrics_cli.evaluate.engines import configured_engine, open_engine
 
+    if configured_engine(settings) != "duckdb":
+        with open_engine(settings) as adapter:
+            yield adapter
+        return
     path = resolve_cost_store_path(explicit, settings)
     with CostStore(path).connect(read_only=True) as conn:
         yield DuckDBAdapter(conn)

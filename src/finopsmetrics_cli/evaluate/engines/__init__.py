@@ -1,0 +1,66 @@
+"""Where an evaluation runs: DuckDB on this machine (default), Apache Spark, or BigQuery.
+
+``settings.costs.engine`` picks the adapter; every adapter runs the same
+queries (built once, rendered per dialect by ``dialect``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from finopsmetrics_cli.errors import EvaluationError
+
+if TYPE_CHECKING:
+    from finopsmetrics_cli.config.model import Settings
+    from finopsmetrics_cli.evaluate.engine import EngineAdapter
+
+ENGINES = ("duckdb", "spark", "bigquery")
+
+
+def _costs(settings: Settings | None) -> dict[str, Any]:
+    raw = settings.raw.get("costs") if settings is not None else None
+    return raw if isinstance(raw, dict) else {}
+
+
+def configured_engine(settings: Settings | None) -> str:
+    return str(_costs(settings).get("engine") or "duckdb")
+
+
+@contextmanager
+def open_engine(settings: Settings | None) -> Iterator[EngineAdapter]:
+    """The adapter of a non-DuckDB ``settings.costs.engine`` (DuckDB opens the store itself)."""
+    from finopsmetrics_cli.costs.focus import METRICS
+
+    costs = _costs(settings)
+    engine = configured_engine(settings)
+    metric = METRICS.get(str(costs.get("metric") or "effective"), "EffectiveCost")
+    if engine == "spark":
+        from finopsmetrics_cli.evaluate.engines.spark import DEFAULT_MASTER, open_dataset
+
+        dataset = costs.get("dataset")
+        if not dataset:
+            raise EvaluationError(
+                "settings.costs.engine is spark but settings.costs.dataset is not set",
+                hint="set dataset to the directory (or s3a:// URL) costs sync writes Parquet to",
+            )
+        master = str(costs.get("spark_master") or DEFAULT_MASTER)
+        with open_dataset(str(dataset), master, metric) as spark:
+            yield spark
+    elif engine == "bigquery":
+        from finopsmetrics_cli.evaluate.engines.bigquery import open_table
+
+        table = costs.get("table")
+        if not table:
+            raise EvaluationError(
+                "settings.costs.engine is bigquery but settings.costs.table is not set",
+                hint="set table to PROJECT.DATASET.TABLE, a table or view with FOCUS columns",
+            )
+        with open_table(str(table), metric) as bigquery:
+            yield bigquery
+    else:
+        raise EvaluationError(
+            f"settings.costs.engine {engine!r} is not an engine",
+            hint=f"engines: {', '.join(ENGINES)}",
+        )
