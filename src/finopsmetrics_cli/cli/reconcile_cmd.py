@@ -122,6 +122,13 @@ def register(app: typer.Typer) -> None:
         lock_timeout: Annotated[
             str, typer.Option("--lock-timeout", help="Wait this long for the state lock.")
         ] = "30s",
+        evaluate_every: Annotated[
+            str | None,
+            typer.Option(
+                "--evaluate-every",
+                help="Also run costs sync + evaluate --notify this often (1h, 30m).",
+            ),
+        ] = None,
     ) -> None:
         """Follow --repo at --ref: apply new commits, report or heal drift between them."""
         if ctx.invoked_subcommand is not None:
@@ -139,6 +146,15 @@ def register(app: typer.Typer) -> None:
         with handle_errors():
             every = parse_duration(interval, option="--interval")
             wait = parse_duration(lock_timeout, option="--lock-timeout")
+            evaluate = (
+                parse_duration(evaluate_every, option="--evaluate-every")
+                if evaluate_every is not None
+                else None
+            )
+            if evaluate is not None and evaluate <= 0:
+                raise FinopsError(
+                    "--evaluate-every must be longer than 0s", hint="e.g. --evaluate-every 1h"
+                )
         options = ReconcileOptions(
             repo=repo,
             ref=ref,
@@ -150,6 +166,7 @@ def register(app: typer.Typer) -> None:
             state=state,
             work_dir=work_dir or default_work_dir(state),
             lock_timeout=wait,
+            evaluate_every=evaluate,
         )
         stream: IO[str] = log_file.open("a", encoding="utf-8") if log_file else sys.stdout
         log = JsonLinesLog(stream)
@@ -234,6 +251,8 @@ def render_status(status: Any) -> str:
         f"Last cycle:     {status.last_cycle_at or 'never'} ({status.last_cycle_action or '-'}), "
         f"{status.cycles} cycles"
     )
+    if status.last_evaluation is not None:
+        lines.extend(render_evaluation(status.last_evaluation))
     if status.last_drift is not None:
         drifted = status.last_drift.get("addresses") or []
         lines.append(
@@ -241,3 +260,23 @@ def render_status(status: Any) -> str:
             + (f": {', '.join(drifted)}" if drifted else "")
         )
     return "\n".join(lines)
+
+
+def render_evaluation(record: dict[str, Any]) -> list[str]:
+    """``Last evaluation:`` and its deliveries (``reconcile --evaluate-every``)."""
+    if "findings" not in record:
+        return [f"Last evaluation: {record.get('at')}: FAILED", f"  why: {record.get('error')}"]
+    counts = record["findings"]
+    lines = [
+        f"Last evaluation: {record.get('at')} (data through {record.get('data_through')}): "
+        f"{counts['new']} new, {counts['open']} open, {counts['resolved']} resolved findings; "
+        f"notifications: {record.get('sent', 0)} sent, {record.get('failed', 0)} failed, "
+        f"{record.get('held', 0)} held"
+    ]
+    for d in record.get("deliveries") or []:
+        what = ", ".join(d["findings"])
+        error = f": {d['error']}" if d.get("error") else ""
+        lines.append(f"  {d['status']}: {d['channel']} <- {what}{error}")
+    if record.get("error"):
+        lines.append(f"  why: {record['error']}")
+    return lines

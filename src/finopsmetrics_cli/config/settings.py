@@ -19,6 +19,8 @@ SETTINGS_DOC = {
     "costs": "Cost data: store (the cost store's path, default "
     ".finopsmetrics/costs.duckdb), metric (effective, billed, list or contracted; default "
     "effective), engine (duckdb, spark or bigquery), dataset, spark_master, table.",
+    "console_url": "Base URL of your console: notifications link each finding to "
+    "CONSOLE_URL/findings/ID (a channel's own console_url wins).",
 }
 
 #: ``settings.costs`` keys and, for those with a fixed set of values, the values.
@@ -68,6 +70,17 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
                     "settings.attributes must map a context to its attributes",
                     source.locate(path),
                     hint="e.g. attributes: {resource: {gpu_count: number}}",
+                )
+            )
+        elif key == "console_url" and not (
+            isinstance(value, str) and value.startswith(("https://", "http://"))
+        ):
+            diags.append(
+                codes.diag(
+                    "E110",
+                    f"settings.console_url must be an http(s) URL, got {value!r}",
+                    source.locate(path),
+                    hint="e.g. console_url: https://finops.example.com",
                 )
             )
         elif key == "costs" and value is not None:

@@ -70,6 +70,8 @@ class ReconcileOptions:
     actor: str | None = None
     lock_timeout: float = 0.0
     max_backoff: float = MAX_BACKOFF_SECONDS
+    #: ``--evaluate-every``: costs sync + evaluate --notify this often (None: never)
+    evaluate_every: float | None = None
 
     @property
     def status_location(self) -> str:
@@ -134,12 +136,20 @@ class Reconciler:
                 }
             )
             code = 0
+            every = self.options.evaluate_every
+            next_cycle = next_evaluation = self.clock()
             while not self.stop.is_set():
-                outcome = self.cycle()
-                code = _exit_code(outcome, self.options.mode)
+                if self.clock() >= next_cycle:
+                    code = _exit_code(self.cycle(), self.options.mode)
+                    next_cycle = self.clock() + self.options.interval
+                if every is not None and self.clock() >= next_evaluation:
+                    if not self.evaluation() and once:
+                        code = code or 1
+                    next_evaluation = self.clock() + every
                 if once:
                     break
-                self.stop.wait(self.options.interval)
+                due = min(next_cycle, next_evaluation if every is not None else next_cycle)
+                self.stop.wait(max(due - self.clock(), 0.0))
             self.log(
                 {
                     "event": "stop",
@@ -183,6 +193,34 @@ class Reconciler:
             outcome.detail["status_error"] = exc.message
         self._log_cycle(outcome, started)
         return outcome
+
+    def evaluation(self) -> bool:
+        """``costs sync`` + ``evaluate --notify`` with the applied commit's settings;
+        recorded in the status (``last_evaluation``) and logged. False when it failed."""
+        from finopsmetrics_cli.gitops.evaluation import evaluate_once
+
+        started = time.monotonic()
+        try:
+            status = load_status(self.options.status_location) or ReconcileStatus()
+        except FinopsError as exc:
+            self.log({"event": "evaluate", "ok": False, "error": exc.message})
+            return False
+        applied = status.last_applied.commit if status.last_applied else None
+        if applied is None:
+            record = evaluate_once(self._engine(None), None, now_iso())
+        else:
+            commit = self._mirror().commit(applied)
+            with self._checkout(commit) as paths:
+                record = evaluate_once(self._engine(applied), paths, now_iso())
+            record["commit"] = applied
+        status.last_evaluation = record
+        try:
+            save_status(self.options.status_location, status)
+        except FinopsError as exc:
+            record["status_error"] = exc.message
+        duration = round((time.monotonic() - started) * 1000)
+        self.log({"event": "evaluate", **record, "duration_ms": duration})
+        return bool(record.get("ok"))
 
     def _log_cycle(self, outcome: CycleOutcome, started: float) -> None:
         self.log(
@@ -306,7 +344,7 @@ class Reconciler:
         return CycleOutcome("drift", sha, detail={"drifted": drifted, "plan": plan.summary.line()})
 
     # ------------------------------------------------------------- helpers
-    def _engine(self, sha: str) -> Any:
+    def _engine(self, sha: str | None) -> Any:
         from finopsmetrics_cli.engine import Engine
 
         return Engine(

@@ -54,6 +54,8 @@ class ReconcileStatus:
     last_cycle_action: str | None = None
     last_drift: dict[str, Any] | None = None
     cycles: int = 0
+    #: ``--evaluate-every``: the last costs sync + evaluate --notify and its deliveries
+    last_evaluation: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -71,6 +73,7 @@ class ReconcileStatus:
             last_cycle_action=data.get("last_cycle_action"),
             last_drift=data.get("last_drift"),
             cycles=int(data.get("cycles", 0)),
+            last_evaluation=data.get("last_evaluation"),
         )
         if data.get("last_applied"):
             status.last_applied = Revision.from_json(data["last_applied"])

@@ -1,0 +1,111 @@
+"""``reconcile --evaluate-every``: one process applies from git, syncs the cost
+sources of the applied commit, evaluates and delivers alerts (at most once) to a
+real HTTP receiver; ``reconcile status`` shows the last evaluation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.integration.test_reconcile import Harness, Remote, harness, remote  # noqa: F401
+from tests.notify_servers import http_receiver
+from typer.testing import CliRunner
+
+from finopsmetrics_cli.cli.app import app
+from finopsmetrics_cli.gitops.status import load_status
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples/cost-data/focus/focus-1.0_focus_sample.csv"
+CONFIG = """\
+settings:
+  console_url: https://finops.example.com
+notification_channels:
+  - name: hook
+    type: webhook
+    webhook_url: ${env:T_HOOK_URL}
+    signing_secret: ${env:T_HOOK_SECRET}
+cost_sources:
+  - name: focus-sample
+    type: focus
+    location: {data}
+budgets:
+  - name: aws-dev-compute
+    amount: 12
+    filters: {provider: AWS, service: "Amazon Elastic Compute*", environment: dev}
+    alerts:
+      - threshold: 80%
+        channels: [hook]
+      - threshold: 100%
+        channels: [hook]
+"""
+
+
+def config(tmp_path: Path) -> str:
+    """The controls, and billing data where an export would land (outside the repository)."""
+    (tmp_path / "billing").mkdir()
+    shutil.copy(SAMPLE, tmp_path / "billing" / "focus.csv")
+    return CONFIG.replace("{data}", str(tmp_path / "billing" / "*.csv"))
+
+
+def test_evaluate_every_syncs_evaluates_and_notifies_once(
+    remote: Remote,  # noqa: F811
+    harness: Harness,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sha = remote.push(config(tmp_path), "controls")
+    monkeypatch.setenv("FINOPSMETRICS_COSTS", str(tmp_path / "costs.duckdb"))
+    monkeypatch.setenv("T_HOOK_SECRET", "shh-0123456789")
+    with http_receiver(200) as hook:
+        monkeypatch.setenv("T_HOOK_URL", hook.url("/finops"))
+        assert harness.reconciler(evaluate_every=3600.0).run(once=True) == 0
+        evaluation = [r for r in harness.logs if r["event"] == "evaluate"]
+        assert [(r["ok"], r["sent"], r["failed"], r["costs"]) for r in evaluation] == [
+            (True, 2, 0, {"focus-sample": "synced"})
+        ]
+        assert evaluation[0]["commit"] == sha and evaluation[0]["findings"]["new"] >= 2
+        assert len(hook.requests) == 2
+        for request in hook.requests:
+            digest = hmac.new(b"shh-0123456789", request.body, hashlib.sha256).hexdigest()
+            assert request.headers["X-Finopsmetrics-Signature"] == f"sha256={digest}"
+            [finding] = request.json()["findings"]
+            assert finding["url"] == f"https://finops.example.com/findings/{finding['id']}"
+        # the next scheduled evaluation: synced again, nothing new to send
+        assert harness.reconciler(evaluate_every=3600.0).run(once=True) == 0
+        last = harness.logs[-2]
+        assert (last["event"], last["sent"], last["costs"]) == (
+            "evaluate", 0, {"focus-sample": "unchanged"},
+        )  # fmt: skip
+        assert len(hook.requests) == 2
+    status = load_status(harness.options.status_location)
+    assert status is not None and status.last_evaluation is not None
+    assert status.last_evaluation["sent"] == 0
+    result = CliRunner().invoke(
+        app, ["reconcile", "status", "--state", str(harness.options.state),
+              "--work-dir", str(harness.options.work_dir)],
+    )  # fmt: skip
+    assert result.exit_code == 0
+    [line] = [x for x in result.stdout.splitlines() if x.startswith("Last evaluation:")]
+    assert line.endswith("notifications: 0 sent, 0 failed, 0 held")
+
+
+def test_a_failed_delivery_makes_the_evaluation_fail_and_is_logged(
+    remote: Remote,  # noqa: F811
+    harness: Harness,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    remote.push(config(tmp_path), "controls")
+    monkeypatch.setenv("FINOPSMETRICS_COSTS", str(tmp_path / "costs.duckdb"))
+    monkeypatch.setenv("T_HOOK_SECRET", "shh-0123456789")
+    with http_receiver(404) as hook:
+        monkeypatch.setenv("T_HOOK_URL", hook.url("/gone"))
+        assert harness.reconciler(evaluate_every=60.0).run(once=True) == 1
+    [record] = [r for r in harness.logs if r["event"] == "evaluate"]
+    assert record["ok"] is False and record["failed"] == 2
+    assert record["error"].startswith(
+        "notification to hook (webhook) failed: HTTP 404 (not retried); "
+    )
+    assert "shh-0123456789" not in str(harness.logs) and "/gone" not in str(harness.logs)
