@@ -43,6 +43,12 @@ and with ``docs/reference/engine-api.md``)::
         def evaluate_and_notify(self, config: Config | None, options: EvaluateOptions,
                                 notify: NotifyOptions) -> tuple[EvaluationResult, NotifyReport]
             # evaluate, then route and send (notify.send) or preview; live state only sends
+        def cost(self, filters: Mapping[str, Any] | None = None, *, period: str | None = None,
+                 start: date | None = None, end: date | None = None, metric: str | None = None,
+                 costs: str | None = None) -> CostSummary
+            # the sum for filters over a period (monthly to date by default, 2024-03, dates)
+        def budget_status(self, name: str, *, at: date | None = None,
+                          costs: str | None = None) -> BudgetStatus | None
         def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None
             # plan's cost impact: each created/changed budget's actual, forecast and the
             # alerts that would fire now; None without such budgets or without cost data
@@ -133,13 +139,16 @@ from finopsmetrics_cli.errors import ConflictError, FinopsError, PlanError
 from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from finopsmetrics_cli.config.model import Config
     from finopsmetrics_cli.costs.report import CostTable, QueryResult, ShowOptions, SourceStatus
     from finopsmetrics_cli.costs.service import SyncOptions
     from finopsmetrics_cli.costs.sync import SyncResult
     from finopsmetrics_cli.drift import DriftReport
     from finopsmetrics_cli.evaluate.impact import CostImpact
-    from finopsmetrics_cli.evaluate.model import EvaluationResult
+    from finopsmetrics_cli.evaluate.lookup import CostSummary
+    from finopsmetrics_cli.evaluate.model import BudgetStatus, EvaluationResult
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
     from finopsmetrics_cli.notify.model import NotifyOptions, NotifyReport
     from finopsmetrics_cli.state.api import (
@@ -448,6 +457,27 @@ class Engine:
         from finopsmetrics_cli.costs.service import source_statuses
 
         return source_statuses(self, config, costs)
+
+    def cost(
+        self, filters: Mapping[str, Any] | None = None, *, period: str | None = None,
+        start: date | None = None, end: date | None = None, metric: str | None = None,
+        costs: str | None = None,
+    ) -> CostSummary:  # fmt: skip
+        """The cost of ``filters`` over a period (Terraform's ``finopsmetrics_cost``,
+        Pulumi's ``get_cost``): filters as budgets read them, virtual tags included."""
+        from finopsmetrics_cli.evaluate.lookup import cost
+
+        return cost(self, filters, period=period, start=start, end=end, metric=metric,
+                    costs=costs)  # fmt: skip
+
+    def budget_status(
+        self, name: str, *, at: date | None = None, costs: str | None = None
+    ) -> BudgetStatus | None:
+        """Live budget ``name`` as ``evaluate`` sees it now (None: disabled or outside its
+        dates); nothing is recorded (``finopsmetrics_budget_status``, ``get_budget_status``)."""
+        from finopsmetrics_cli.evaluate.lookup import budget_status
+
+        return budget_status(self, name, at=at, costs=costs)
 
     def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None:
         """What the plan's created or changed budgets would say now (``plan``'s cost
