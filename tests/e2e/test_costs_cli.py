@@ -133,8 +133,7 @@ def test_sources(synced: Path) -> None:
     ("args", "message"),
     [
         (["--by", "colour"], "error: unknown dimension 'colour' for --by\n"),
-        (["--by", "vtag:team"],
-         "error: --by vtag:team: vtag: dimensions are not available in costs show yet\n"),
+        (["--by", "vtag:team"], "error: vtag:team: no virtual tag key 'team' in live state\n"),
         (["--metric", "net"], "error: unknown metric 'net'\n"),
         (["--period", "2024-13"], "error: --period '2024-13' is not a year, month or day\n"),
         (["--filter", "provider"], "error: --filter 'provider' is not DIM=VALUE\n"),
