@@ -9,6 +9,7 @@ conditional write, so two runners never both decide to send.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -40,23 +41,40 @@ class DeliveryLog:
     recent: list[SentMessage] = field(default_factory=list)
     #: failed attempts so far per (channel, finding id, event)
     failures: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    _indexed: (
+        tuple[dict[str, list[datetime]], dict[tuple[str, str | None], datetime]] | None
+    ) = field(default=None, repr=False, compare=False)
 
     def delivered(self, channel: str, finding_id: str, event: str) -> bool:
         return (channel, finding_id, event) in self.sent
 
-    def messages_since(self, channel: str, since: datetime, rule: str | None = None) -> int:
-        """Messages sent to ``channel`` (by ``rule``, when given) at or after ``since``."""
-        return len(
-            {
-                m.message_id
-                for m in self.recent
-                if m.channel == channel and m.at >= since and (rule is None or m.rule == rule)
-            }
-        )
+    def messages_since(self, channel: str, since: datetime) -> int:
+        """Messages sent to ``channel`` at or after ``since`` (rate limits)."""
+        times = self._index()[0].get(channel, [])
+        return len(times) - bisect.bisect_left(times, since)
 
     def last_message(self, channel: str, rule: str | None) -> datetime | None:
-        times = [m.at for m in self.recent if m.channel == channel and m.rule == rule]
-        return max(times) if times else None
+        """When ``rule`` last sent to ``channel`` (digest windows)."""
+        return self._index()[1].get((channel, rule))
+
+    def _index(self) -> tuple[dict[str, list[datetime]], dict[tuple[str, str | None], datetime]]:
+        """Per channel, the sorted times of its distinct messages; the last per (channel, rule).
+        Built once: routing asks for every finding."""
+        if self._indexed is None:
+            first: dict[tuple[str, str], datetime] = {}
+            last: dict[tuple[str, str | None], datetime] = {}
+            for m in self.recent:
+                key = (m.channel, m.message_id)
+                first[key] = min(first.get(key, m.at), m.at)
+                previous = last.get((m.channel, m.rule))
+                last[(m.channel, m.rule)] = m.at if previous is None else max(previous, m.at)
+            times: dict[str, list[datetime]] = {}
+            for (channel, _), at in first.items():
+                times.setdefault(channel, []).append(at)
+            for values in times.values():
+                values.sort()
+            self._indexed = (times, last)
+        return self._indexed
 
 
 def has_table(conn: Any) -> bool:

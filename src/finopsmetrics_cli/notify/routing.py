@@ -15,10 +15,10 @@ import fnmatch
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from finopsmetrics_cli.evaluate.model import EvaluationResult, Finding, severity_rank
+from finopsmetrics_cli.evaluate.model import Anomaly, EvaluationResult, Finding, severity_rank
 from finopsmetrics_cli.models.schedules import duration_seconds
 from finopsmetrics_cli.notify.log import DeliveryLog
 from finopsmetrics_cli.notify.model import Channel, Held, Item, Message, Undeliverable
@@ -161,30 +161,39 @@ class Resolver:
         return f"no notification_channel, persona or channel type is named {name!r}"
 
 
-def context_of(result: EvaluationResult, finding: Finding) -> dict[str, Any]:
-    """The figures a message shows beside the finding's text."""
-    if finding.kind == "budget":
-        for b in result.budgets:
-            if b.name == finding.name:
-                return {
-                    "currency": b.currency,
-                    "amount": b.amount,
-                    "actual": round(b.actual, 2),
-                    "forecast": round(b.forecast, 2),
-                    "percent_actual": round(b.percent_actual, 4),
-                    "percent_forecast": round(b.percent_forecast, 4),
-                    "period": f"{b.start.isoformat()}..{b.end.isoformat()}",
-                }
-    if finding.type == "anomaly":
-        for a in result.anomalies:
-            if (
-                a.detector == finding.name
-                and a.day == finding.day
-                and a.series == finding.details.get("series")
-            ):
+class Figures:
+    """The figures a message shows beside a finding's text, looked up by name (built
+    once per run: a scan per finding would be quadratic)."""
+
+    def __init__(self, result: EvaluationResult) -> None:
+        self.budgets = {b.name: b for b in result.budgets}
+        self.anomalies: dict[tuple[str, date | None, tuple[tuple[str, str], ...]], Anomaly] = {
+            (a.detector, a.day, _series_key(a.series)): a for a in result.anomalies
+        }
+
+    def of(self, finding: Finding) -> dict[str, Any]:
+        if finding.kind == "budget" and (b := self.budgets.get(finding.name)) is not None:
+            return {
+                "currency": b.currency, "amount": b.amount, "actual": round(b.actual, 2),
+                "forecast": round(b.forecast, 2), "percent_actual": round(b.percent_actual, 4),
+                "percent_forecast": round(b.percent_forecast, 4),
+                "period": f"{b.start.isoformat()}..{b.end.isoformat()}",
+            }  # fmt: skip
+        if finding.type == "anomaly":
+            series = finding.details.get("series")
+            key = (
+                finding.name,
+                finding.day,
+                _series_key(series if isinstance(series, dict) else {}),
+            )
+            if (a := self.anomalies.get(key)) is not None:
                 return {"actual": round(a.actual, 2), "expected": round(a.expected, 2),
                         "impact": round(a.impact, 2), "date": a.day.isoformat()}  # fmt: skip
-    return {}
+        return {}
+
+
+def _series_key(series: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in series.items()))
 
 
 def route(
@@ -198,12 +207,14 @@ def route(
 ) -> Routed:
     """Messages due now, and what is held or cannot be delivered."""
     resolver = Resolver(channels, rules)
+    figures = Figures(result)
     routed = Routed()
     #: (channel, finding id, event) -> (item, rule) : the first route wins
     due: dict[tuple[str, str, str], tuple[Item, Rule | None]] = {}
     for finding in result.findings:
         spec = objects.get(finding.address, {})
-        context = context_of(result, finding)
+        context = figures.of(finding)
+        fid = finding.id  # a sha256: once per finding
         for targets, rule, recipients, event in _routes(finding, spec, rules, now):
             item = Item(finding, event, rule.name if rule else None, tuple(recipients), context)
             for target in targets:
@@ -213,10 +224,10 @@ def route(
                         routed.undeliverable.append(Undeliverable(target, item, got))
                     continue
                 for channel in got:
-                    key = (channel.name, finding.id, event)
+                    key = (channel.name, fid, event)
                     if key in due or log.delivered(*key):
                         continue
-                    if event == "resolve" and not _resolves(channel, rule, log, finding):
+                    if event == "resolve" and not _resolves(channel, rule, log, fid):
                         continue
                     due[key] = (item, rule)
     _hold_and_group(routed, due, channels, log, now, console_url)
@@ -241,10 +252,10 @@ def _routes(
                     yield list(step["channels"]), rule, recipients + persona, f"escalate:{index}"
 
 
-def _resolves(channel: Channel, rule: Rule | None, log: DeliveryLog, finding: Finding) -> bool:
+def _resolves(channel: Channel, rule: Rule | None, log: DeliveryLog, fid: str) -> bool:
     """A resolution goes where the trigger went, to PagerDuty always (it closes the
     incident) and elsewhere only when the rule asks for it."""
-    if not log.delivered(channel.name, finding.id, "trigger"):
+    if not log.delivered(channel.name, fid, "trigger"):
         return False
     return channel.type == "pagerduty" or bool(rule and rule.spec.get("notify_resolved"))
 
