@@ -225,6 +225,9 @@ def pages() -> dict[str, str]:
     for info in kinds():
         out[f"resources/{info.kind}.md"] = resource_page(info.kind)
         out[f"data-sources/{info.kind}.md"] = data_source_page(info.kind)
+    from terraform_provider_finopsmetrics.cost_data import doc_pages
+
+    out.update(doc_pages(GENERATED))
     return out
 
 

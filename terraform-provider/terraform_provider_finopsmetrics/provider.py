@@ -124,7 +124,9 @@ class FinopsProvider(Provider):
         return [_resource_class(k) for k in kind_names()]
 
     def get_data_sources(self) -> list[type[DataSource]]:
-        return [_data_source_class(k) for k in kind_names()]
+        from terraform_provider_finopsmetrics.cost_data import DATA_SOURCES
+
+        return [_data_source_class(k) for k in kind_names()] + list(DATA_SOURCES)
 
 
 _WARMING: list[threading.Thread] = []

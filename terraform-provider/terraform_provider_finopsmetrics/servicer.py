@@ -20,7 +20,7 @@ from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dyn
 
 from finopsmetrics_cli.engine import ObjectWrite
 from finopsmetrics_cli.errors import ConflictError, FinopsError, ValidationFailed
-from terraform_provider_finopsmetrics import schema_cache
+from terraform_provider_finopsmetrics import cost_data, schema_cache
 from terraform_provider_finopsmetrics.convert import (
     Wire,
     has_unknown,
@@ -305,6 +305,14 @@ class FinopsServicer(ProviderServicer):
         diags = Diagnostics()
         kind = _kind(request.type_name)
         config = read_dynamic_value(request.config)
+        if kind in cost_data.READERS:  # cost data, not an object
+            read = cost_data.READERS[kind]
+            state = self._call(diags, lambda: read(self.app.engine(), config))
+            if state is None:
+                return pb.ReadDataSource.Response(diagnostics=diags.to_pb())
+            return pb.ReadDataSource.Response(
+                state=to_dynamic_value(state), diagnostics=diags.to_pb()
+            )
         name = config.get("name")
         live = self._call(diags, lambda: self.app.view().get(f"{kind}.{name}"))
         if live is None:

@@ -34,7 +34,7 @@ def test_provider_lists_all_23_kinds() -> None:
     provider = FinopsProvider()
     resources = [r.get_name() for r in provider.get_resources()]
     assert resources == KINDS and len(resources) == 23
-    assert [d.get_name() for d in provider.get_data_sources()] == KINDS
+    assert [d.get_name() for d in provider.get_data_sources()] == [*KINDS, "cost", "budget_status"]
 
 
 def test_budget_shapes_follow_the_seed_hcl() -> None:
