@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pulumi_finopsmetrics._provider import FinopsProvider
 from pulumi_finopsmetrics._resource import FinopsResource, stack_manager
+from pulumi_finopsmetrics.functions import *  # noqa: F403
+from pulumi_finopsmetrics.functions import __all__ as _functions
 from pulumi_finopsmetrics.resources import *  # noqa: F403
 from pulumi_finopsmetrics.resources import __all__ as _resources
 
-__all__ = ["FinopsProvider", "FinopsResource", "stack_manager", *_resources]
+__all__ = ["FinopsProvider", "FinopsResource", "stack_manager", *_functions, *_resources]
