@@ -170,6 +170,8 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise MissingExtraError("pyspark", "spark", "evaluating on Apache Spark") from exc
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # never bind another interface
     builder = SparkSession.builder.master(master).appName("finopsmetrics")
     conf = {**SESSION_CONF, **(LOCAL_CONF if master.startswith("local") else {})}
     for key, value in conf.items():
