@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.plan.model import Plan
 
 BUDGET_ACTIONS = ("create", "update", "replace")
+#: kinds whose created or changed objects get a line: budgets, then what policies
+#: match and what tag rules change in coverage
+IMPACT_KINDS = ("budget", "policy", "lifecycle_rule", "tag_rule", "ownership_rule")
 
 
 def _money(value: float) -> str:
@@ -78,39 +81,68 @@ class BudgetImpact:
 
 
 @dataclass(frozen=True, slots=True)
+class ControlImpact:
+    """A created or changed policy (resources matched, their monthly cost) or tag rule
+    (coverage of each key without and with it)."""
+
+    address: str
+    action: str
+    message: str
+    data: dict[str, Any]
+
+    def line(self) -> str:
+        return f"{self.address}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"address": self.address, "action": self.action, "message": self.message,
+                **self.data}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class CostImpact:
     at: date | None
     budgets: tuple[BudgetImpact, ...] = ()
     problem: str | None = None  # why it could not be computed (e.g. a currency mismatch)
+    policies: tuple[ControlImpact, ...] = ()
+    tag_rules: tuple[ControlImpact, ...] = ()
+
+    def _items(self) -> list[BudgetImpact | ControlImpact]:
+        return [*self.budgets, *self.policies, *self.tag_rules]
 
     def lines(self) -> list[str]:
         when = f" (cost data through {self.at.isoformat()})" if self.at else ""
         out = [f"Cost impact{when}:"]
         if self.problem:
             out.append(f"  not available: {self.problem}")
-        out += [f"  {b.line()}" for b in self.budgets]
+        out += [f"  {b.line()}" for b in self._items()]
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "at": self.at.isoformat() if self.at else None,
             "budgets": [b.to_dict() for b in self.budgets],
             "problem": self.problem,
         }
+        if self.policies:
+            doc["policies"] = [p.to_dict() for p in self.policies]
+        if self.tag_rules:
+            doc["tag_rules"] = [t.to_dict() for t in self.tag_rules]
+        return doc
 
     def markdown(self) -> str:
         when = f" (cost data through {self.at.isoformat()})" if self.at else ""
         rows = [f"#### Cost impact{when}", ""]
         if self.problem:
             rows.append(f"> not available: {self.problem}")
-        rows += [f"- {b.line()}" for b in self.budgets]
+        rows += [f"- {b.line()}" for b in self._items()]
         return "\n".join(rows) + "\n"
 
 
 def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostImpact | None:
-    """The section for ``plan``, or None (no budget created or changed, no cost data)."""
+    """The section for ``plan``, or None (no budget, policy or tag rule created or
+    changed, no cost data)."""
     changed = [c for c in plan.changes
-               if c.kind == "budget" and c.action in BUDGET_ACTIONS and c.after is not None]
+               if c.kind in IMPACT_KINDS and c.action in BUDGET_ACTIONS and c.after is not None]
     if not changed:
         return None
     from finopsmetrics_cli.costs.store import CostStore, resolve_cost_store_path
@@ -121,14 +153,17 @@ def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostIm
     from finopsmetrics_cli.errors import FinopsError
     from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
     from finopsmetrics_cli.evaluate.runner import run
+    from finopsmetrics_cli.evaluate.service import condition_schema, inventory_path
 
     raw = settings.raw if settings is not None else {}
     metric = raw.get("costs", {}).get("metric") if isinstance(raw.get("costs"), dict) else None
-    controls = [Control("budget", c.name, dict(c.after or {})) for c in changed]
+    controls = [Control(c.kind, c.name, dict(c.after or {})) for c in changed]
+    kinds = tuple(k for k in IMPACT_KINDS if any(c.kind == k for c in changed))
     try:
         with CostStore(path).connect() as conn:
             result, _ = run(DuckDBAdapter(conn), controls, store=str(path), today=today,
-                            kinds=("budget",), metric=metric)  # fmt: skip
+                            kinds=kinds, metric=metric, schema=condition_schema(settings),
+                            inventory=inventory_path(None, settings, None))  # fmt: skip
     except FinopsError as exc:
         if exc.message.startswith("no cost data"):
             return None
@@ -136,5 +171,55 @@ def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostIm
     statuses = {s.name: s for s in result.budgets}
     return CostImpact(
         result.data_through,
-        tuple(BudgetImpact(c.address, c.action, statuses.get(c.name)) for c in changed),
+        tuple(BudgetImpact(c.address, c.action, statuses.get(c.name))
+              for c in changed if c.kind == "budget"),  # fmt: skip
+        policies=_policy_impacts(changed, result.sections.get("policies", [])),
+        tag_rules=_coverage_impacts(changed, result.sections.get("coverage", [])),
     )
+
+
+Rows = Sequence[dict[str, Any]]
+
+
+def _policy_impacts(changed: Sequence[Any], rows: Rows) -> tuple[ControlImpact, ...]:
+    found = {f"{r['kind']}.{r['name']}": r for r in rows}
+    out = []
+    for c in changed:
+        if c.kind not in ("policy", "lifecycle_rule"):
+            continue
+        row = found.get(c.address)
+        if row is None:
+            message, data = "disabled: matches nothing", {}
+        elif row["status"] != "evaluated":
+            why = ", ".join(row["missing_attributes"]) or row["reason"] or ""
+            message = f"not evaluable ({why})"
+            data = {"status": row["status"], "missing_attributes": row["missing_attributes"]}
+        else:
+            cost = ", ".join(f"{_money(v)} {cur}" for cur, v in row["cost_monthly"].items())
+            n = row["matched"]
+            message = (f"would match {n} resource{'s' if n != 1 else ''}"
+                       + (f" ({cost} a month)" if n else ""))  # fmt: skip
+            data = {"status": "evaluated", "matched": n, "cost_monthly": row["cost_monthly"]}
+        out.append(ControlImpact(c.address, c.action, message, data))
+    return tuple(out)
+
+
+def _coverage_impacts(changed: Sequence[Any], rows: Rows) -> tuple[ControlImpact, ...]:
+    out = []
+    for c in changed:
+        if c.kind not in ("tag_rule", "ownership_rule"):
+            continue
+        mine = [r for r in rows if f"{r['kind']}.{r['rule']}" == c.address]
+        if not mine:
+            out.append(ControlImpact(c.address, c.action, "no coverage to compute", {}))
+            continue
+        parts = [f"{r['key']} {_pct(1 - r['missing_share_own_tags'])} -> "
+                 f"{_pct(1 - r['missing_share'])}" for r in mine]  # fmt: skip
+        data = {"coverage": [
+            {"key": r["key"], "before": round(1 - r["missing_share_own_tags"], 4),
+             "after": round(1 - r["missing_share"], 4)} for r in mine
+        ]}  # fmt: skip
+        out.append(ControlImpact(c.address, c.action,
+                                 "coverage of spend (own tags -> with this rule's values): "
+                                 + ", ".join(parts), data))  # fmt: skip
+    return tuple(out)

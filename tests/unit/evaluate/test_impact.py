@@ -74,3 +74,45 @@ def test_no_budget_change_or_no_cost_store_no_section(
     monkeypatch.setenv("FINOPSMETRICS_COSTS", str(tmp_path / "none.duckdb"))
     result = ws.run("plan", str(ws.config), "--format", "json")
     assert result.exit_code == 0 and "cost_impact" not in json.loads(result.stdout)
+
+
+GOVERNANCE = """\
+policies:
+  - name: costly
+    condition: resource.cost_monthly > 1000
+    action: alert
+  - name: idle
+    condition: resource.cpu_avg_7d < 5%
+    action: alert
+tag_rules:
+  - name: teams
+    pattern: "^i-ml"
+    tags: {team: ml}
+"""
+
+
+def test_new_policies_and_tag_rules_say_what_they_match_and_cover(
+    ws: Workspace, cost_store: Store
+) -> None:
+    cost_store([Row(date(2024, 3, 13), 2000.0, resource="i-ml-1"),
+                Row(date(2024, 3, 13), 500.0, resource="i-web-1", tags={"team": "web"})])
+    ws.config.write_text(CONFIG.format(amount=60000) + GOVERNANCE)
+    result = ws.run("plan", str(ws.config), "--no-color")
+    tail = result.stdout.split("Plan: 3 to add, 0 to change, 0 to destroy.")[1]
+    assert tail.strip().splitlines() == [
+        "Cost impact (cost data through 2024-03-13):",
+        "  policy.costly: would match 1 resource (2,000.00 USD a month)",
+        "  policy.idle: not evaluable (resource.cpu_avg_7d)",
+        "  tag_rule.teams: coverage of spend (own tags -> with this rule's values): "
+        "team 0% -> 100%",
+    ]
+    doc = json.loads(ws.run("plan", str(ws.config), "--format", "json").stdout)
+    jsonschema.validate(doc, json.loads((ROOT / "schemas/plan.schema.json").read_text()))
+    assert doc["cost_impact"]["policies"][0] == {
+        "address": "policy.costly", "action": "create",
+        "message": "would match 1 resource (2,000.00 USD a month)", "status": "evaluated",
+        "matched": 1, "cost_monthly": {"USD": 2000.0},
+    }
+    assert doc["cost_impact"]["tag_rules"][0]["coverage"] == [
+        {"key": "team", "before": 0.0, "after": 1.0}
+    ]
