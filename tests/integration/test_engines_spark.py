@@ -1,0 +1,106 @@
+"""Every evaluation kind on Spark local mode equals DuckDB's on the same FOCUS rows.
+
+One SparkSession for the test session (a JVM takes seconds to start); the
+data is small. Spark reads the Parquet dataset ``costs sync`` publishes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from engine_matrix import ALLOCATED, CONTROLS, SINCE, TODAY, rows
+from tests.unit.evaluate.costdata import write_rows
+
+from finopsmetrics_cli.conditions import AttributeSchema
+from finopsmetrics_cli.costs.dataset import MANIFEST, publish
+from finopsmetrics_cli.costs.store import CostStore
+from finopsmetrics_cli.errors import EvaluationError
+from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
+from finopsmetrics_cli.evaluate.engines.spark import java_problem, open_dataset
+from finopsmetrics_cli.evaluate.runner import run
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(java_problem() is not None, reason=f"no Java for Spark: {java_problem()}"),
+]
+MASTER = "local[2]"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    root = tmp_path_factory.mktemp("matrix")
+    store = write_rows(root / "costs.duckdb", rows())
+    with CostStore(store).connect() as conn:
+        publish(conn, str(root / "dataset"))
+    yield store, root / "dataset"
+
+
+def _outcome(adapter: Any) -> dict[str, Any]:
+    result, _ = run(adapter, CONTROLS, store="costs", today=TODAY, since=SINCE,
+                    schema=AttributeSchema.default())  # fmt: skip
+    return {
+        "budgets": result.budgets,
+        "anomalies": result.anomalies,
+        "findings": result.findings,
+        "sections": result.sections,
+        "warnings": result.warnings,
+        "allocated": [tuple(r) for r in adapter.fetch_sql(ALLOCATED)],
+    }
+
+
+def test_every_kind_on_spark_equals_duckdb(published: tuple[Path, Path]) -> None:
+    store, dataset = published
+    with CostStore(store).connect() as conn:
+        expected = _outcome(DuckDBAdapter(conn))
+    with open_dataset(str(dataset), MASTER, "EffectiveCost") as spark:
+        got = _outcome(spark)
+    assert expected["warnings"] == []
+    # the matrix exercises every family: not an empty comparison
+    assert {b.name for b in expected["budgets"]} == {"web", "storage", "split-a", "all"}
+    assert [a.detector for a in expected["anomalies"]] != []
+    kinds = {f.kind for f in expected["findings"]}
+    assert {"anomaly_detector", "policy"} <= kinds
+    assert [r[0] for r in expected["allocated"]] == ["-", "a", "b", "c"]
+    for key, value in expected.items():
+        assert got[key] == value, key
+
+
+def test_publish_rewrites_only_changed_partitions(tmp_path: Path) -> None:
+    store = write_rows(tmp_path / "costs.duckdb", rows())
+    dataset = tmp_path / "dataset"
+    with CostStore(store).connect() as conn:
+        first = publish(conn, str(dataset))
+        again = publish(conn, str(dataset))
+    parts = sorted(str(p.relative_to(dataset)) for p in dataset.rglob("*.parquet"))
+    assert parts == [
+        "x_Source=aws-cur/x_BillingPeriod=2025-10/part-0.parquet",
+        "x_Source=aws-cur/x_BillingPeriod=2025-11/part-0.parquet",
+    ]
+    assert (first.written, first.kept, again.written, again.kept) == (2, 0, 0, 2)
+    assert sorted(json.loads((dataset / MANIFEST).read_text())) == [
+        "aws-cur\x1f2025-10", "aws-cur\x1f2025-11",
+    ]  # fmt: skip
+
+
+def test_dataset_without_cost_columns_is_refused(tmp_path: Path) -> None:
+    import duckdb  # noqa: TID251 - writes the bad dataset
+
+    bad = tmp_path / "bad" / "x_Source=a"
+    bad.mkdir(parents=True)
+    duckdb.sql(
+        "COPY (SELECT TIMESTAMP '2025-01-01' AS \"ChargePeriodStart\", 1.0 AS \"BilledCost\") "
+        f"TO '{bad / 'part-0.parquet'}' (FORMAT PARQUET)"
+    )
+    with pytest.raises(EvaluationError) as caught:
+        with open_dataset(str(tmp_path / "bad"), MASTER, "EffectiveCost"):
+            pass
+    assert str(caught.value) == (
+        f"the FOCUS dataset {tmp_path / 'bad'} lacks the columns BillingCurrency, EffectiveCost"
+    )
+    assert caught.value.hint == (
+        "point settings.costs.dataset at FOCUS 1.2 rows written by `costs sync`"
+    )
