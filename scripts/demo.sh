@@ -97,4 +97,7 @@ allow2 "$FM" evaluate -q --exit-code
 step "finopsmetrics evaluate --format github   (the same findings as CI annotations)"
 "$FM" evaluate finopsmetrics.yaml --format github
 
+step "finopsmetrics evaluate --dry-run   (the alerts --notify would send: channel, recipients, text)"
+"$FM" evaluate --dry-run -q
+
 printf '\nDemo complete: state in %s\n' "$FINOPSMETRICS_STATE"

@@ -72,5 +72,5 @@ def test_two_concurrent_runners_send_each_alert_once(
         # 1,200 of 1,000 spent: three thresholds crossed, three findings, each sent once
         ids = sorted(r.json()["findings"][0]["id"] for r in hook.requests)
         assert len(ids) == 3 and len(set(ids)) == 3
-        summaries = sorted(o.stderr.strip().splitlines()[-1] for o in outputs)
+        summaries = sorted(o.stdout.strip().splitlines()[-1] for o in outputs)
         assert summaries == ["3 sent, 0 failed.", "Nothing to send."]

@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
                 for warning in result.warnings:
                     errors.print(f"warning: {warning}", markup=False)
             if report is not None:
-                show_notifications(report, to_stdout=fmt == "text" and not quiet)
+                show_notifications(report, to_stdout=fmt == "text")
         if exit_code and any(
             severity_rank(f.severity) >= severity_rank(fail_on) for f in result.open_findings()
         ):
