@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import jsonschema
 import pytest
 from tests.e2e.engine_cli import Workspace
 from tests.notify_servers import Mailbox, Receiver, http_receiver, smtp_server
 from tests.unit.evaluate.costdata import Row, daily, write_rows
 
+ROOT = Path(__file__).resolve().parents[2]
 HOOK_SECRET = "whsec-7d1f0c2a9b8e4f3a"
 PD_KEY = "pdkey0123456789abcdef0123456789ab"
 SMTP_PASSWORD = "smtp-pass-5e6f7a8b"
@@ -144,6 +147,8 @@ def test_each_channel_receives_its_message_once(setup: Setup) -> None:
     assert hook.headers["X-Finopsmetrics-Signature"] == expected
     doc = hook.json()
     assert doc["format_version"] == 1 and doc["channel"] == "hook"
+    schema = json.loads((ROOT / "schemas" / "notification-webhook.v1.schema.json").read_text())
+    jsonschema.validate(doc, schema, format_checker=jsonschema.FormatChecker())
     assert [(f["event"], f["type"]) for f in doc["findings"]] == [
         ("finding.triggered", "budget_actual")
     ]
