@@ -19,10 +19,12 @@ and with ``docs/reference/engine-api.md``)::
         # configuration
         def load_config(self, paths: Sequence[str | Path]) -> Config  # raises ValidationFailed
         def validate_object(self, kind: str, name: str, spec: Mapping[str, Any], *,
-                            references: bool = True) -> dict[str, Any]
+                            references: bool = True,
+                            known: Callable[[str], bool] | None = None) -> dict[str, Any]
             # one object (Terraform/Pulumi): schema + conditions + secrets + references
             # (checked against live state; references=False: the object alone, state
-            # not opened); returns the canonical spec; raises ValidationFailed whose
+            # not opened; known: the caller's own answer to "does this address exist",
+            # state not opened); returns the canonical spec; raises ValidationFailed whose
             # Diagnostic.path is the field path inside spec.
 
         # plan / apply / drift / import (whole configuration, manager "config")
@@ -296,31 +298,41 @@ class Engine:
         return load_config(paths, parsed=lambda: prefetched.sources(paths))
 
     def validate_object(
-        self, kind: str, name: str, spec: Mapping[str, Any], *, references: bool = True
+        self, kind: str, name: str, spec: Mapping[str, Any], *, references: bool = True,
+        known: Callable[[str], bool] | None = None,
     ) -> dict[str, Any]:
+        """``known``: whether an address exists, answered by a caller that already
+        holds the live objects (the Terraform provider's view), so no state is opened."""
         if not references:  # the object alone: what it names may not exist yet (a preview)
             return self._validate(None, kind, name, spec)
+        if known is not None:
+            return self._validate(None, kind, name, spec, known=known)
         with self._reader(short=True) as reader:
             return self._validate(reader, kind, name, spec)
 
     def _validate(
         self, reader: StateReader | None, kind: str, name: str, spec: Mapping[str, Any],
-        batch: Mapping[str, bool] | None = None,
+        batch: Mapping[str, bool] | None = None, known: Callable[[str], bool] | None = None,
     ) -> dict[str, Any]:
-        """``batch``: addresses written earlier in the same commit, True if they will exist."""
+        """``batch``: addresses written earlier in the same commit, True if they will exist;
+        ``known``: the caller's answer for the others (else ``reader``'s; neither: unchecked)."""
         from finopsmetrics_cli.config.model import Settings
         from finopsmetrics_cli.config.validate import validate_object
 
         address = f"{kind}.{name}"
 
-        def known(ref: str) -> bool:  # one indexed lookup per reference, not a full list
+        def exists(ref: str) -> bool:  # one indexed lookup per reference, not a full list
             if batch and ref in batch:
                 return batch[ref]
-            return ref == address or (reader is not None and reader.get(ref) is not None)
+            if ref == address:
+                return True
+            if known is not None:
+                return known(ref)
+            return reader is not None and reader.get(ref) is not None
 
         return validate_object(
             kind, name, dict(spec), settings=Settings(),
-            known_addresses=known if reader is not None else None,
+            known_addresses=exists if reader is not None or known is not None else None,
         )
 
     # -- plan / apply / drift / import -----------------------------------
@@ -549,14 +561,18 @@ class Engine:
         in ``requests`` is written after the earlier ones' commit.
         """
         results: list[LiveObject | FinopsError | None] = [None] * len(requests)
-        start = 0
-        while start < len(requests):
-            end, seen = start, set()
-            while end < len(requests) and requests[end].address not in seen:
-                seen.add(requests[end].address)
-                end += 1
-            self._write_round(requests, range(start, end), results)
-            start = end
+        for indices in _rounds(requests):
+            first = requests[indices[0]]
+            more = f" and {len(indices) - 1} more" if len(indices) > 1 else ""
+            landed = False
+            try:
+                with self._writer(f"{first.action} {first.address}{more}", short=True) as writer:
+                    self._write_round(writer, requests, indices, results)
+                    landed = True
+            except FinopsError as exc:  # the lock or the file: nothing of the round landed
+                if not landed:
+                    for i in indices:
+                        results[i] = exc
         return results
 
     def _write_one(self, request: ObjectWrite) -> LiveObject | None:
@@ -567,6 +583,7 @@ class Engine:
 
     def _write_round(
         self,
+        writer: StateWriter,
         requests: Sequence[ObjectWrite],
         indices: range,
         results: list[LiveObject | FinopsError | None],
@@ -574,40 +591,35 @@ class Engine:
         """``requests[indices]`` (distinct addresses) checked and committed together."""
         from finopsmetrics_cli.state.api import Write
 
-        first = requests[indices[0]]
-        more = f" and {len(indices) - 1} more" if len(indices) > 1 else ""
+        current = _get_many(writer, [requests[i].address for i in indices])
         writes: dict[int, Write] = {}
-        settled: set[int] = set()
+        batch: dict[str, bool] = {}
+        for i in indices:
+            try:
+                outcome = self._prepare_write(
+                    writer, requests[i], current.get(requests[i].address), batch
+                )
+            except FinopsError as exc:
+                results[i] = exc
+                continue
+            if isinstance(outcome, Write):
+                writes[i] = outcome
+                batch[requests[i].address] = outcome.action != "delete"
+            else:
+                results[i] = outcome
+        if not writes:
+            return
         try:
-            with self._writer(f"{first.action} {first.address}{more}", short=True) as writer:
-                current = _get_many(writer, [requests[i].address for i in indices])
-                batch: dict[str, bool] = {}
-                for i in indices:
-                    try:
-                        outcome = self._prepare_write(
-                            writer, requests[i], current.get(requests[i].address), batch
-                        )
-                    except FinopsError as exc:
-                        results[i] = exc
-                        settled.add(i)
-                        continue
-                    if isinstance(outcome, Write):
-                        writes[i] = outcome
-                        batch[requests[i].address] = outcome.action != "delete"
-                    else:
-                        results[i] = outcome
-                        settled.add(i)
-                if writes:
-                    self._commit(writer, list(writes.values()))
-                kept = [requests[i].address for i, w in writes.items() if w.action != "delete"]
-                written = _get_many(writer, kept) if kept else {}
-                for i, write in writes.items():
-                    if write.action != "delete":
-                        results[i] = _written(written, requests[i].address)
-        except FinopsError as exc:  # the lock, the file or the commit: none of it landed
-            for i in indices:
-                if i not in settled:
-                    results[i] = exc
+            self._commit(writer, list(writes.values()))
+        except FinopsError as exc:  # rolled back: none of the round's writes landed
+            for i in writes:
+                results[i] = exc
+            return
+        kept = [requests[i].address for i, w in writes.items() if w.action != "delete"]
+        written = _get_many(writer, kept) if kept else {}
+        for i, write in writes.items():
+            if write.action != "delete":
+                results[i] = _written(written, requests[i].address)
 
     def _prepare_write(
         self,
@@ -763,6 +775,18 @@ def _owner(manager: str | None) -> str:
 
 def _must_get(reader: StateReader, address: str) -> LiveObject:
     return _written({address: obj} if (obj := reader.get(address)) else {}, address)
+
+
+def _rounds(requests: Sequence[ObjectWrite]) -> Iterator[range]:
+    """Consecutive runs of ``requests`` without a repeated address: one commit each."""
+    start = 0
+    while start < len(requests):
+        end, seen = start, set()
+        while end < len(requests) and requests[end].address not in seen:
+            seen.add(requests[end].address)
+            end += 1
+        yield range(start, end)
+        start = end
 
 
 def _written(found: Mapping[str, LiveObject], address: str) -> LiveObject:

@@ -63,6 +63,20 @@ class LiveView:
                         return objects.get(address)
         return self._read(address)
 
+    def exists(self, address: str) -> bool:
+        """Whether ``address`` is live: from the copy while one is held, else read alone.
+
+        Validation asks this for the objects a spec names; between writes (during
+        an apply) a whole new copy would be thrown away again at the next write.
+        """
+        if self._cacheable:
+            with self._lock:
+                held = self._reader is not None and not self._reader.released
+                if held and self._objects is not None and not self._writer_waiting():
+                    self._last_used = time.monotonic()
+                    return address in self._objects
+        return self._read(address) is not None
+
     def forget(self) -> None:
         """Drop the copy and the connection (this process is about to write, or wrote)."""
         with self._lock:

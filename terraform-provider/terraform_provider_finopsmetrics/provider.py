@@ -40,6 +40,8 @@ PREFIX = "finopsmetrics_"
 MANAGER = "terraform"
 #: How long a write waits for another writer's state lock (CLI, reconciler).
 LOCK_TIMEOUT = 30.0
+#: How long a write within a burst of applies waits for more to write with it.
+GATHER = 0.05
 
 
 def kind_names() -> list[str]:
@@ -108,7 +110,7 @@ class FinopsProvider(Provider):
         if self._writes is None:
             from terraform_provider_finopsmetrics.batch import GroupCommit
 
-            self._writes = GroupCommit(self._write_batch)
+            self._writes = GroupCommit(self._write_batch, window=GATHER)
         return self._writes.submit(request)
 
     def _write_batch(self, requests: list[ObjectWrite]) -> list[LiveObject | FinopsError | None]:

@@ -110,11 +110,13 @@ class FinopsServicer(ProviderServicer):
     def _canonical(self, kind: str, name: str, wire: Wire) -> dict[str, Any] | None:
         """The engine's canonical form of a wire state, or None if it no longer validates."""
         try:
-            return self.app.engine().validate_object(
-                kind, name, wire_to_spec(kind_schema(kind), wire)
-            )
+            return self._validate(kind, name, wire_to_spec(kind_schema(kind), wire))
         except FinopsError:
             return None
+
+    def _validate(self, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """The engine's validation, the objects it names looked up in the provider's view."""
+        return self.app.engine().validate_object(kind, name, spec, known=self.app.view().exists)
 
     def _live_wire(
         self, kind: str, name: str, live_spec: dict[str, Any], prior: Wire | None
@@ -204,7 +206,7 @@ class FinopsServicer(ProviderServicer):
         if not has_unknown(config):
             spec = wire_to_spec(ks, config)
             try:
-                canonical = self.app.engine().validate_object(kind, name, spec)
+                canonical = self._validate(kind, name, spec)
             except ValidationFailed as exc:
                 add_error(diags, exc, ks, skip_codes=REFERENCE_CODES)
                 if _has_errors(exc, REFERENCE_CODES):

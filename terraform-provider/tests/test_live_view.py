@@ -79,3 +79,13 @@ def test_while_another_writer_holds_the_lock_every_read_is_its_own(tmp_path: Pat
     finally:
         lock.release()
     assert amount(view) == 100
+
+
+def test_exists_answers_from_the_copy_and_sees_writes(tmp_path: Path) -> None:
+    engine, view = view_of(tmp_path / "state.duckdb")
+    engine.create("budget", "b", BUDGET, manager="terraform")
+    assert view.exists("budget.b") and not view.exists("budget.c")  # no copy: read alone
+    assert amount(view) == 100  # now a copy is held
+    assert view.exists("budget.b") and not view.exists("budget.c")
+    engine.create("budget", "c", BUDGET, manager="terraform")
+    assert view.exists("budget.c")

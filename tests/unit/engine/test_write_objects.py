@@ -114,3 +114,20 @@ def test_a_held_lock_refuses_every_request(tmp_path: Path) -> None:
     assert isinstance(results[0], FinopsError)
     assert results[0].message.startswith(f"state {state} is locked: ID ")
     assert Engine(state).read("budget.x") is None
+
+
+def test_validate_object_with_the_callers_own_known_addresses(tmp_path: Path) -> None:
+    engine = Engine(tmp_path / "never" / "state.duckdb")
+    owned = {**BUDGET, "owner": "ml-team"}
+    asked: list[str] = []
+
+    def known(address: str) -> bool:
+        asked.append(address)
+        return address == "team.ml-team"
+
+    assert engine.validate_object("budget", "b", owned, known=known)["owner"] == "ml-team"
+    with pytest.raises(ValidationFailed) as caught:
+        engine.validate_object("budget", "b", {**BUDGET, "owner": "nobody"}, known=known)
+    assert [d.code for d in caught.value.diagnostics] == ["E301"]
+    assert "team.ml-team" in asked and "team.nobody" in asked
+    assert not (tmp_path / "never").exists()  # the state was never opened
