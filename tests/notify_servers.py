@@ -35,6 +35,7 @@ class Receiver:
 
     script: list[int | str] = field(default_factory=lambda: [200])
     hang_seconds: float = 3.0
+    body: bytes = b'{"status": "success"}'
     requests: list[Request] = field(default_factory=list)
     port: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,8 +50,10 @@ class Receiver:
 
 
 @contextmanager
-def http_receiver(*script: int | str, hang_seconds: float = 3.0) -> Iterator[Receiver]:
-    receiver = Receiver(list(script) or [200], hang_seconds)
+def http_receiver(
+    *script: int | str, hang_seconds: float = 3.0, body: bytes = b'{"status": "success"}'
+) -> Iterator[Receiver]:
+    receiver = Receiver(list(script) or [200], hang_seconds, body)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
@@ -65,7 +68,7 @@ def http_receiver(*script: int | str, hang_seconds: float = 3.0) -> Iterator[Rec
             self.send_response(int(answer))
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "success"}')
+            self.wfile.write(receiver.body)
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -290,3 +290,37 @@ def test_notify_refuses_a_configuration_path(setup: Setup) -> None:
     )
     assert code == 0 and "5 messages would be sent." in out
     assert all(not r.requests for r in setup.receivers().values())
+
+
+def test_slack_with_a_bot_token_reads_the_api_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = """\
+notification_channels:
+  - name: bot
+    type: slack
+    token: ${{env:T_SLACK_TOKEN}}
+    channel: "#finops"
+    url: {url}
+budgets:
+  - name: ml
+    amount: 40000
+    alerts: [{{threshold: 50%, channels: [bot]}}]
+"""
+    monkeypatch.setenv("T_SLACK_TOKEN", "xoxb-test-0123456789")
+    write_rows(tmp_path / "costs.duckdb", daily(date(2024, 3, 1), date(2024, 3, 20), 1500.0))
+    answer = b'{"ok": false, "error": "channel_not_found"}'
+    with http_receiver(200, body=answer) as api:
+        ws = Workspace(tmp_path, config.format(url=api.url("/api/chat.postMessage")))
+        assert ws.run("apply", str(ws.config), "--auto-approve").exit_code == 0
+        result = ws.run("evaluate", "--notify", "--costs", str(tmp_path / "costs.duckdb"))
+        assert result.exit_code == 1
+        assert result.stderr.splitlines() == [
+            "error: notification to bot (slack) failed: HTTP 200: Slack API error channel_not_found"
+        ]
+        [request] = api.requests
+        assert request.headers["Authorization"] == "Bearer xoxb-test-0123456789"
+        assert request.json()["channel"] == "#finops"
+        api.body = b'{"ok": true, "ts": "1.2"}'
+        result = ws.run("evaluate", "--notify", "--costs", str(tmp_path / "costs.duckdb"))
+        assert result.exit_code == 0 and result.stdout.rstrip().endswith("1 sent, 0 failed.")

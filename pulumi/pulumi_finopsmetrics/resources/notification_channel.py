@@ -143,7 +143,8 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
     """SMS recipients (E.164)."""
     url: pulumi.Output[Optional[str]]
     """PagerDuty: the Events API v2 endpoint (default https://events.pagerduty.com/v2/enqueue; the
-    EU one is events.eu.pagerduty.com).
+    EU one is events.eu.pagerduty.com). Slack with a token: the chat.postMessage endpoint
+    (default https://slack.com/api/chat.postMessage).
     """
     signing_secret: pulumi.Output[Optional[str]]
     """Webhook: shared secret of the X-Finopsmetrics-Signature HMAC-SHA256 header, as a secret
@@ -202,7 +203,9 @@ class NotificationChannel(FinopsResource, module="finopsmetrics", name="Notifica
         :param addresses: Email recipients.
         :param phone_numbers: SMS recipients (E.164).
         :param url: PagerDuty: the Events API v2 endpoint (default
-            https://events.pagerduty.com/v2/enqueue; the EU one is events.eu.pagerduty.com).
+            https://events.pagerduty.com/v2/enqueue; the EU one is events.eu.pagerduty.com). Slack
+            with a token: the chat.postMessage endpoint (default
+            https://slack.com/api/chat.postMessage).
         :param signing_secret: Webhook: shared secret of the X-Finopsmetrics-Signature
             HMAC-SHA256 header, as a secret reference.
         :param smtp: Email: the SMTP server to send through.

@@ -115,7 +115,9 @@ class NotificationChannel(KindModel):
     url: str | None = Field(
         None,
         description="PagerDuty: the Events API v2 endpoint (default "
-        "https://events.pagerduty.com/v2/enqueue; the EU one is events.eu.pagerduty.com).",
+        "https://events.pagerduty.com/v2/enqueue; the EU one is events.eu.pagerduty.com). "
+        "Slack with a token: the chat.postMessage endpoint (default "
+        "https://slack.com/api/chat.postMessage).",
     )
     signing_secret: SecretRef | None = Field(
         None,

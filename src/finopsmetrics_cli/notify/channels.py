@@ -91,8 +91,22 @@ def _slack(message: Message, options: NotifyOptions) -> Outcome:
         raise NotificationError(
             f"channel {message.channel.name}: a slack token needs channel (e.g. #finops-alerts)"
         )
-    return post_json(SLACK_POST_MESSAGE_URL, _json({**payload, "channel": target}),
-                     {"Authorization": f"Bearer {token}"}, options)  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    body = _json({**payload, "channel": target})
+    url = message.channel.spec.get("url") or SLACK_POST_MESSAGE_URL
+    return post_json(url, body, headers, options, check=slack_api_error)
+
+
+def slack_api_error(body: bytes) -> str | None:
+    """Slack's Web API says ``{"ok": false, "error": "channel_not_found"}`` with HTTP 200."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return "not a Slack API answer"
+    if isinstance(answer, dict) and answer.get("ok") is True:
+        return None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    return f"Slack API error {str(error)[:80]}" if error else "Slack API error"
 
 
 def signature(secret: str, body: bytes) -> str:

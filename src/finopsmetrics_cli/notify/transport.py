@@ -78,8 +78,16 @@ def _pool() -> Any:
     return _POOL
 
 
-def post_json(url: str, body: bytes, headers: Mapping[str, str], options: NotifyOptions) -> Outcome:
-    """POST ``body``; 2xx is success (the HTTP status is kept either way)."""
+def post_json(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    options: NotifyOptions,
+    check: Callable[[bytes], str | None] | None = None,
+) -> Outcome:
+    """POST ``body``; 2xx is success (the HTTP status is kept either way) unless
+    ``check`` finds an error in the response body (Slack's API answers 200 with
+    ``"ok": false``)."""
     import urllib3
 
     if not url.startswith(("https://", "http://")):
@@ -101,6 +109,9 @@ def post_json(url: str, body: bytes, headers: Mapping[str, str], options: Notify
             raise _Retry("connection failed") from None
         status = int(response.status)
         if 200 <= status < 300:
+            problem = check(response.data) if check is not None else None
+            if problem:
+                raise _Fail(f"HTTP {status}: {problem}", status)
             return status
         if status >= 500 or status == 429:
             raise _Retry(
