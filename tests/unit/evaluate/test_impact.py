@@ -116,3 +116,20 @@ def test_new_policies_and_tag_rules_say_what_they_match_and_cover(
     assert doc["cost_impact"]["tag_rules"][0]["coverage"] == [
         {"key": "team", "before": 0.0, "after": 1.0}
     ]
+
+
+def test_inactive_budgets_and_currency_problems_are_said(ws: Workspace) -> None:
+    ws.config.write_text(
+        CONFIG.format(amount=40000).replace("end_date: 2024-03-31", "end_date: 2024-02-29")
+    )
+    lines = ws.run("plan", str(ws.config), "--no-color").stdout.strip().splitlines()
+    assert lines[-1] == (
+        "  budget.ml-training-q1: not active on this day (disabled or outside its dates)"
+    )
+    ws.config.write_text(CONFIG.format(amount=40000) + "    currency: EUR\n")
+    lines = ws.run("plan", str(ws.config), "--no-color").stdout.strip().splitlines()
+    assert lines[-2:] == [
+        "Cost impact:",
+        "  not available: budget.untouched is in EUR, but the cost data it sums is in USD: "
+        "set `currency: USD` on it, or filter it to EUR rows",
+    ]
