@@ -220,8 +220,13 @@ class StateStoreReader:
     def get_many(self, addresses: Iterable[str]) -> dict[str, LiveObject]:
         """The live objects among ``addresses``, in one query: a query costs about as much
         for ten rows as for one, and a batch of single-object writes checks many."""
-        sql = f"{_OBJECT_SELECT} WHERE address IN (SELECT unnest(?::VARCHAR[]))"
-        return {o.address: o for o in self._objects(sql, [builtins.list(addresses)])}
+        wanted = builtins.list(addresses)
+        if not wanted:
+            return {}
+        # IN (?, ?, ...) is looked up in the primary key's index; IN (SELECT unnest(?))
+        # scans the table (~3x the CPU for a few addresses in 1,000 objects)
+        sql = f"{_OBJECT_SELECT} WHERE address IN ({', '.join('?' * len(wanted))})"
+        return {o.address: o for o in self._objects(sql, wanted)}
 
     def list(
         self,
