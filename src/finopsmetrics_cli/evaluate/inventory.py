@@ -84,25 +84,36 @@ def build(
 
     assert isinstance(at, date)
     has_virtual = "x_VirtualTags" in adapter.columns("costs_enriched")
-    virtual = f'coalesce("x_VirtualTags", {EMPTY_MAP})' if has_virtual else EMPTY_MAP
+    virtual = '"x_VirtualTags"' if has_virtual else "NULL::MAP(VARCHAR, VARCHAR)"
     start, end = at - timedelta(days=WINDOW_DAYS - 1), at + timedelta(days=1)
     cost = quote(metric)
-    latest = '"ChargePeriodStart"'
+    ts = '"ChargePeriodStart"'
+    # the latest row's attributes as one struct (one arg_max, not one per column; maps are
+    # merged once per resource afterwards: merging them per row costs 10x the scan)
+    latest = (
+        '{"name": "ResourceName", "type": "ResourceType", "provider": "ProviderName", '
+        '"account_id": "SubAccountId", "account_name": "SubAccountName", "region": "RegionId", '
+        f'"service": "ServiceName", "tags": "Tags", "virtual": {virtual}, '
+        '"currency": "BillingCurrency"}'
+    )
+    grouped = (
+        f'SELECT "ResourceId" AS id, arg_max({latest}, {ts}) AS l, '
+        f"sum({cost}) FILTER (WHERE {ts} >= {_ts(start)}) AS monthly, "
+        f"sum({cost}) FILTER (WHERE {ts} >= {_ts(at)}) AS daily, "
+        f"min({ts}) AS first_seen "
+        f'FROM costs_enriched WHERE "ResourceId" IS NOT NULL AND {ts} < {_ts(end)} '
+        f'GROUP BY "ResourceId" HAVING max({ts}) >= {_ts(start)}'
+    )
     sql = (
-        f'SELECT "ResourceId" AS id, '
-        f'arg_max(coalesce("ResourceName", "ResourceId"), {latest}) AS name, '
-        f'arg_max("ResourceType", {latest}) AS type, '
-        f"arg_max({provider_sql()}, {latest}) AS provider, "
-        f'arg_max(coalesce("SubAccountId", "SubAccountName"), {latest}) AS account, '
-        f'arg_max("RegionId", {latest}) AS region, arg_max("ServiceName", {latest}) AS service, '
-        f'arg_max(map_concat({virtual}, coalesce("Tags", {EMPTY_MAP})), {latest}) AS tags, '
-        f"CAST(sum({cost}) FILTER (WHERE {latest} >= {_ts(start)}) AS DOUBLE) AS cost_monthly, "
-        f"CAST(coalesce(sum({cost}) FILTER (WHERE {latest} >= {_ts(at)}), 0) AS DOUBLE) "
-        "AS cost_daily, "
-        f"epoch({_ts(end)} - min({latest})) AS age, "
-        f'arg_max("BillingCurrency", {latest}) AS currency '
-        f'FROM costs_enriched WHERE "ResourceId" IS NOT NULL AND {latest} < {_ts(end)} '
-        f'GROUP BY "ResourceId" HAVING max({latest}) >= {_ts(start)}'
+        "SELECT id, coalesce(l.name, id) AS name, l.type AS type, "
+        f"{provider_sql('l.provider')} AS provider, "
+        "coalesce(l.account_id, l.account_name) AS account, l.region AS region, "
+        f"l.service AS service, map_concat(coalesce(l.virtual, {EMPTY_MAP}), "
+        f"coalesce(l.tags, {EMPTY_MAP})) AS tags, "
+        "CAST(coalesce(monthly, 0) AS DOUBLE) AS cost_monthly, "
+        "CAST(coalesce(daily, 0) AS DOUBLE) AS cost_daily, "
+        f"epoch({_ts(end)} - first_seen) AS age, l.currency AS currency "
+        f"FROM ({grouped})"
     )
     adapter.create_temp_table(TABLE, sql)
     inventory = Inventory({name: f"inv.{name}" for name in DERIVED})
