@@ -239,6 +239,8 @@ def test_missing_variable_is_named_and_no_secret_is_written(
         "--notify", "--no-color", "--at", "2024-03-20", "--format", "json"
     )
     assert code == 0 and len(setup.hook.requests) == 1
+    planned = setup.ws.run("plan", str(setup.ws.config), "--out", str(setup.ws.root / "p.plan"))
+    assert planned.exit_code == 0 and (setup.ws.root / "p.plan").exists()
     secrets = [HOOK_SECRET, PD_KEY, SMTP_PASSWORD, SLACK_TOKEN_PATH, "xoxsecretpath"]
     written = out + err + out2 + err2
     for file in setup.ws.root.rglob("*"):

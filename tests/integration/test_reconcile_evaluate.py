@@ -109,3 +109,13 @@ def test_a_failed_delivery_makes_the_evaluation_fail_and_is_logged(
         "notification to hook (webhook) failed: HTTP 404 (not retried); "
     )
     assert "shh-0123456789" not in str(harness.logs) and "/gone" not in str(harness.logs)
+
+
+def test_evaluate_every_must_be_a_positive_duration(tmp_path: Path) -> None:
+    args = ["reconcile", "--repo", str(tmp_path), "--state", str(tmp_path / "s.duckdb"), "--once"]
+    for bad, message in (
+        ("0s", "error: --evaluate-every must be longer than 0s"),
+        ("soon", "error: invalid duration for --evaluate-every: 'soon'"),
+    ):
+        result = CliRunner().invoke(app, [*args, "--evaluate-every", bad])
+        assert result.exit_code == 1 and message in result.output
