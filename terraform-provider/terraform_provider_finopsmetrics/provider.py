@@ -148,11 +148,20 @@ def _warm_up_once() -> None:
 
 
 def _warm_up() -> None:
-    import duckdb  # noqa: F401, TID251 - imported ahead, used by the state store
+    import importlib
 
-    import finopsmetrics_cli.config.validate
-    import finopsmetrics_cli.models
-    import finopsmetrics_cli.state.store  # noqa: F401
+    # in the order a first resource call imports them (schema, validation, state),
+    # so the two threads never wait on each other's half-imported modules
+    for module in _WARM_MODULES:
+        importlib.import_module(module)
+
+
+_WARM_MODULES = (
+    "finopsmetrics_cli.models.base",
+    "finopsmetrics_cli.config.validate",
+    "finopsmetrics_cli.state.store",
+    "duckdb",  # what the state store opens files with
+)
 
 
 def provider_schema() -> Schema:
