@@ -165,6 +165,16 @@ class QuietHours(StrictModel):
     )
 
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if self.start == self.end:
+            raise custom_error(
+                "invalid_time", "quiet hours start and end are both {time}", at=("end",),
+                time=self.start,
+            )  # fmt: skip
+        return self
+
+
 class RateLimit(StrictModel):
     """At most ``max`` messages per channel in any window of ``per``; the rest wait."""
 

@@ -61,7 +61,7 @@ def alert_names(finding: Finding) -> set[str]:
         names |= {"forecast_exceeded"} if over else set()
     elif finding.type == "anomaly":
         names |= {"anomaly_detection", "cost_anomaly", "cost_spike"}
-    elif finding.kind in ("policy", "resource_policy", "compliance_framework"):
+    elif finding.kind in ("policy", "lifecycle_rule", "compliance_framework", "automation_rule"):
         names |= {"policy_violation"}
     elif finding.kind in ("tag_rule", "ownership_rule"):
         names |= {"tag_coverage", "untagged_resources"}
