@@ -4,7 +4,8 @@
 # In a fresh directory, with a local DuckDB state file: validate, plan, apply,
 # plan again (no changes), sync the sample billing data and show it, change the
 # YAML, change a live object outside of code (drift), revert it, import an
-# object made by hand, and evaluate the budgets and detectors against the costs.
+# object made by hand, and evaluate the budgets, detectors, tag coverage and
+# policies against the costs.
 set -euo pipefail
 
 FM_ARG=${1:?usage: demo.sh FINOPSMETRICS-BINARY DEMO-DIR}
@@ -50,6 +51,9 @@ step "finopsmetrics costs sync   (the applied cost_sources: FOCUS, AWS CUR, Azur
 step "finopsmetrics costs show --by provider,month"
 "$FM" costs show --by provider,month
 
+step "finopsmetrics costs show --by vtag:workload_type --period 2024-09   (virtual tags: rules and a default)"
+"$FM" costs show --by vtag:workload_type --period 2024-09
+
 step "edit the YAML: ml-training-q1 amount 50000 -> 65000, first alert at 90%"
 sed -i.bak -e 's/^    amount: 50000$/    amount: 65000/' \
   -e 's/^      - threshold: 80%            # same as 0.8$/      - threshold: 90%/' finopsmetrics.yaml
@@ -88,16 +92,22 @@ allow2 "$FM" plan
 step "finopsmetrics plan --format markdown   (the PR comment)"
 "$FM" plan --format markdown
 
-step "finopsmetrics evaluate   (budgets against the sample spend, an anomaly, findings kept)"
-"$FM" evaluate
+step "finopsmetrics evaluate --kind budget --kind anomaly_detector   (budgets against the sample spend, an anomaly, findings kept)"
+"$FM" evaluate --kind budget --kind anomaly_detector
+
+step "finopsmetrics evaluate --kind tag_rule --kind ownership_rule   (tag coverage: spend missing each key)"
+"$FM" evaluate --kind tag_rule --kind ownership_rule
+
+step "finopsmetrics evaluate --kind policy --kind lifecycle_rule --kind compliance_framework -q   (the resource inventory)"
+"$FM" evaluate --kind policy --kind lifecycle_rule --kind compliance_framework -q
 
 step "finopsmetrics evaluate -q --exit-code   (again: the findings are open now; exit 2)"
 allow2 "$FM" evaluate -q --exit-code
 
-step "finopsmetrics evaluate --format github   (the same findings as CI annotations)"
-"$FM" evaluate finopsmetrics.yaml --format github
+step "finopsmetrics evaluate --format github   (the budget findings as CI annotations)"
+"$FM" evaluate finopsmetrics.yaml --kind budget --format github
 
 step "finopsmetrics evaluate --dry-run   (the alerts --notify would send: channel, recipients, text)"
-"$FM" evaluate --dry-run -q
+"$FM" evaluate --kind budget --kind anomaly_detector --dry-run -q
 
 printf '\nDemo complete: state in %s\n' "$FINOPSMETRICS_STATE"
