@@ -83,6 +83,8 @@ class Item:
     recipients: tuple[str, ...] = ()
     #: figures for the message: amount/actual/percent of a budget, actual/expected of an anomaly
     context: dict[str, Any] = field(default_factory=dict)
+    #: the rule's ``format``: executive_summary (figures only) or technical_details (all)
+    format: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:

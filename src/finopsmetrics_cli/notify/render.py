@@ -56,8 +56,25 @@ def facts(item: Item) -> list[tuple[str, str]]:
         rows.append(("Day", c["date"]))
     if item.recipients:
         rows.append(("For", ", ".join(item.recipients)))
+    if item.format == "executive_summary":  # the money, not the mechanics
+        return [r for r in rows if r[0] not in _TECHNICAL]
     rows.append(("Finding", f.id))
+    if item.format == "technical_details":
+        rows.extend((str(k).replace("_", " ").capitalize(), _detail(str(k), v))
+                    for k, v in sorted(f.details.items()))  # fmt: skip
+        rows.append(("Type", f.type))
     return rows
+
+
+_TECHNICAL = frozenset({"Actual", "Expected", "Day"})
+
+
+def _detail(key: str, value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if key == "threshold" and isinstance(value, int | float):
+        return f"{value:.0%}"
+    return str(value)
 
 
 def headline(message: Message) -> str:

@@ -216,7 +216,8 @@ def route(
         context = figures.of(finding)
         fid = finding.id  # a sha256: once per finding
         for targets, rule, recipients, event in _routes(finding, spec, rules, now):
-            item = Item(finding, event, rule.name if rule else None, tuple(recipients), context)
+            item = Item(finding, event, rule.name if rule else None, tuple(recipients), context,
+                        rule.spec.get("format") if rule else None)  # fmt: skip
             for target in targets:
                 got = resolver.resolve(target)
                 if isinstance(got, str):

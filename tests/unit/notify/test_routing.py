@@ -175,3 +175,20 @@ def test_escalation_after_the_finding_stayed_open() -> None:
     log = DeliveryLog(sent={("eng-slack", old.id, "trigger")})
     routed = route(result(old), {}, CHANNELS, [rule], log, NOW)
     assert sent_to(routed) == [("oncall", "80% 2024-03", "escalate:1")]
+
+
+def test_the_rule_format_shapes_the_figures() -> None:
+    from finopsmetrics_cli.notify.render import facts
+
+    def shown(fmt: str | None) -> list[str]:
+        spec = {"persona": "p", "channels": ["eng-slack"], **({"format": fmt} if fmt else {})}
+        f = finding(kind="anomaly_detector", name="spikes", type_="anomaly", key="2024-03-19",
+                    series={"service": "EC2"}, shape="spike")  # fmt: skip
+        [message] = route(result(f), {}, CHANNELS, [Rule("p", spec)], DeliveryLog(), NOW).messages
+        return [k for k, _ in facts(message.items[0])]
+
+    assert shown(None) == ["Severity", "Status", "For", "Finding"]
+    assert shown("executive_summary") == ["Severity", "Status", "For"]
+    assert shown("technical_details") == [
+        "Severity", "Status", "For", "Finding", "Series", "Shape", "Type",
+    ]  # fmt: skip
