@@ -18,7 +18,9 @@ SETTINGS_DOC = {
     "{resource: {gpu_count: number}}.",
     "costs": "Cost data: store (the cost store's path, default "
     ".finopsmetrics/costs.duckdb), metric (effective, billed, list or contracted; default "
-    "effective), engine (duckdb, spark or bigquery), dataset, spark_master, table.",
+    "effective), engine (duckdb, spark or bigquery), dataset, spark_master, table, inventory (a "
+    "CSV, JSON or Parquet file of resource attributes, e.g. cpu_avg_7d, that policies read "
+    "beside those derived from cost rows; relative to the configuration's directory).",
     "console_url": "Base URL of your console: notifications link each finding to "
     "CONSOLE_URL/findings/ID (a channel's own console_url wins).",
 }
