@@ -111,3 +111,44 @@ def test_evaluate_reports_tag_coverage(root: Path) -> None:
         ("tag_rule", "environment", 0.0, 0.1099),
         ("ownership_rule", "owner", 1.0, 1.0),
     ]  # fmt: skip
+
+
+POLICIES = """\
+settings:
+  costs:
+    inventory: inventory/resources.csv
+policies:
+  - name: unencrypted-compute
+    condition: resource.encryption_enabled == false AND resource.provider == "aws"
+    action: alert
+    severity: high
+"""
+
+
+def test_policies_read_the_inventory_file_of_settings_or_the_option(root: Path) -> None:
+    branch = root / "branch"
+    (branch / "inventory").mkdir(parents=True, exist_ok=True)
+    (branch / "inventory" / "resources.csv").write_text(
+        "id,encryption_enabled\ni-006flle71l19b488a,false\ni-021f2ebl49063f9l1,true\n"
+    )
+    (branch / "finopsmetrics.yaml").write_text(POLICIES)
+    done = run(root, "evaluate", "branch/finopsmetrics.yaml", "--kind", "policy",
+               "--format", "json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [(f["name"], f["type"], f["key"]) for f in doc["findings"]] == [
+        ("unencrypted-compute", "policy_match", "i-006flle71l19b488a")
+    ]
+    other = root / "other.csv"
+    other.write_text("id,encryption_enabled\ni-021f2ebl49063f9l1,false\n")
+    done = run(root, "evaluate", "branch/finopsmetrics.yaml", "--kind", "policy",
+               "--inventory", str(other), "--format", "json")  # fmt: skip
+    assert [f["key"] for f in json.loads(done.stdout)["findings"]] == ["i-021f2ebl49063f9l1"]
+    missing = run(root, "evaluate", "branch/finopsmetrics.yaml", "--kind", "policy",
+                  "--inventory", "nope.csv")  # fmt: skip
+    assert missing.returncode == 1
+    assert missing.stderr == (
+        "error: inventory nope.csv does not exist\n"
+        "  hint: settings.costs.inventory names a CSV, JSON or Parquet file of resource "
+        "attributes\n"
+    )

@@ -81,6 +81,10 @@ def register(app: typer.Typer) -> None:
         costs: str = typer.Option(None, "--costs", help="Cost store (default "
                                   "$FINOPSMETRICS_COSTS or .finopsmetrics/costs.duckdb).",
                                   show_default=False),
+        inventory: str = typer.Option(None, "--inventory", show_default=False,
+                                      help="Resource attributes for policies (CSV, JSON or "
+                                      "Parquet; default $FINOPSMETRICS_INVENTORY or "
+                                      "settings.costs.inventory)."),
         state: str = StateOpt,
         lock_timeout: str = typer.Option(
             "0s", "--lock-timeout", help="Wait this long for the state lock (findings are "
@@ -107,7 +111,7 @@ def register(app: typer.Typer) -> None:
                                   hint="choose one of: " + ", ".join(SEVERITIES))  # fmt: skip
             options = EvaluateOptions(
                 at=parse_day("--at", at), since=parse_day("--since", since),
-                kinds=tuple(kind or ()), costs=costs,
+                kinds=tuple(kind or ()), costs=costs, inventory=inventory,
             )  # fmt: skip
             engine = make_engine(state, lock_timeout)
             check_notify(notify, dry_run, paths)
