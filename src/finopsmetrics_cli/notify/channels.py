@@ -8,8 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
@@ -24,20 +25,49 @@ SLACK_POST_MESSAGE_URL = "https://slack.com/api/chat.postMessage"
 SIGNATURE_HEADER = "X-Finopsmetrics-Signature"
 
 
-def send_all(messages: Sequence[Message], options: NotifyOptions, now: datetime) -> list[Delivery]:
-    """Every message, one thread per channel; deliveries in the order of ``messages``."""
+def send_all(
+    messages: Sequence[Message],
+    options: NotifyOptions,
+    now: datetime,
+    progress: Callable[[list[Delivery]], None] | None = None,
+    every: float = 0.5,
+) -> list[Delivery]:
+    """Every message, one thread per channel; deliveries in the order of ``messages``.
+
+    ``progress`` is called in this thread, at most every ``every`` seconds, with
+    the deliveries finished since its last call (the caller records them as
+    they happen, so a run killed while sending repeats as little as possible).
+    """
     by_channel: dict[str, list[Message]] = {}
     for message in messages:
         by_channel.setdefault(message.channel.name, []).append(message)
     results: dict[str, Delivery] = {}
+    finished: list[Delivery] = []
+    lock = threading.Lock()
 
     def one_channel(batch: list[Message]) -> None:
         for message in batch:
-            results[message.id] = deliver(message, options, now)
+            delivery = deliver(message, options, now)
+            with lock:
+                results[message.id] = delivery
+                finished.append(delivery)
+
+    def drain() -> None:
+        with lock:
+            done = finished[:]
+            finished.clear()
+        if done and progress is not None:
+            progress(done)
 
     with ThreadPoolExecutor(max_workers=min(8, max(len(by_channel), 1))) as pool:
-        for future in [pool.submit(one_channel, batch) for batch in by_channel.values()]:
+        futures = [pool.submit(one_channel, batch) for batch in by_channel.values()]
+        pending = set(futures)
+        while pending:
+            _, pending = wait(pending, timeout=every, return_when=FIRST_EXCEPTION)
+            drain()
+        for future in futures:
             future.result()
+    drain()
     return [results[m.id] for m in messages]
 
 

@@ -81,20 +81,29 @@ def _under_lock(writer: Any, result: EvaluationResult, notify: NotifyOptions) ->
         return report
     from finopsmetrics_cli.notify.channels import send_all
 
-    report.deliveries = send_all(routed.messages, notify, now)
-    report.deliveries += [
-        Delivery(
-            Message(
-                f"U{u.item.finding.id}", Channel(u.target, "unknown", {}), [u.item], u.item.rule
-            ),
-            "failed",
-            0,
-            u.reason,
-        )  # fmt: skip
+    # A local state records deliveries as they finish (a run killed while sending
+    # repeats as little as possible); a remote one uploads once, at the end.
+    remote = writer.after_commit is not None
+    recorded: list[Delivery] = []
+
+    def record(batch: list[Delivery]) -> None:
+        write_in_state(writer, lambda conn: delivery_log.record(conn, batch, now))
+
+    def progress(batch: list[Delivery]) -> None:
+        if remote:
+            recorded.extend(batch)
+        else:
+            record(batch)
+
+    report.deliveries = send_all(routed.messages, notify, now, progress=progress)
+    lost = [
+        Delivery(Message(f"U{u.item.finding.id}", Channel(u.target, "unknown", {}), [u.item],
+                         u.item.rule), "failed", 0, u.reason)  # fmt: skip
         for u in routed.undeliverable
     ]
-    if report.deliveries:
-        write_in_state(writer, lambda conn: delivery_log.record(conn, report.deliveries, now))
+    report.deliveries += lost
+    if recorded or lost:
+        record(recorded + lost)
     return report
 
 
