@@ -206,8 +206,18 @@ class _SourceSync:
         self.ingested_at = utcnow()
         self.reads: dict[str, _Read] = {}
         self.objects: list[Any] = []
+        self.downloads: list[Path] = []  # deleted when the source is done
 
     def run(self) -> None:
+        """Sync the source; downloaded copies are deleted when it is done (a sync needs
+        the disk of one source's changed objects at a time, not of all sources')."""
+        try:
+            self._run()
+        finally:
+            for path in self.downloads:
+                path.unlink(missing_ok=True)
+
+    def _run(self) -> None:
         spec, conn = self.spec, self.conn
         previous = conn.execute(
             "SELECT type, location, watermark FROM synced_sources WHERE source = ?", [spec.name]
@@ -316,6 +326,8 @@ class _SourceSync:
     def _ingest(self, obj: Any, only: list[date] | None) -> None:
         """Insert one file's rows (``only``: just those billing periods)."""
         path = Path(obj.fetch(self.tmp))
+        if path.is_relative_to(self.tmp):
+            self.downloads.append(path)
         declared = "parquet" if self.spec.type in API_TYPES else self.spec.format
         file = open_file(obj.uri, path, declared)
         read = _Read(obj.uri, obj.fingerprint, obj.size, file)
