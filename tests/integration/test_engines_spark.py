@@ -7,6 +7,7 @@ data is small. Spark reads the Parquet dataset ``costs sync`` publishes.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,13 @@ pytestmark = [
     pytest.mark.skipif(java_problem() is not None, reason=f"no Java for Spark: {java_problem()}"),
 ]
 MASTER = "local[2]"
+SAMPLES = Path(__file__).resolve().parents[2] / "examples" / "cost-data"
+# tiny data: the C1 compiler and no whole-stage code generation start and run faster
+os.environ.setdefault(
+    "PYSPARK_SUBMIT_ARGS",
+    '--driver-java-options "-XX:+UseSerialGC -XX:TieredStopAtLevel=1" '
+    "--conf spark.sql.codegen.wholeStage=false pyspark-shell",
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,3 +112,82 @@ def test_dataset_without_cost_columns_is_refused(tmp_path: Path) -> None:
     assert caught.value.hint == (
         "point settings.costs.dataset at FOCUS 1.2 rows written by `costs sync`"
     )
+
+
+CLI_CONFIG = """\
+version: 1
+settings:
+  costs: {settings}
+cost_sources:
+  - name: focus-sample
+    type: focus
+    location: cost-data/*.csv
+budgets:
+  - name: compute
+    amount: 500
+    filters: {{service_category: Compute}}
+    alerts: [{{threshold: 50%}}]
+  - name: everything
+    amount: 2000
+anomaly_detectors:
+  - name: by-service
+    group_by: [service]
+    model: {{type: zscore, window: 7d}}
+"""
+
+
+def _workspace(root: Path, settings: str) -> Any:
+    import shutil
+
+    from tests.e2e.engine_cli import Workspace
+
+    root.mkdir()
+    shutil.copytree(SAMPLES / "focus", root / "cost-data")
+    return Workspace(root, CLI_CONFIG.format(settings=settings))
+
+
+def test_cli_sync_then_evaluate_on_spark_equals_duckdb(tmp_path: Path) -> None:
+    spark = _workspace(tmp_path / "spark", "{engine: spark, dataset: dataset, "
+                       f"spark_master: '{MASTER}', store: costs.duckdb}}")  # fmt: skip
+    duck = _workspace(tmp_path / "duck", "{store: costs.duckdb}")
+    outputs = []
+    for ws in (spark, duck):
+        cwd = os.getcwd()
+        os.chdir(ws.root)  # settings paths are read from the working directory
+        try:
+            sync = ws.run("costs", "sync", str(ws.config))
+            assert sync.exit_code == 0, sync.stderr
+            result = ws.run("evaluate", str(ws.config), "--format", "json")
+        finally:
+            os.chdir(cwd)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(json.loads(result.stdout))
+    assert sorted(p.name for p in (spark.root / "dataset").glob("x_Source=*/*")) == [
+        "x_BillingPeriod=2024-09", "x_BillingPeriod=2024-10",
+    ]  # fmt: skip
+    assert not (duck.root / "dataset").exists()
+    assert [b["name"] for b in outputs[0]["budgets"]] == ["compute", "everything"]
+    for doc in outputs:  # where and when the run happened, not what it found
+        for finding in doc["findings"]:
+            for key in ("file", "first_seen", "last_seen"):
+                finding.pop(key)
+    assert outputs[0]["findings"] != []
+    assert outputs[0] == outputs[1]
+
+
+def test_cli_unreachable_master_exits_1_and_records_nothing(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    ws = _workspace(tmp_path / "ws", "{engine: spark, dataset: dataset, "
+                    f"spark_master: 'spark://127.0.0.1:{port}'}}")  # fmt: skip
+    assert ws.run("apply", str(ws.config), "--auto-approve", "-q").exit_code == 0
+    before = ws.state.read_bytes()
+    result = ws.run("evaluate", str(ws.config))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"error: Spark master spark://127.0.0.1:{port} cannot be reached (connection refused)\n"
+    )
+    assert ws.state.read_bytes() == before
