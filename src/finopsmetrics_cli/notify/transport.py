@@ -165,6 +165,8 @@ def send_mail(mail: Mail, options: NotifyOptions) -> Outcome:
                 if mail.username:
                     smtp.login(mail.username, mail.password or "")
                 smtp.send_message(message)
+        except smtplib.SMTPNotSupportedError:
+            raise _Fail("the server does not offer AUTH (login)") from None
         except smtplib.SMTPAuthenticationError as exc:
             raise _Fail(f"SMTP {exc.smtp_code} authentication failed") from None
         except smtplib.SMTPResponseException as exc:
