@@ -178,3 +178,16 @@ def test_sync_without_sources(tmp_path: Path) -> None:
     assert none.stderr.startswith("error: no cost sources to sync in live state\n")
     unknown = run(tmp_path, "costs", "sync", "--source", "nope")
     assert unknown.stderr.startswith("error: no cost_source named 'nope'\n")
+
+
+def test_top_with_a_time_dimension_keeps_rows_without_the_tag(synced: Path) -> None:
+    shown = run(synced, "costs", "show", "--by", "tag:application,month", "--top", "3",
+                "--metric", "billed")  # fmt: skip
+    assert shown.stdout == (
+        "tag:application   month    currency  billed\n"
+        "BrightPathMatrix  2024-09  USD       15.96   ████████████████████████████████████████\n"
+        "PowerStudioBoost  2024-09  USD       0.44    █\n"
+        "(none)            2023-11  USD       1.68    ████\n"
+        "(none)            2024-09  USD       0.27    █\n"
+        "Total: 18.36 USD\n"
+    )

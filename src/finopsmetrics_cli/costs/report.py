@@ -226,8 +226,9 @@ def show(store: CostStore, options: ShowOptions, context: Sequence[Control] = ()
         sql = (
             f"WITH t AS ({inner}), top AS (SELECT {keyset} FROM t GROUP BY ALL "
             f"ORDER BY sum(amount) DESC NULLS LAST LIMIT {int(options.top)}) "
-            f"SELECT t.* FROM t SEMI JOIN top USING ({keyset})"
-        )
+            f"SELECT t.* FROM t SEMI JOIN top ON "
+            + " AND ".join(f"t.{k} IS NOT DISTINCT FROM top.{k}" for k in others)
+        )  # rows without a value (no tag) are a group too
     elif options.top is not None:
         sql += f" ORDER BY amount DESC NULLS LAST LIMIT {int(options.top)}"
         sql = f"SELECT * FROM ({sql})"
