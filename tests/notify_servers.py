@@ -152,7 +152,7 @@ def smtp_server(directory: Path, *, user: str, password: str) -> Iterator[Mailbo
         )  # fmt: skip
         if ok:
             box.logins.append((data.login.decode(), data.password.decode()))
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # failed: answer 535
 
     controller = Controller(
         Handler(), hostname="127.0.0.1", port=box.port, tls_context=context,

@@ -326,3 +326,16 @@ budgets:
         api.body = b'{"ok": true, "ts": "1.2"}'
         result = ws.run("evaluate", "--notify", "--costs", str(tmp_path / "costs.duckdb"))
         assert result.exit_code == 0 and result.stdout.rstrip().endswith("1 sent, 0 failed.")
+
+
+def test_a_refused_smtp_login_fails_only_the_email(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("T_SMTP_PASSWORD", "wrong-password")
+    code, out, err = setup.evaluate("--notify", "--no-color", "--at", "2024-03-20")
+    assert code == 1
+    assert err.splitlines() == [
+        "error: notification to mail (email) failed: SMTP 535 authentication failed"
+    ]
+    assert not setup.mail.messages and len(setup.teams.requests) == 1
+    assert "wrong-password" not in out + err
