@@ -22,7 +22,8 @@ Columns added to the FOCUS rows:
   multiplied by the target's share. The split telescopes over cumulative
   shares (``round(c * hi) - round(c * lo)``, the last ``hi`` exactly 1), so
   the parts sum exactly to the row: totals are conserved to the cent and
-  beyond. The target is also the row's virtual ``service``/``team``/``project``.
+  beyond. The target is the split row's ``service``/``team``/``project`` tag
+  (in ``Tags`` too: the allocation decides over the shared resource's own tag).
 """
 
 from __future__ import annotations
@@ -373,7 +374,8 @@ def build(controls: Sequence[Control], schema: AttributeSchema | None = None) ->
     split = (
         f'SELECT b.* REPLACE ({parts}, s.allocation AS "x_Allocation", '
         f's.target AS "x_AllocationTarget", map_concat(coalesce(b."x_VirtualTags", '
-        f'{EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "x_VirtualTags") '
+        f'{EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "x_VirtualTags", '
+        f'map_concat(coalesce(b."Tags", {EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "Tags") '
         f"FROM ({tagged}) b JOIN (VALUES {values}) s(resource_id, allocation, kind, target, lo, hi)"
         f' ON b."ResourceId" = s.resource_id'
     )

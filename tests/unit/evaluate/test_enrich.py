@@ -164,3 +164,18 @@ def test_business_mappings_first_match_and_the_unallocated_rest(tmp_path: Path) 
         "ml-inference-7": {"product": "zz_everything", "feature": "ai"},
         "lonely": {"product": "zz_everything"},
     }
+
+
+def test_an_allocation_decides_over_the_shared_resource_own_tag(
+    cost_store: Callable[..., Path], evaluate: Evaluate
+) -> None:
+    cost_store([Row(D, 100.0, resource="db", tags={"team": "platform"}),
+                Row(D, 7.0, resource="x", tags={"team": "a"})])  # fmt: skip
+    split = control("cost_allocation", "db", resource_id="db", attribution_method="fixed",
+                    allocations=[{"team": "a", "share": 0.25}, {"team": "b", "share": 0.75}])
+    result, _ = evaluate(
+        [budget("a", 50.0, filters={"team": "a"}), budget("platform", 50.0,
+                                                          filters={"team": "platform"})],
+        context=[split],
+    )  # fmt: skip
+    assert [(b.name, b.actual) for b in result.budgets] == [("a", 32.0), ("platform", 0.0)]
