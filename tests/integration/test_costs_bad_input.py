@@ -158,9 +158,9 @@ def test_unknown_focus_version_accepted_with_a_note(tmp_path: Path) -> None:
     ws.declare({"name": "newer", "type": "focus", "location": str(newer)})
     (result,) = ws.ok()
     assert result.notes == [
-        f"{newer}: FOCUS version not recognised: columns HostProviderName, "
-        "ServiceProviderName not in FOCUS 1.0-1.2; read as FOCUS 1.2 (those columns are not "
-        "kept)"
+        f"{newer}: columns HostProviderName, ServiceProviderName not in FOCUS 1.0-1.2 (a newer "
+        "FOCUS version, or custom columns not named x_...): read as FOCUS 1.2; those columns are "
+        "not kept"
     ]
     assert ws.rows('SELECT "ProviderName", "BilledCost"::VARCHAR FROM costs') == [
         ("Contoso Cloud", "4.2500000000")

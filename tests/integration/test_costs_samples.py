@@ -89,8 +89,8 @@ def test_focus_nulls_timestamps_and_tags(ws: CostWorkspace) -> None:
 def test_focus_sample_of_unlisted_column_is_noted(ws: CostWorkspace) -> None:
     (result,) = ws.ok("focus-sample")
     assert result.notes == [
-        f"{FOCUS}: FOCUS version not recognised: column Id not in FOCUS 1.0-1.2; read as "
-        "FOCUS 1.2 (those columns are not kept)"
+        f"{FOCUS}: column Id not in FOCUS 1.0-1.2 (a newer FOCUS version, or custom columns "
+        "not named x_...): read as FOCUS 1.2; those columns are not kept"
     ]
 
 

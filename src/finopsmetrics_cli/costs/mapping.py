@@ -389,8 +389,8 @@ def compile_select(
             )
             what = "column" if len(unknown) == 1 else "columns"
             notes.append(
-                f"FOCUS version not recognised: {what} {shown} not in FOCUS 1.0-1.2; "
-                "read as FOCUS 1.2 (those columns are not kept)"
+                f"{what} {shown} not in FOCUS 1.0-1.2 (a newer FOCUS version, or custom "
+                "columns not named x_...): read as FOCUS 1.2; those columns are not kept"
             )
     select = compiler.select_list(source=source, uri=uri, ingested_at=ingested_at)
     return CompiledSelect(select, tuple(notes))
