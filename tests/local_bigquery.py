@@ -87,6 +87,7 @@ class LocalBigQuery:
     db: Any
     tables: dict[str, tuple[str, list[dict[str, Any]]]]  # bigquery name -> (duckdb, schema)
     page_size: int = 1000
+    bytes_per_query: int = 0  # reported as totalBytesProcessed by every query
     endpoint: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     results: dict[str, Result] = field(default_factory=dict)
@@ -211,6 +212,7 @@ class _Handler(BaseHTTPRequestHandler):
             200,
             {
                 **first,
+                "totalBytesProcessed": str(bq.bytes_per_query),
                 "jobReference": bq.job_reference(project, job_id),
                 "schema": {"fields": result.schema},
                 "jobComplete": True,

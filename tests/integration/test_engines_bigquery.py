@@ -7,6 +7,7 @@ rows (tags as BigQuery's repeated key/value records).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     db.execute(f"CREATE TABLE focus AS SELECT * FROM '{tmp_path / 'focus.parquet'}'")
     names = [r[0] for r in db.execute("DESCRIBE focus").fetchall()]
     schema = [{"name": n, "type": "STRING", "mode": "NULLABLE"} for n in names]
-    bigquery = LocalBigQuery(db, {TABLE: ("focus", schema)})
+    bigquery = LocalBigQuery(db, {TABLE: ("focus", schema)}, bytes_per_query=10 * 1024 * 1024)
     with local_bigquery(bigquery) as server:
         monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
         yield store, server
@@ -59,6 +60,7 @@ def test_budgets_and_detectors_inside_bigquery_equal_duckdb(warehouse: tuple[Pat
     with open_table(TABLE, "EffectiveCost") as adapter:
         got, _ = run(adapter, KINDS, store=TABLE, today=TODAY, since=SINCE, schema=schema)
         assert adapter.jobs == 4  # data range, last day, combinations, series: aggregates only
+        assert adapter.run_notes() == [f"BigQuery processed 40.0 MiB in 4 queries on {TABLE}"]
     assert expected.anomalies != [] and expected.budgets != []
     assert (got.budgets, got.anomalies, got.findings) == (
         expected.budgets, expected.anomalies, expected.findings,
@@ -97,3 +99,33 @@ def test_enrichment_is_refused_not_skipped(warehouse: tuple[Path, Any]) -> None:
         "BigQuery yet (it needs map values, which BigQuery lacks)"
     )
     assert caught.value.hint == "evaluate these kinds with settings.costs.engine duckdb or spark"
+
+
+def test_cli_evaluates_inside_bigquery_and_prints_bytes(
+    warehouse: tuple[Path, Any], tmp_path: Path
+) -> None:
+    from tests.e2e.engine_cli import Workspace
+
+    (tmp_path / "ws").mkdir()
+    ws = Workspace(tmp_path / "ws", CLI_CONFIG)
+    result = ws.run("evaluate", str(ws.config), "--format", "json", "--since", "2025-11-01")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [(b["name"], b["actual"]) for b in doc["budgets"]] == [("web", 377.0)]  # Nov 1-29
+    assert [(a["detector"], a["date"]) for a in doc["anomalies"]] == [("s3", "2025-11-20")]
+    assert result.stderr == f"note: BigQuery processed 40.0 MiB in 4 queries on {TABLE}\n"
+
+
+CLI_CONFIG = f"""\
+version: 1
+settings:
+  costs: {{engine: bigquery, table: {TABLE}}}
+budgets:
+  - name: web
+    amount: 500
+    filters: {{team: web}}
+anomaly_detectors:
+  - name: s3
+    filters: {{service: Amazon S3}}
+    model: {{type: zscore, window: 14d}}
+"""

@@ -138,10 +138,12 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(render.summary_line(result) + "\n")
             else:
                 render.to_text(make_console(no_color=no_color), result)
+            errors = make_console(no_color=no_color, stderr=True)
             if fmt != "text" or quiet:  # the text report shows them itself
-                errors = make_console(no_color=no_color, stderr=True)
                 for warning in result.warnings:
                     errors.print(f"warning: {warning}", markup=False)
+            for note in result.notes:
+                errors.print(f"note: {note}", markup=False)
             if report is not None:
                 show_notifications(report, to_stdout=fmt == "text")
         if exit_code and any(

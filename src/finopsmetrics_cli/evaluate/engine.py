@@ -86,6 +86,10 @@ class EngineAdapter:
         """Rows of a query written in the adapter's dialect."""
         raise NotImplementedError
 
+    def run_notes(self) -> list[str]:
+        """What the queries cost on this engine, for the user (none for a local engine)."""
+        return []
+
     def tag_value(self, key: str) -> exp.Expression:
         """The value of tag ``key`` of a row (NULL when the row has no such tag).
 

@@ -140,6 +140,8 @@ class EvaluationResult:
     sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: True when the findings were recorded in the state (live state runs)
     recorded: bool = False
+    #: what running it cost where it ran (BigQuery: bytes processed); printed on stderr
+    notes: list[str] = field(default_factory=list)
 
     def open_findings(self) -> list[Finding]:
         return [f for f in self.findings if f.status != "resolved"]

@@ -138,6 +138,7 @@ def _run(
             context=context, schema=condition_schema(settings),
             inventory=inventory_path(options.inventory, settings, base),
         )  # fmt: skip
+        result.notes += adapter.run_notes()
     _reconcile(result, outcome, stored, controls, now)
     if record is not None:
         record(result)

@@ -85,6 +85,13 @@ class BigQueryAdapter(EngineAdapter):
     def columns(self, relation: str) -> list[str]:
         return list(self.table_columns)
 
+    def run_notes(self) -> list[str]:
+        """Bytes processed is what on-demand BigQuery bills."""
+        return [
+            f"BigQuery processed {_size(self.bytes_processed)} in {self.jobs} "
+            f"quer{'y' if self.jobs == 1 else 'ies'} on {self.table}"
+        ]
+
     def tag_value(self, key: str) -> exp.Expression:
         """``(SELECT t.value FROM UNNEST(Tags) AS t WHERE t.key = KEY LIMIT 1)``."""
         import sqlglot
@@ -145,6 +152,15 @@ def _group_by_position(node: exp.Expression) -> exp.Expression:
     ]
     group.set("expressions", keys)
     return node
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{count:,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 def _utc(node: exp.Expression) -> exp.Expression:
