@@ -119,3 +119,30 @@ def test_evaluate_every_must_be_a_positive_duration(tmp_path: Path) -> None:
     ):
         result = CliRunner().invoke(app, [*args, "--evaluate-every", bad])
         assert result.exit_code == 1 and message in result.output
+
+
+def test_cycles_and_evaluations_keep_their_own_schedules(tmp_path: Path) -> None:
+    """--interval 10s and --evaluate-every 25s over 60 s: cycles at 0, 10 ... 60 and
+    evaluations at 0, 25, 50, in one loop that sleeps until the next one is due."""
+    import threading
+
+    from finopsmetrics_cli.gitops.reconciler import CycleOutcome, ReconcileOptions, Reconciler
+
+    now = [0.0]
+    calls: list[tuple[str, float]] = []
+
+    class Clockwork(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            now[0] += timeout or 0.0
+            if now[0] > 60:
+                self.set()
+            return self.is_set()
+
+    options = ReconcileOptions(repo=str(tmp_path), work_dir=tmp_path / "work", interval=10.0,
+                               evaluate_every=25.0)  # fmt: skip
+    reconciler = Reconciler(options, lambda record: None, Clockwork(), clock=lambda: now[0])
+    reconciler.cycle = lambda: calls.append(("cycle", now[0])) or CycleOutcome("unchanged")  # type: ignore[method-assign]
+    reconciler.evaluation = lambda: calls.append(("evaluate", now[0])) is None  # type: ignore[method-assign]
+    assert reconciler.run() == 0
+    assert [t for kind, t in calls if kind == "cycle"] == [0, 10, 20, 30, 40, 50, 60]
+    assert [t for kind, t in calls if kind == "evaluate"] == [0, 25, 50]
