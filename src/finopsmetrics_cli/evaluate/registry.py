@@ -78,6 +78,12 @@ def register(kind: str) -> Callable[[Callable[[], Evaluator]], Callable[[], Eval
 
 def evaluators() -> dict[str, Evaluator]:
     """Every registered evaluator, by kind (importing the modules registers them)."""
-    from finopsmetrics_cli.evaluate import anomalies, budgets, coverage, policies  # noqa: F401
+    from finopsmetrics_cli.evaluate import (  # noqa: F401
+        allocations,
+        anomalies,
+        budgets,
+        coverage,
+        policies,
+    )
 
     return {kind: factory() for kind, factory in EVALUATORS.items()}

@@ -1,4 +1,5 @@
-"""The result's further sections (tag coverage, policies, compliance) in every output.
+"""The result's further sections (tag coverage, policies, compliance, allocations) in every
+output.
 
 Evaluators return them as JSON-ready rows (``Outcome.sections``); JSON carries
 them as top-level keys, text and markdown as one table each.
@@ -66,6 +67,12 @@ def _compliance(row: Row) -> list[str]:
     ]
 
 
+def _allocation(row: Row) -> list[str]:
+    targets = ", ".join(f"{t['target']} {t['amount']:,.2f}" for t in row["targets"])
+    return [row["name"], row["resource_id"], _amounts(row["total"]), targets,
+            _amounts(row["remainder"])]  # fmt: skip
+
+
 SECTIONS: dict[str, tuple[str, tuple[str, ...], Callable[[Row], list[str]]]] = {
     "coverage": (
         "Tag coverage (30 days)",
@@ -73,6 +80,11 @@ SECTIONS: dict[str, tuple[str, tuple[str, ...], Callable[[Row], list[str]]]] = {
         _coverage,
     ),
     "policies": ("Policies", ("policy", "status", "resources", "cost/month", "action"), _policy),
+    "allocations": (
+        "Cost allocations (month to date)",
+        ("allocation", "resource", "total", "targets", "remainder"),
+        _allocation,
+    ),
     "compliance": (
         "Compliance",
         ("name", "framework", "status", "score", "passed", "failed", "not evaluable"),

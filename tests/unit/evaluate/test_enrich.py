@@ -179,3 +179,26 @@ def test_an_allocation_decides_over_the_shared_resource_own_tag(
         context=[split],
     )  # fmt: skip
     assert [(b.name, b.actual) for b in result.budgets] == [("a", 32.0), ("platform", 0.0)]
+
+
+def test_allocations_section_rounds_targets_and_shows_the_remainder(
+    cost_store: Callable[..., Path], evaluate: Evaluate
+) -> None:
+    cost_store([Row(date(2024, 3, d), 0.01, resource="db") for d in range(1, 11)])
+    split = control("cost_allocation", "db", resource_id="db", attribution_method="even",
+                    allocations=[{"team": "a"}, {"team": "b"}, {"team": "c"}])
+    result, _ = evaluate([split], kinds=["cost_allocation"], at=D)
+    assert result.sections["allocations"] == [{
+        "name": "db", "resource_id": "db",
+        "period": {"start": "2024-03-01", "end": "2024-03-10"}, "total": {"USD": 0.1},
+        "targets": [{"target": "a", "currency": "USD", "amount": 0.03},
+                    {"target": "b", "currency": "USD", "amount": 0.03},
+                    {"target": "c", "currency": "USD", "amount": 0.03}],
+        "remainder": {"USD": 0.01},
+    }]  # fmt: skip
+    missing = control("cost_allocation", "gone", resource_id="gone", attribution_method="even",
+                      allocations=[{"team": "a"}, {"team": "b"}])
+    result, _ = evaluate([missing], kinds=["cost_allocation"], at=D)
+    assert result.warnings == [
+        "cost_allocation.gone: gone has no cost from 2024-03-01 to 2024-03-10; nothing to split"
+    ]

@@ -52,8 +52,8 @@ def test_unknown_kind_and_metric(cost_store: Store, evaluate: Evaluate) -> None:
     cost_store(daily(*FEB_MAR, 1.0))
     assert message(evaluate, [], kinds=["budgets"]) == (
         "--kind 'budgets' cannot be evaluated; did you mean 'budget'?",
-        "kinds with an evaluation: anomaly_detector, budget, tag_rule, ownership_rule, policy, "
-        "lifecycle_rule, compliance_framework",
+        "kinds with an evaluation: cost_allocation, anomaly_detector, budget, tag_rule, "
+        "ownership_rule, policy, lifecycle_rule, compliance_framework",
     )
     assert message(evaluate, [], metric="amortized")[0] == (
         "settings.costs.metric 'amortized' is not a cost metric"
