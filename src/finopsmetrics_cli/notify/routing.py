@@ -277,24 +277,24 @@ def _hold_and_group(
         spec = rule.spec if rule else {}
         reason = _quiet(spec.get("quiet_hours"), item, now)
         window = _DIGEST_WINDOWS.get(spec.get("frequency", "real_time"))
-        digest = window is not None and channel.type != "pagerduty" and rule is not None
-        if reason is None and digest and rule is not None:
-            last = log.last_message(channel.name, rule.name)
-            if last is not None and now - last < window:  # type: ignore[operator]
-                reason = f"{spec['frequency']}: next digest after {_clock(last + window)}"  # type: ignore[operator]
+        digest = rule if window is not None and channel.type != "pagerduty" else None
+        if reason is None and digest is not None and window is not None:
+            last = log.last_message(channel.name, digest.name)
+            if last is not None and now - last < window:
+                reason = f"{spec['frequency']}: next digest after {_clock(last + window)}"
         if reason is None and (limit := spec.get("rate_limit")):
             per = timedelta(seconds=duration_seconds(limit["per"]))
             used = log.messages_since(channel.name, now - per) + sent_now.get(channel.name, 0)
-            joining = digest and (rule.name, channel.name) in digests  # type: ignore[union-attr]
+            joining = digest is not None and (digest.name, channel.name) in digests
             if used >= int(limit["max"]) and not joining:
                 reason = f"rate limit {limit['max']} per {limit['per']} reached"
         if reason is not None:
             routed.held.append(Held(channel.name, item, reason))
             continue
-        if digest and rule is not None:
-            key = (rule.name, channel.name)
+        if digest is not None:
+            key = (digest.name, channel.name)
             if key not in digests:
-                digests[key] = Message(_new_id(), channel, [], rule.name, True, link)
+                digests[key] = Message(_new_id(), channel, [], digest.name, True, link)
                 routed.messages.append(digests[key])
                 sent_now[channel.name] = sent_now.get(channel.name, 0) + 1
             digests[key].items.append(item)
