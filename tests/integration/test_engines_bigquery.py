@@ -129,3 +129,22 @@ anomaly_detectors:
     filters: {{service: Amazon S3}}
     model: {{type: zscore, window: 14d}}
 """
+
+
+def test_live_state_reads_the_engine_from_the_environment(
+    warehouse: tuple[Path, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.engine_cli import Workspace
+
+    (tmp_path / "ws").mkdir()
+    ws = Workspace(tmp_path / "ws", CLI_CONFIG.replace(
+        f"  costs: {{engine: bigquery, table: {TABLE}}}\n", "  max_destroy: 5\n"))  # fmt: skip
+    assert ws.run("apply", str(ws.config), "--auto-approve", "-q").exit_code == 0
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_ENGINE", "bigquery")
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_TABLE", TABLE)
+    result = ws.run("evaluate", "--format", "json", "--since", "2025-11-01")
+    assert result.exit_code == 0, result.stderr
+    assert [a["detector"] for a in json.loads(result.stdout)["anomalies"]] == ["s3"]
+    again = ws.run("evaluate", "--format", "json", "--since", "2025-11-01")
+    statuses = {f["name"]: f["status"] for f in json.loads(again.stdout)["findings"]}
+    assert statuses == {"s3": "open"}  # recorded by the first run: not new any more

@@ -105,12 +105,14 @@ def sync(
         prune=options.full and not options.sources,
         progress=progress,
     )
-    costs = config.settings.raw.get("costs") if config is not None else None
-    if isinstance(costs, dict) and costs.get("engine") == "spark" and costs.get("dataset"):
+    from finopsmetrics_cli.evaluate.engines import dataset_to_publish
+
+    dataset = dataset_to_publish(config.settings if config is not None else None)
+    if dataset is not None:
         from finopsmetrics_cli.costs.dataset import publish
 
         with store.connect(read_only=True) as conn:
-            publish(conn, str(costs["dataset"]))
+            publish(conn, dataset)
     return results
 
 

@@ -1,7 +1,11 @@
 """Where an evaluation runs: DuckDB on this machine (default), Apache Spark, or BigQuery.
 
 ``settings.costs.engine`` picks the adapter; every adapter runs the same
-queries (built once, rendered per dialect by ``dialect``).
+queries (built once, rendered per dialect by ``dialect``). Live state carries
+no settings, so a run without a configuration (``evaluate`` on what was
+applied, the reconciler) reads them from the environment, which also
+overrides the file: ``FINOPSMETRICS_COSTS_ENGINE``, ``..._DATASET``,
+``FINOPSMETRICS_SPARK_MASTER``, ``FINOPSMETRICS_COSTS_TABLE``.
 """
 
 from __future__ import annotations
@@ -17,11 +21,31 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.evaluate.engine import EngineAdapter
 
 ENGINES = ("duckdb", "spark", "bigquery")
+ENVIRONMENT = {
+    "engine": "FINOPSMETRICS_COSTS_ENGINE",
+    "dataset": "FINOPSMETRICS_COSTS_DATASET",
+    "spark_master": "FINOPSMETRICS_SPARK_MASTER",
+    "table": "FINOPSMETRICS_COSTS_TABLE",
+}
 
 
 def _costs(settings: Settings | None) -> dict[str, Any]:
+    import os
+
     raw = settings.raw.get("costs") if settings is not None else None
-    return raw if isinstance(raw, dict) else {}
+    found = dict(raw) if isinstance(raw, dict) else {}
+    for key, name in ENVIRONMENT.items():
+        if os.environ.get(name):
+            found[key] = os.environ[name]
+    return found
+
+
+def dataset_to_publish(settings: Settings | None) -> str | None:
+    """Where ``costs sync`` writes the Spark dataset (None: not on Spark)."""
+    costs = _costs(settings)
+    if costs.get("engine") == "spark" and costs.get("dataset"):
+        return str(costs["dataset"])
+    return None
 
 
 def configured_engine(settings: Settings | None) -> str:
