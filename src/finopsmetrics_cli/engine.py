@@ -53,7 +53,8 @@ and with ``docs/reference/engine-api.md``)::
                           costs: str | None = None) -> BudgetStatus | None
         def cost_impact(self, plan: Plan, config: Config | None = None) -> CostImpact | None
             # plan's cost impact: each created/changed budget's actual, forecast and the
-            # alerts that would fire now; None without such budgets or without cost data
+            # alerts that would fire now, each policy's matches, each tag rule's coverage
+            # (config's virtual tags applied); None without such objects or cost data
 
         # cost data (costs.service); costs=None: --costs > $FINOPSMETRICS_COSTS >
         # settings.costs.store > ./.finopsmetrics/costs.duckdb
@@ -499,7 +500,7 @@ class Engine:
         from finopsmetrics_cli.evaluate.impact import cost_impact
 
         settings = config.settings if config is not None else None
-        return cost_impact(plan, settings, today=datetime.now(UTC).date())
+        return cost_impact(plan, settings, today=datetime.now(UTC).date(), config=config)
 
     def import_yaml(self, addresses: Sequence[str] | None = None) -> str:
         from finopsmetrics_cli.importer import importable, render_yaml

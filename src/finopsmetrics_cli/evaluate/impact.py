@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from finopsmetrics_cli.evaluate.model import BudgetStatus, Control
 
 if TYPE_CHECKING:
-    from finopsmetrics_cli.config.model import Settings
+    from finopsmetrics_cli.config.model import Config, Settings
     from finopsmetrics_cli.plan.model import Plan
 
 BUDGET_ACTIONS = ("create", "update", "replace")
@@ -138,9 +138,12 @@ class CostImpact:
         return "\n".join(rows) + "\n"
 
 
-def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostImpact | None:
+def cost_impact(
+    plan: Plan, settings: Settings | None, *, today: date, config: Config | None = None
+) -> CostImpact | None:
     """The section for ``plan``, or None (no budget, policy or tag rule created or
-    changed, no cost data)."""
+    changed, no cost data). ``config``'s virtual tags, rules, allocations and business
+    mappings build ``costs_enriched``, as they will once applied."""
     changed = [c for c in plan.changes
                if c.kind in IMPACT_KINDS and c.action in BUDGET_ACTIONS and c.after is not None]
     if not changed:
@@ -152,8 +155,13 @@ def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostIm
         return None
     from finopsmetrics_cli.errors import FinopsError
     from finopsmetrics_cli.evaluate.engine import DuckDBAdapter
+    from finopsmetrics_cli.evaluate.enrich import ENRICHMENT_KINDS
     from finopsmetrics_cli.evaluate.runner import run
-    from finopsmetrics_cli.evaluate.service import condition_schema, inventory_path
+    from finopsmetrics_cli.evaluate.service import (
+        condition_schema,
+        controls_of_config,
+        inventory_path,
+    )
 
     raw = settings.raw if settings is not None else {}
     metric = raw.get("costs", {}).get("metric") if isinstance(raw.get("costs"), dict) else None
@@ -163,7 +171,9 @@ def cost_impact(plan: Plan, settings: Settings | None, *, today: date) -> CostIm
         with CostStore(path).connect() as conn:
             result, _ = run(DuckDBAdapter(conn), controls, store=str(path), today=today,
                             kinds=kinds, metric=metric, schema=condition_schema(settings),
-                            inventory=inventory_path(None, settings, None))  # fmt: skip
+                            inventory=inventory_path(None, settings, None),
+                            context=controls_of_config(config, ENRICHMENT_KINDS)
+                            if config is not None else ())  # fmt: skip
     except FinopsError as exc:
         if exc.message.startswith("no cost data"):
             return None

@@ -133,3 +133,17 @@ def test_inactive_budgets_and_currency_problems_are_said(ws: Workspace) -> None:
         "  not available: budget.untouched is in EUR, but the cost data it sums is in USD: "
         "set `currency: USD` on it, or filter it to EUR rows",
     ]
+
+
+def test_budgets_in_plan_read_the_config_virtual_tags(ws: Workspace, cost_store: Store) -> None:
+    cost_store([Row(date(2024, 3, 13), 300.0, resource="i-ml-1")])
+    ws.config.write_text(CONFIG.format(amount=60000) + """\
+  - name: ml-team
+    amount: 1000
+    filters: {team: ml}
+virtual_tags:
+  teams:
+    mappings: {"i-ml-1": {team: ml}}
+""")
+    result = ws.run("plan", str(ws.config), "--no-color")
+    assert "  budget.ml-team: 300.00 of 1,000.00 spent (30%); forecast" in result.stdout
