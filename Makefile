@@ -36,7 +36,7 @@ azurite:
 	  npm install --prefix .cache/azurite --no-audit --no-fund --silent azurite@3.35.0; fi
 
 test: $(VENV)/.installed-dev azurite
-	$(BIN)/python -m pytest -n 2 -q tests terraform-provider/tests pulumi/tests; rc=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -q tests terraform-provider/tests pulumi/tests; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
 lint: $(VENV)/.installed-dev

@@ -26,6 +26,7 @@ from finopsmetrics_cli.evaluate.runner import run
 
 pytestmark = [
     pytest.mark.spark,
+    pytest.mark.xdist_group("spark"),  # one worker, one JVM (make test runs --dist loadgroup)
     pytest.mark.skipif(java_problem() is not None, reason=f"no Java for Spark: {java_problem()}"),
 ]
 MASTER = "local[2]"
