@@ -98,8 +98,12 @@ step "finopsmetrics evaluate --kind budget --kind anomaly_detector   (budgets ag
 step "finopsmetrics evaluate --kind tag_rule --kind ownership_rule   (tag coverage: spend missing each key)"
 "$FM" evaluate --kind tag_rule --kind ownership_rule
 
-step "finopsmetrics evaluate --kind policy --kind lifecycle_rule --kind compliance_framework -q   (the resource inventory)"
-"$FM" evaluate --kind policy --kind lifecycle_rule --kind compliance_framework -q
+step "finopsmetrics evaluate --kind policy --kind compliance_framework --inventory inventory.csv   (policies over the resources the bill shows, plus a file of attributes)"
+cp "$ROOT/examples/inventory.csv" inventory.csv
+"$FM" evaluate --kind policy --kind compliance_framework --inventory inventory.csv
+
+step "finopsmetrics evaluate --kind lifecycle_rule -q   (resources without an owner, older than the rules allow)"
+"$FM" evaluate --kind lifecycle_rule -q
 
 step "finopsmetrics evaluate -q --exit-code   (again: the findings are open now; exit 2)"
 allow2 "$FM" evaluate -q --exit-code
