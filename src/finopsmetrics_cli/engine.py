@@ -101,6 +101,10 @@ and with ``docs/reference/engine-api.md``)::
             # previous_manager): many under one lock and one commit (Terraform's concurrent
             # applies), each checked as create/update/delete check it alone; each slot holds
             # the object written, None (deleted, already gone) or the error that refused it
+        @contextmanager
+        def writing(self, operation: str) -> Iterator[WriteSession]
+            # session.write(requests) as write_objects, with the lock held and the file
+            # open for the whole block (writes in quick succession; keep it under a second)
         def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject
             # an out-of-band change: live spec changes, manager and applied_spec do not.
             # This is what drift is; tests use it to simulate a console edit.
@@ -163,7 +167,9 @@ if TYPE_CHECKING:
         Write,
     )
 
-__all__ = ["ApplyResult", "Engine", "ObjectWrite", "Plan", "PlanOptions", "default_actor"]
+__all__ = [
+    "ApplyResult", "Engine", "ObjectWrite", "Plan", "PlanOptions", "WriteSession", "default_actor",
+]
 
 CONFIG = "config"
 Progress = Callable[[int, int], None]
@@ -197,6 +203,22 @@ class ObjectWrite:
     @property
     def address(self) -> str:
         return f"{self.kind}.{self.name}"
+
+
+class WriteSession:
+    """``write_objects`` on one writer held across calls (see :meth:`Engine.writing`)."""
+
+    def __init__(self, engine: Engine, writer: StateWriter) -> None:
+        self._engine = engine
+        self._writer = writer
+
+    def write(self, requests: Sequence[ObjectWrite]) -> list[LiveObject | FinopsError | None]:
+        """As :meth:`Engine.write_objects`, on the session's writer; a failure of the file
+        itself (not of one request) is raised."""
+        results: list[LiveObject | FinopsError | None] = [None] * len(requests)
+        for indices in _rounds(requests):
+            self._engine._write_round(self._writer, requests, indices, results)
+        return results
 
 
 class Engine:
@@ -575,6 +597,19 @@ class Engine:
                     for i in indices:
                         results[i] = exc
         return results
+
+    @contextmanager
+    def writing(self, operation: str) -> Iterator[WriteSession]:
+        """The writer lock and the open state for several ``write_objects`` in a row.
+
+        For writes that arrive in quick succession (Terraform's applies): the
+        lock is taken and the file opened, checked and closed (checkpointed)
+        once for all of them instead of once each; every request is checked
+        and recorded exactly as ``write_objects`` does. Readers and writers
+        in other processes wait for the whole block: keep it under a second.
+        """
+        with self._writer(operation, short=True) as writer:
+            yield WriteSession(self, writer)
 
     def _write_one(self, request: ObjectWrite) -> LiveObject | None:
         (result,) = self.write_objects([request])

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from tf.iface import Config, DataSource, Provider, ReadDataContext, Resource, State
@@ -42,6 +44,7 @@ MANAGER = "terraform"
 LOCK_TIMEOUT = 30.0
 #: How long a write within a burst of applies waits for more to write with it.
 GATHER = 0.05
+WriteResults = list["LiveObject | FinopsError | None"]
 
 
 def kind_names() -> list[str]:
@@ -110,15 +113,16 @@ class FinopsProvider(Provider):
         if self._writes is None:
             from terraform_provider_finopsmetrics.batch import GroupCommit
 
-            self._writes = GroupCommit(self._write_batch, window=GATHER)
+            self._writes = GroupCommit(self._write_session, window=GATHER)
         return self._writes.submit(request)
 
-    def _write_batch(self, requests: list[ObjectWrite]) -> list[LiveObject | FinopsError | None]:
+    @contextmanager
+    def _write_session(self) -> Iterator[Callable[[list[ObjectWrite]], WriteResults]]:
         view = self.view()
-        view.forget()  # the write closes this process's readers; the copy would be stale
+        view.forget()  # a write closes this process's readers; the copy would be stale
         try:
-            results: list[LiveObject | FinopsError | None] = self.engine().write_objects(requests)
-            return results
+            with self.engine().writing("terraform writes") as session:
+                yield session.write
         finally:
             view.forget()
 

@@ -116,7 +116,10 @@ class FinopsServicer(ProviderServicer):
 
     def _validate(self, kind: str, name: str, spec: dict[str, Any]) -> dict[str, Any]:
         """The engine's validation, the objects it names looked up in the provider's view."""
-        return self.app.engine().validate_object(kind, name, spec, known=self.app.view().exists)
+        canonical: dict[str, Any] = self.app.engine().validate_object(
+            kind, name, spec, known=self.app.view().exists
+        )
+        return canonical
 
     def _live_wire(
         self, kind: str, name: str, live_spec: dict[str, Any], prior: Wire | None

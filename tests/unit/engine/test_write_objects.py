@@ -131,3 +131,18 @@ def test_validate_object_with_the_callers_own_known_addresses(tmp_path: Path) ->
     assert [d.code for d in caught.value.diagnostics] == ["E301"]
     assert "team.ml-team" in asked and "team.nobody" in asked
     assert not (tmp_path / "never").exists()  # the state was never opened
+
+
+def test_a_writing_session_holds_the_lock_across_its_writes(tf: Engine, tmp_path: Path) -> None:
+    serial = tf.info().serial
+    other = Engine(tf.location, actor="someone", source="cli")
+    with tf.writing("terraform writes") as session:
+        (first,) = session.write([create("a")])
+        with pytest.raises(FinopsError, match=r"^state .* is locked: .*'terraform writes'"):
+            other.create("budget", "x", BUDGET, manager="config")
+        second, refused = session.write([create("b"), create("a")])
+    assert not isinstance(first, FinopsError) and not isinstance(second, FinopsError)
+    assert isinstance(refused, PlanError) and refused.message == "budget.a already exists"
+    assert tf.info().serial == serial + 2  # one commit per write call
+    other.create("budget", "x", BUDGET, manager="config")  # the lock is released after
+    assert [o.name for o in tf.list_objects()] == ["a", "b", "x"]
