@@ -12,7 +12,8 @@ budgets and 10 anomaly detectors (one scan, as every run) on:
 From the measured per-row costs it states, on paper, the row count above
 which a cluster of N cores would finish first, assuming Spark's per-row
 work divides over the cores and its fixed cost per evaluation (job
-scheduling, measured here on the smallest run) does not.
+scheduling: the intercept of the two sizes) does not. Each engine runs once
+untimed first (Spark's JIT, DuckDB's caches); figures are medians of RUNS.
 
     .venv/bin/python benchmarks/bench_scale.py [ROWS,ROWS...] [RUNS]
 """
@@ -55,6 +56,7 @@ def controls() -> list[Control]:
 def timed(adapter: object, runs: int) -> float:
     from finopsmetrics_cli.evaluate.runner import run
 
+    run(adapter, controls(), store="bench", today=TODAY, at=AT)  # type: ignore[arg-type]  # warm-up
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -96,6 +98,10 @@ def main() -> None:
     duck_row = (d2 - d1) / (n2 - n1)
     spark_row = (s2 - s1) / (n2 - n1)
     spark_fixed = max(s1 - spark_row * n1, 0.0)
+    if spark_row <= 0 or duck_row <= 0:
+        print("per-row costs cannot be told from fixed costs in this run (a noisy machine): "
+              "run again, or with more rows")  # fmt: skip
+        return
     print(f"per million rows: DuckDB {duck_row * 1e6:.3f} s, Spark local "
           f"{spark_row * 1e6:.3f} s (this machine's cores); Spark's fixed cost per "
           f"evaluation {spark_fixed:.1f} s")  # fmt: skip

@@ -192,3 +192,15 @@ def test_cli_unreachable_master_exits_1_and_records_nothing(tmp_path: Path) -> N
         f"error: Spark master spark://127.0.0.1:{port} cannot be reached (connection refused)\n"
     )
     assert ws.state.read_bytes() == before
+
+
+def test_dataset_not_written_yet_names_costs_sync(tmp_path: Path) -> None:
+    with pytest.raises(EvaluationError) as caught:
+        with open_dataset(str(tmp_path / "nothing"), MASTER, "EffectiveCost"):
+            pass
+    assert str(caught.value).startswith(
+        f"no cost data: the Spark dataset {tmp_path / 'nothing'} cannot be read ("
+    )
+    assert caught.value.hint == (
+        "run `finopsmetrics costs sync` with settings.costs.engine: spark to write it"
+    )

@@ -61,3 +61,18 @@ def test_unreachable_master_is_one_message() -> None:
         "check settings.costs.spark_master (spark://HOST:PORT of a running master), "
         "or use local[*] to run Spark on this machine"
     )
+
+
+def test_unknown_engine_in_the_environment_is_one_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from finopsmetrics_cli.evaluate.engines import open_engine
+
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_ENGINE", "snowflake")
+    with pytest.raises(EvaluationError) as caught, open_engine(None):
+        pass
+    assert str(caught.value) == (
+        "costs engine 'snowflake' (settings.costs.engine or FINOPSMETRICS_COSTS_ENGINE) "
+        "is not an engine"
+    )
+    assert caught.value.hint == "engines: duckdb, spark, bigquery"

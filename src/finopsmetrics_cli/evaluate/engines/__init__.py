@@ -85,6 +85,7 @@ def open_engine(settings: Settings | None) -> Iterator[EngineAdapter]:
             yield bigquery
     else:
         raise EvaluationError(
-            f"settings.costs.engine {engine!r} is not an engine",
+            f"costs engine {engine!r} (settings.costs.engine or {ENVIRONMENT['engine']}) "
+            "is not an engine",
             hint=f"engines: {', '.join(ENGINES)}",
         )

@@ -92,9 +92,8 @@ def _epoch_of_difference(node: exp.Expression) -> exp.Expression:
 def _expand(tree: exp.Expression, relations: dict[str, list[str]]) -> exp.Expression:
     """``* REPLACE`` and ``UNION ... BY NAME`` rewritten over explicit column names,
     innermost first (a union's sides are expanded before it is)."""
-    for node in list(tree.find_all(exp.Select, exp.Union)):
-        if isinstance(node, exp.Select):
-            _expand_replace(node, relations)
+    for select in list(tree.find_all(exp.Select)):
+        _expand_replace(select, relations)
     for node in reversed(list(tree.find_all(exp.Union))):
         if node.args.get("by_name"):
             replacement = _by_position(node, relations)
