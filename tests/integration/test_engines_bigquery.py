@@ -148,3 +148,25 @@ def test_live_state_reads_the_engine_from_the_environment(
     again = ws.run("evaluate", "--format", "json", "--since", "2025-11-01")
     statuses = {f["name"]: f["status"] for f in json.loads(again.stdout)["findings"]}
     assert statuses == {"s3": "open"}  # recorded by the first run: not new any more
+
+
+def test_costs_show_runs_the_same_query_inside_bigquery(
+    warehouse: tuple[Path, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from finopsmetrics_cli.cli.app import app
+
+    store, server = warehouse
+    monkeypatch.chdir(tmp_path)
+    args = ["costs", "show", "--by", "service,month", "--filter", "team=web,db",
+            "--from", "2025-10-15", "--format", "json"]  # fmt: skip
+    local = CliRunner().invoke(app, [*args, "--costs", str(store)])
+    assert local.exit_code == 0, local.stderr
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_ENGINE", "bigquery")
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_TABLE", TABLE)
+    inside = CliRunner().invoke(app, args)
+    assert inside.exit_code == 0, inside.stderr
+    assert json.loads(inside.stdout) == json.loads(local.stdout)
+    assert len(json.loads(local.stdout)["rows"]) == 4
+    assert "UNNEST(`Tags`) AS t WHERE t.key = 'team'" in server.requests[-1]["body"]["query"]

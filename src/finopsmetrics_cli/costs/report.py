@@ -233,11 +233,33 @@ def show(store: CostStore, options: ShowOptions, context: Sequence[Control] = ()
         sql += f" ORDER BY amount DESC NULLS LAST LIMIT {int(options.top)}"
         sql = f"SELECT * FROM ({sql})"
     sql += f" ORDER BY {order}"
-    with store.connect() as conn:
-        enrichment = _enrich(conn, context)
-        _check_enriched([*options.by, *(k for k, _ in options.filters)], enrichment)
-        rows = conn.execute(sql, params).fetchall()
+    from finopsmetrics_cli.evaluate.engines import configured_engine
+
+    keys = [*options.by, *(k for k, _ in options.filters)]
+    if configured_engine(None) != "duckdb":
+        rows = _on_engine(sql, params, context, keys)
+    else:
+        with store.connect() as conn:
+            enrichment = _enrich(conn, context)
+            _check_enriched(keys, enrichment)
+            rows = conn.execute(sql, params).fetchall()
     return CostTable(tuple(options.by), options.metric, rows, start, end, time_dim)
+
+
+def _on_engine(
+    sql: str, params: Sequence[Any], context: Sequence[Control], keys: Sequence[str]
+) -> list[tuple[Any, ...]]:
+    """The same query on the engine ``$FINOPSMETRICS_COSTS_ENGINE`` names (Spark, BigQuery):
+    the evaluation's adapters translate it, so there is one query for every engine."""
+    from finopsmetrics_cli.conditions.sql import SqlFragment
+    from finopsmetrics_cli.evaluate.engines import open_engine
+    from finopsmetrics_cli.evaluate.enrich import install
+    from finopsmetrics_cli.evaluate.sqltext import inline
+
+    with open_engine(None) as adapter:
+        enrichment = install(adapter, context) if context else None
+        _check_enriched(keys, enrichment)
+        return adapter.fetch_sql(inline(SqlFragment(sql, list(params))))
 
 
 def _enrich(conn: Any, context: Sequence[Control]) -> Enrichment | None:

@@ -54,9 +54,23 @@ class BigQueryAdapter(EngineAdapter):
             return out
         return node
 
+    def _tags(self, node: exp.Expression) -> exp.Expression:
+        """``Tags['k']`` (a map read, as DuckDB text writes it) as :meth:`tag_value`."""
+        if (
+            isinstance(node, exp.Bracket)
+            and isinstance(node.this, exp.Column)
+            and node.this.name == "Tags"
+            and len(node.expressions) == 1
+            and isinstance(node.expressions[0], exp.Literal)
+            and node.expressions[0].is_string
+        ):
+            return self.tag_value(node.expressions[0].this)
+        return node
+
     def sql(self, query: exp.Expr) -> str:
         relations = {name: self.table_columns for name in RELATIONS}
-        tree = query.transform(self._target).transform(_group_by_position).transform(_utc)
+        tree = query.transform(self._target).transform(self._tags)
+        tree = tree.transform(_group_by_position).transform(_utc)
         return dialect.render(tree, self.DIALECT, relations)
 
     def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
@@ -197,7 +211,7 @@ def _error(exc: Exception, table: str) -> FinopsError:
             "on the project",
         )
     if isinstance(exc, api.GoogleAPICallError):
-        return EvaluationError(f"BigQuery refused the evaluation query on {table}: {exc.message}")
+        return EvaluationError(f"BigQuery refused the query on {table}: {exc.message}")
     return EvaluationError(f"cannot query {table}: {exc}")
 
 
