@@ -204,3 +204,25 @@ def test_dataset_not_written_yet_names_costs_sync(tmp_path: Path) -> None:
     assert caught.value.hint == (
         "run `finopsmetrics costs sync` with settings.costs.engine: spark to write it"
     )
+
+
+def test_costs_show_on_spark_equals_duckdb(
+    published: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from finopsmetrics_cli.cli.app import app
+
+    store, dataset = published
+    monkeypatch.chdir(tmp_path)
+    args = ["costs", "show", "--by", "service,month", "--top", "2", "--filter", "team=web,db",
+            "--format", "json"]  # fmt: skip
+    local = CliRunner().invoke(app, [*args, "--costs", str(store)])
+    assert local.exit_code == 0, local.stderr
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_ENGINE", "spark")
+    monkeypatch.setenv("FINOPSMETRICS_COSTS_DATASET", str(dataset))
+    monkeypatch.setenv("FINOPSMETRICS_SPARK_MASTER", MASTER)
+    on_spark = CliRunner().invoke(app, args)
+    assert on_spark.exit_code == 0, on_spark.stderr
+    assert len(json.loads(local.stdout)["rows"]) == 4
+    assert json.loads(on_spark.stdout) == json.loads(local.stdout)
