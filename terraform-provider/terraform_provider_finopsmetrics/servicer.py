@@ -18,7 +18,6 @@ from tf.provider import ProviderServicer
 from tf.types import Unknown
 from tf.utils import Diagnostics, _to_attribute_path, read_dynamic_value, to_dynamic_value
 
-from finopsmetrics_cli.engine import ObjectWrite
 from finopsmetrics_cli.errors import ConflictError, FinopsError, ValidationFailed
 from terraform_provider_finopsmetrics import cost_data, schema_cache
 from terraform_provider_finopsmetrics.convert import (
@@ -253,6 +252,8 @@ class FinopsServicer(ProviderServicer):
         ks = kind_schema(kind)
         prior = read_dynamic_value(request.prior_state)
         planned = read_dynamic_value(request.planned_state)
+        from finopsmetrics_cli.engine import ObjectWrite  # not at start: most starts serve a schema
+
         if planned is None:
             delete = ObjectWrite("delete", kind, prior["name"], None, MANAGER)
             self._call(diags, lambda: self.app.write(delete), ks)
