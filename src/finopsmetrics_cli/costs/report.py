@@ -99,7 +99,7 @@ def group_expression(key: str) -> str:
     if key.startswith("vtag:") and len(key) > 5:
         return _virtual(key[5:])
     if key.startswith("business:") and len(key) > 9:
-        return f'coalesce("x_Business"[{literal(key[9:])}], {literal(UNALLOCATED)})'
+        return f'coalesce({quote("x_Business." + key[9:])}, {literal(UNALLOCATED)})'
     columns = dimension_columns(key)
     if columns is None or key == "Tags":
         raise CostDataError(f"unknown dimension {key!r} for --by", hint=BY_HINT)
@@ -136,8 +136,9 @@ def filter_condition(key: str, values: Sequence[str]) -> tuple[str, list[Any]]:
 
 
 def _virtual(key: str) -> str:
-    """A tag as the evaluation reads it: the row's own, else its virtual value."""
-    return f'coalesce("Tags"[{literal(key)}], "x_VirtualTags"[{literal(key)}])'
+    """A tag as the evaluation reads it: the row's own, else its virtual value (one column
+    of costs_enriched per virtual key; an unknown key is refused before the query runs)."""
+    return f'coalesce("Tags"[{literal(key)}], {quote("x_VirtualTags." + key)})'
 
 
 def _check_enriched(keys: Sequence[str], enrichment: Enrichment | None) -> None:

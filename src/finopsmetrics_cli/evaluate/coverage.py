@@ -19,7 +19,7 @@ from finopsmetrics_cli.evaluate.enrich import Builder, own_tag, ownership_value
 from finopsmetrics_cli.evaluate.model import Control, Finding
 from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
 from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
-from finopsmetrics_cli.evaluate.sqltext import literal, quote
+from finopsmetrics_cli.evaluate.sqltext import quote
 
 COVERAGE_KINDS = ("tag_rule", "ownership_rule")
 WINDOW_DAYS = 30
@@ -65,16 +65,17 @@ def required_keys(control: Control) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def _virtual(key: str, has_virtual: bool) -> str:
+def _virtual(key: str, available: set[str]) -> str:
     own = own_tag(key)
-    return f'coalesce({own}, "x_VirtualTags"[{literal(key)}])' if has_virtual else own
+    column = f"x_VirtualTags.{key}"
+    return f"coalesce({own}, {quote(column)})" if column in available else own
 
 
 def measure(ctx: Context, rules: Sequence[Control]) -> tuple[list[KeyCoverage], list[str]]:
     """Coverage per (rule, key) in one scan; warnings for rules cost rows cannot answer."""
     assert ctx.adapter is not None
     builder = Builder(ctx.schema)
-    has_virtual = "x_VirtualTags" in ctx.adapter.columns("costs_enriched")
+    has_virtual = set(ctx.adapter.columns("costs_enriched"))
     exprs: list[str] = []
     checks: list[_Check] = []
 

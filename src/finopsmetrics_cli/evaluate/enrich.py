@@ -42,7 +42,6 @@ from finopsmetrics_cli.evaluate.sqltext import (
     literal,
     quote,
     row_column,
-    string_map,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +56,8 @@ ENRICHMENT_KINDS = (
     "business_mapping",
 )
 VIEW = "costs_enriched"
+VIRTUAL = "x_VirtualTags"
+BUSINESS = "x_Business"
 COST_COLUMNS = ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost")
 OWN_TAGS = '"Tags"'
 #: where ownership_rule sources are read on a cost row
@@ -104,69 +105,6 @@ class Builder:
             len(parts) == 3 and self.column(".".join(parts[:2])) is not None
         )
 
-    def tags(self, values: Mapping[str, Any]) -> str:
-        self.keys.update(values)
-        return string_map(values)
-
-    def virtual_tag(self, control: Control) -> str:
-        spec = control.spec
-        whens: list[str] = []
-        mappings: Mapping[str, Mapping[str, Any]] = spec.get("mappings") or {}
-        if mappings:
-            ids = ", ".join(literal(i) for i in mappings)
-            table = ", ".join(f"{literal(i)}: {self.tags(t)}" for i, t in mappings.items())
-            whens.append(f'WHEN "ResourceId" IN ({ids}) THEN MAP {{{table}}}["ResourceId"]')
-        for index, rule in enumerate(spec.get("rules") or ()):
-            parts = []
-            if rule.get("resource_pattern"):
-                parts.append(_regex_on_resource(rule["resource_pattern"]))
-            if rule.get("condition"):
-                sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
-                if sql is None:
-                    continue
-                parts.append(sql)
-            whens.append(f"WHEN {' AND '.join(parts)} THEN {self.tags(rule.get('tags') or {})}")
-        default = self.tags(spec.get("default") or {})
-        return f"(CASE {' '.join(whens)} ELSE {default} END)" if whens else default
-
-    def tag_rule(self, control: Control) -> str | None:
-        spec = control.spec
-        if spec.get("enabled") is False:
-            return None
-        selector = self.selector(control)
-        if selector is None:
-            return None
-        values = dict(spec.get("tags") or {})
-        inferred: dict[str, str] = {}
-        source = spec.get("infer_from")
-        if source:  # `tags: {team: auto_detect}` + infer_from: the value comes from there
-            inferred = {key: _infer_sql(str(source)) for key in values}
-            values = {}
-        for item in spec.get("inference_rules") or ():
-            inferred[item["tag"]] = _infer_sql(str(item["infer_from"]))
-        self.keys.update(inferred)
-        if spec.get("ml_prediction"):
-            self.warnings.append(
-                f"{control.address}: ml_prediction is not run over cost data; "
-                "its tags are not inferred"
-            )
-        parts = [self.tags(values)] if values else []
-        if inferred:
-            parts.append(_entries(inferred))
-        rules = []
-        for index, rule in enumerate(spec.get("rules") or ()):
-            sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
-            if sql is not None:
-                rules.append(f"WHEN {sql} THEN {self.tags(rule.get('tags') or {})}")
-        if rules:
-            parts.append(f"(CASE {' '.join(rules)} ELSE {EMPTY_MAP} END)")
-        if not parts:
-            return None
-        body = _concat(parts)
-        if selector == "TRUE":
-            return body
-        return f"(CASE WHEN {selector} THEN {body} ELSE {EMPTY_MAP} END)"
-
     def selector(self, control: Control) -> str | None:
         """The rows a tag rule is about (TRUE: every row); None if it cannot be evaluated."""
         spec = control.spec
@@ -182,32 +120,115 @@ class Builder:
             selectors.append(sql)
         return " AND ".join(selectors) if selectors else "TRUE"
 
-    def ownership_rule(self, control: Control) -> str | None:
+
+class KeyBuilder(Builder):
+    """The same rules as per-key values: one SQL expression per virtual key and object,
+    so that reading ``x_VirtualTags.KEY`` computes that key alone (a map per row costs
+    ten times the scan)."""
+
+    def virtual_values(self, control: Control) -> dict[str, str]:
+        spec = control.spec
+        mappings: Mapping[str, Mapping[str, Any]] = spec.get("mappings") or {}
+        rules: list[tuple[str, Mapping[str, Any]]] = []
+        for index, rule in enumerate(spec.get("rules") or ()):
+            parts = []
+            if rule.get("resource_pattern"):
+                parts.append(_regex_on_resource(rule["resource_pattern"]))
+            if rule.get("condition"):
+                sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
+                if sql is None:
+                    continue
+                parts.append(sql)
+            rules.append((" AND ".join(parts), rule.get("tags") or {}))
+        default: Mapping[str, Any] = spec.get("default") or {}
+        keys = {k for t in mappings.values() for k in t} | {k for _, t in rules for k in t}
+        keys |= set(default)
+        self.keys.update(keys)
+        out = {}
+        for key in sorted(keys):
+            whens = []
+            if mappings:
+                ids = ", ".join(literal(i) for i in mappings)
+                having = ", ".join(
+                    f"{literal(i)}: {literal(str(t[key]))}" for i, t in mappings.items() if key in t
+                )
+                value = f'MAP {{{having}}}["ResourceId"]' if having else "NULL::VARCHAR"
+                whens.append(f'WHEN "ResourceId" IN ({ids}) THEN {value}')
+            whens += [f"WHEN {when} THEN {_lit(tags.get(key))}" for when, tags in rules]
+            fallback = _lit(default.get(key))
+            out[key] = f"(CASE {' '.join(whens)} ELSE {fallback} END)" if whens else fallback
+        return out
+
+    def rule_values(self, control: Control) -> dict[str, str]:
         spec = control.spec
         if spec.get("enabled") is False:
-            return None
+            return {}
+        selector = self.selector(control)
+        if selector is None:
+            return {}
+        values = dict(spec.get("tags") or {})
+        inferred: dict[str, str] = {}
+        source = spec.get("infer_from")
+        if source:  # `tags: {team: auto_detect}` + infer_from: the value comes from there
+            inferred = {key: _infer_sql(str(source)) for key in values}
+            values = {}
+        for item in spec.get("inference_rules") or ():
+            inferred[item["tag"]] = _infer_sql(str(item["infer_from"]))
+        if spec.get("ml_prediction"):
+            self.warnings.append(
+                f"{control.address}: ml_prediction is not run over cost data; "
+                "its tags are not inferred"
+            )
+        rules = []
+        for index, rule in enumerate(spec.get("rules") or ()):
+            sql = self.condition(f"{control.address} rules[{index}]", rule["condition"])
+            if sql is not None:
+                rules.append((sql, rule.get("tags") or {}))
+        keys = set(values) | set(inferred) | {k for _, t in rules for k in t}
+        self.keys.update(keys)
+        out = {}
+        for key in sorted(keys):
+            parts = [_lit(values[key])] if key in values else []
+            parts += [inferred[key]] if key in inferred else []
+            if rules:
+                whens = " ".join(f"WHEN {when} THEN {_lit(tags.get(key))}" for when, tags in rules)
+                parts.append(f"(CASE {whens} END)")
+            value = parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+            out[key] = value if selector == "TRUE" else f"(CASE WHEN {selector} THEN {value} END)"
+        return out
+
+    def owner_values(self, control: Control) -> dict[str, str]:
+        spec = control.spec
+        if spec.get("enabled") is False:
+            return {}
         source, target = spec["source"], str(spec.get("map_to") or "owner")
         value = ownership_value(source, spec)
         if value is None:
             self.warnings.append(
                 f"{control.address}: source {source} is not in the cost data; nothing is inferred"
             )
-            return None
+            return {}
         self.keys.add(target)
-        return _entries({target: value})
+        return {target: value}
+
+
+def _lit(value: Any) -> str:
+    return "NULL::VARCHAR" if value is None else literal(str(value))
+
+
+def virtual_column(key: str) -> str:
+    """The column of ``costs_enriched`` holding virtual tag ``key`` (NULL where none)."""
+    return quote(f"{VIRTUAL}.{key}")
+
+
+def business_column(entity_type: str) -> str:
+    return quote(f"{BUSINESS}.{entity_type}")
 
 
 def _entries(values: Mapping[str, str]) -> str:
     """A map from keys to SQL values, leaving out the NULL ones."""
     items = ", ".join(f"{{'key': {literal(k)}, 'value': {v}}}" for k, v in values.items())
     return f"map_from_entries(list_filter([{items}], lambda e: e.value IS NOT NULL))"
-
-
-def _concat(parts: Sequence[str]) -> str:
-    """Maps merged, the first part winning a key (``map_concat``: the last wins)."""
-    if len(parts) == 1:
-        return f"coalesce({parts[0]}, {EMPTY_MAP})"
-    return "map_concat(" + ", ".join(f"coalesce({p}, {EMPTY_MAP})" for p in reversed(parts)) + ")"
 
 
 def _regex_on_resource(pattern: str) -> str:
@@ -263,45 +284,56 @@ def ownership_value(source: str, spec: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _business(mappings: Sequence[Control]) -> tuple[str | None, set[str]]:
-    """``MAP {entity_type: name}`` per row: the first mapping (name order) of each type."""
+def _business_columns(mappings: Sequence[Control], virtual: set[str]) -> tuple[list[str], set[str]]:
+    """One ``x_Business.TYPE`` column per entity type: the first mapping (name order)."""
     from finopsmetrics_cli.evaluate.scan import _values
 
     by_type: dict[str, list[str]] = {}
     for control in mappings:
         spec = control.spec
         globs: list[str] = []
-        for pattern in [
-            *(spec.get("clusters") or ()),
-            *(spec.get("databases") or ()),
-            *(spec.get("services") or ()),
-        ]:
+        for pattern in [*(spec.get("clusters") or ()), *(spec.get("databases") or ()),
+                        *(spec.get("services") or ())]:  # fmt: skip
             globs += [glob_sql('"ResourceId"', pattern), glob_sql('"ResourceName"', pattern)]
         for pattern in spec.get("services") or ():
             globs.append(glob_sql('"ServiceName"', pattern))
         selectors = [
             any_of(
-                [glob_sql(target, v) for target in _dimension_targets(key) for v in _values(value)]
+                [glob_sql(t, v) for t in _dimension_targets(key, virtual) for v in _values(value)]
             )
             for key, value in (spec.get("selectors") or {}).items()
         ]
         parts = ([any_of(globs)] if globs else []) + selectors
-        if not parts:
-            continue
-        when = f"WHEN {' AND '.join(parts)} THEN {literal(control.name)}"
-        by_type.setdefault(str(spec.get("entity_type") or "product"), []).append(when)
-    if not by_type:
-        return None, set()
-    entries = {t: f"(CASE {' '.join(w)} END)" for t, w in by_type.items()}
-    return _entries(entries), set(by_type)
+        if parts:
+            when = f"WHEN {' AND '.join(parts)} THEN {literal(control.name)}"
+            by_type.setdefault(str(spec.get("entity_type") or "product"), []).append(when)
+    columns = [f"(CASE {' '.join(w)} END) AS {business_column(t)}" for t, w in by_type.items()]
+    return columns, set(by_type)
 
 
-def _dimension_targets(key: str) -> list[str]:
+def _maps(keys: Sequence[str], types: Sequence[str]) -> str:
+    """The ``x_VirtualTags`` and ``x_Business`` maps, from the per-key columns (computed
+    only when a query reads them)."""
+
+    def entries(columns: dict[str, str]) -> str:
+        if not columns:
+            return "NULL::MAP(VARCHAR, VARCHAR)"
+        items = ", ".join(f"{{'key': {literal(k)}, 'value': {c}}}" for k, c in columns.items())
+        return f"map_from_entries(list_filter([{items}], lambda e: e.value IS NOT NULL))"
+
+    virtual = entries({k: virtual_column(k) for k in keys})
+    business = entries({t: business_column(t) for t in types})
+    return f"{virtual} AS {quote(VIRTUAL)}, {business} AS {quote(BUSINESS)}"
+
+
+def _dimension_targets(key: str, virtual: set[str]) -> list[str]:
     from finopsmetrics_cli.costs.focus import dimension_columns
 
     columns = dimension_columns(key)
     if columns is None:
-        return [f'coalesce({own_tag(key)}, "x_VirtualTags"[{literal(key)}])']
+        if key not in virtual:
+            return [own_tag(key)]
+        return [f"coalesce({own_tag(key)}, {virtual_column(key)})"]
     return [f"CAST({quote(c)} AS VARCHAR)" for c in columns]
 
 
@@ -341,30 +373,48 @@ def build(controls: Sequence[Control], schema: AttributeSchema | None = None) ->
             by_kind[control.kind].append(control)
     if not any(by_kind.values()):
         return Enrichment(None)
-    b = Builder(schema)
-    maps = [b.virtual_tag(c) for c in by_kind["virtual_tag"]]
-    maps += [m for c in by_kind["tag_rule"] if (m := b.tag_rule(c)) is not None]
-    maps += [m for c in by_kind["ownership_rule"] if (m := b.ownership_rule(c)) is not None]
-    virtual = _concat(maps) if maps else "NULL::MAP(VARCHAR, VARCHAR)"
-    base = f'SELECT *, {virtual} AS "x_VirtualTags" FROM main.costs'
-    business, types = _business(by_kind["business_mapping"])
+    b = KeyBuilder(schema)
+    by_key: dict[str, list[str]] = {}
+    for values in [
+        *(b.virtual_values(c) for c in by_kind["virtual_tag"]),
+        *(b.rule_values(c) for c in by_kind["tag_rule"]),
+        *(b.owner_values(c) for c in by_kind["ownership_rule"]),
+    ]:
+        for key, sql in values.items():
+            by_key.setdefault(key, []).append(sql)
+    kinds = {k for c in by_kind["cost_allocation"] for a in c.spec.get("allocations") or ()
+             for k in ("service", "team", "project") if a.get(k)}  # fmt: skip
+    for kind in kinds:
+        by_key.setdefault(kind, [])
+    columns = [
+        (f"coalesce({', '.join(v)})" if len(v) > 1 else (v[0] if v else "NULL::VARCHAR"))
+        + f" AS {virtual_column(k)}"
+        for k, v in sorted(by_key.items())
+    ]
+    business, types = _business_columns(by_kind["business_mapping"], set(by_key))
+    base = f"SELECT {', '.join(['*', *columns])} FROM main.costs"
     tagged = (
-        f'SELECT *, {business or "NULL::MAP(VARCHAR, VARCHAR)"} AS "x_Business", '
-        'NULL::VARCHAR AS "x_Allocation", NULL::VARCHAR AS "x_AllocationTarget" '
-        f"FROM ({base})"
+        f'SELECT {", ".join(["*", *business])}, NULL::VARCHAR AS "x_Allocation", '
+        f'NULL::VARCHAR AS "x_AllocationTarget" FROM ({base})'
     )
     splits = _split_rows(by_kind["cost_allocation"])
     enrichment = Enrichment(
-        None, b.warnings, b.keys, types, [c.name for c in by_kind["cost_allocation"]]
+        None, b.warnings, set(by_key), types, [c.name for c in by_kind["cost_allocation"]]
     )
+    maps = _maps(sorted(by_key), sorted(types))
     if not splits:
-        enrichment.select = tagged
+        enrichment.select = f"SELECT *, {maps} FROM ({tagged})"
         return enrichment
     shared = ", ".join(sorted({literal(r[0]) for r in splits}))
-    values = ", ".join(
+    rows = ", ".join(
         f"({literal(rid)}, {literal(name)}, {literal(kind)}, {literal(target)}, "
         f"{lo:.18f}::DECIMAL(38, 18), {hi:.18f}::DECIMAL(38, 18))"
         for rid, name, kind, target, lo, hi in splits
+    )
+    targets = "".join(
+        f"CASE WHEN s.kind = {literal(k)} THEN s.target ELSE b.{virtual_column(k)} END "
+        f"AS {virtual_column(k)}, "
+        for k in sorted(kinds)
     )
     parts = ", ".join(
         f"CAST(round(b.{quote(c)} * s.hi, 10) - round(b.{quote(c)} * s.lo, 10) AS DECIMAL(38, 10))"
@@ -373,15 +423,13 @@ def build(controls: Sequence[Control], schema: AttributeSchema | None = None) ->
     )
     split = (
         f'SELECT b.* REPLACE ({parts}, s.allocation AS "x_Allocation", '
-        f's.target AS "x_AllocationTarget", map_concat(coalesce(b."x_VirtualTags", '
-        f'{EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "x_VirtualTags", '
+        f's.target AS "x_AllocationTarget", {targets}'
         f'map_concat(coalesce(b."Tags", {EMPTY_MAP}), MAP {{s.kind: s.target}}) AS "Tags") '
-        f"FROM ({tagged}) b JOIN (VALUES {values}) s(resource_id, allocation, kind, target, lo, hi)"
+        f"FROM ({tagged}) b JOIN (VALUES {rows}) s(resource_id, allocation, kind, target, lo, hi)"
         f' ON b."ResourceId" = s.resource_id'
     )
     keep = f'SELECT * FROM ({tagged}) WHERE "ResourceId" IS NULL OR "ResourceId" NOT IN ({shared})'
-    enrichment.select = f"{keep} UNION ALL BY NAME {split}"
-    enrichment.virtual_keys.update(r[2] for r in splits)
+    enrichment.select = f"SELECT *, {maps} FROM ({keep} UNION ALL BY NAME {split})"
     return enrichment
 
 

@@ -83,8 +83,13 @@ def build(
     from datetime import date
 
     assert isinstance(at, date)
-    has_virtual = "x_VirtualTags" in adapter.columns("costs_enriched")
-    virtual = '"x_VirtualTags"' if has_virtual else "NULL::MAP(VARCHAR, VARCHAR)"
+    prefix = "x_VirtualTags."
+    keys = [c[len(prefix) :] for c in adapter.columns("costs_enriched") if c.startswith(prefix)]
+    # virtual values travel as one field per key and become a map once per resource
+    fields = "".join(f', "v{i}": {quote(prefix + k)}' for i, k in enumerate(keys))
+    entries = ", ".join(f"{{'key': {literal(k)}, 'value': l.v{i}}}" for i, k in enumerate(keys))
+    virtual = (f"map_from_entries(list_filter([{entries}], lambda e: e.value IS NOT NULL))"
+               if keys else EMPTY_MAP)  # fmt: skip
     start, end = at - timedelta(days=WINDOW_DAYS - 1), at + timedelta(days=1)
     cost = quote(metric)
     ts = '"ChargePeriodStart"'
@@ -93,7 +98,7 @@ def build(
     latest = (
         '{"name": "ResourceName", "type": "ResourceType", "provider": "ProviderName", '
         '"account_id": "SubAccountId", "account_name": "SubAccountName", "region": "RegionId", '
-        f'"service": "ServiceName", "tags": "Tags", "virtual": {virtual}, '
+        f'"service": "ServiceName", "tags": "Tags"{fields}, '
         '"currency": "BillingCurrency"}'
     )
     grouped = (
@@ -108,7 +113,7 @@ def build(
         "SELECT id, coalesce(l.name, id) AS name, l.type AS type, "
         f"{provider_sql('l.provider')} AS provider, "
         "coalesce(l.account_id, l.account_name) AS account, l.region AS region, "
-        f"l.service AS service, map_concat(coalesce(l.virtual, {EMPTY_MAP}), "
+        f"l.service AS service, map_concat({virtual}, "
         f"coalesce(l.tags, {EMPTY_MAP})) AS tags, "
         "CAST(coalesce(monthly, 0) AS DOUBLE) AS cost_monthly, "
         "CAST(coalesce(daily, 0) AS DOUBLE) AS cost_daily, "

@@ -68,7 +68,7 @@ class _Columns:
 
     def __init__(self, adapter: EngineAdapter, available: set[str]) -> None:
         self.adapter = adapter
-        self.virtual = query.VIRTUAL_TAGS in available
+        self.available = available
         self.exprs: dict[str, exp.Expression] = {}  # sql text -> expression
         self.aliases: dict[str, str] = {}  # sql text -> alias
         self.by_key: dict[str, list[str]] = {}  # key -> aliases
@@ -91,13 +91,13 @@ class _Columns:
         return aliases
 
     def _tag(self, key: str) -> exp.Expression:
+        """The row's own tag, else its virtual value (``x_VirtualTags.KEY`` of
+        ``costs_enriched``: one column per key, so the scan computes only the keys read)."""
         own = self.adapter.tag_value(key)
-        if not self.virtual:
+        column = f"{query.VIRTUAL_TAGS}.{key}"
+        if column not in self.available:
             return own
-        virtual = exp.Bracket(
-            this=exp.column(query.VIRTUAL_TAGS, quoted=True), expressions=[exp.Literal.string(key)]
-        )
-        return exp.Coalesce(this=own, expressions=[virtual])
+        return exp.Coalesce(this=own, expressions=[exp.column(column, quoted=True)])
 
     def columns(self) -> list[tuple[str, exp.Expression]]:
         return [(self.aliases[text], e) for text, e in self.exprs.items()]
