@@ -9,14 +9,16 @@ store, and nothing to a cloud.
 
 Columns added to the FOCUS rows:
 
-- ``x_VirtualTags`` (map): virtual tag values. Per ``virtual_tag`` object, the
+- ``x_VirtualTags.KEY`` (one column per key) and the map ``x_VirtualTags`` built
+  from them (only when read): virtual tag values. Per ``virtual_tag`` object, the
   first match wins: its explicit per-resource mappings, then its rules in
   order (regex or condition), then its default. Objects apply in name order;
   then ``tag_rule`` tags (what a rule would set), then ``ownership_rule``
   values. Readers take a row's own tag first and the virtual one where it has
   none (SPEC: "A row's tag is its own tag ...").
-- ``x_Business`` (map): entity type -> the first ``business_mapping`` (in name
-  order) whose globs or selectors match; NULL is the unallocated remainder.
+- ``x_Business.TYPE`` and the map ``x_Business``: entity type -> the first
+  ``business_mapping`` (in name order) whose globs or selectors match; NULL is
+  the unallocated remainder.
 - ``x_Allocation``, ``x_AllocationTarget``: rows of a ``cost_allocation``'s
   shared resource are split into one row per target, every cost column
   multiplied by the target's share. The split telescopes over cumulative
