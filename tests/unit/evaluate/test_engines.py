@@ -44,7 +44,8 @@ def test_java_missing_is_one_message(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     with pytest.raises(EvaluationError) as caught:
         spark_session("local[1]")
     assert str(caught.value) == (
-        "Spark needs Java 17 or newer, and no `java` is on PATH (JAVA_HOME is not set)"
+        "Spark needs Java 17 or newer, and there is no java command on PATH "
+        "(JAVA_HOME is not set)"
     )
 
 

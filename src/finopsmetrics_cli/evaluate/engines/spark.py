@@ -118,7 +118,10 @@ def java_problem() -> str | None:
             return None
         return f"JAVA_HOME is {home}, which holds no bin/java"
     if shutil.which("java") is None:
-        return "Spark needs Java 17 or newer, and no `java` is on PATH (JAVA_HOME is not set)"
+        return (
+            "Spark needs Java 17 or newer, and there is no java command on PATH "
+            "(JAVA_HOME is not set)"
+        )
     return None
 
 
