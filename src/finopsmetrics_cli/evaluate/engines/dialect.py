@@ -22,11 +22,14 @@ from collections.abc import Mapping, Sequence
 import sqlglot
 from sqlglot import exp
 
+from finopsmetrics_cli.errors import EvaluationError
+
 SOURCE_DIALECT = "duckdb"
 
 
-class TranspileError(ValueError):
-    """SQL the target engine has no equivalent for (a bug to report, not bad input)."""
+class TranspileError(EvaluationError):
+    """SQL the target engine has no equivalent for: a message and exit 1, not a traceback
+    (it is a gap to report: evaluate with engine duckdb meanwhile)."""
 
 
 def transpile(sql: str, dialect: str, relations: Mapping[str, Sequence[str]]) -> str:
