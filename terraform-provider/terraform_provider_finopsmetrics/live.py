@@ -104,6 +104,9 @@ class LiveView:
         try:
             info = reader.info()  # opens the connection the copy relies on, if the file exists
             if not info.lineage or info.schema_version != migrations.schema_version():
+                # no file yet, or one read through a migrated copy (the file is not
+                # held): read per call; an older file would be copied again each time
+                self._cacheable = bool(not info.lineage)
                 reader.close()
                 return None
             objects = {o.address: o for o in reader.list()}
