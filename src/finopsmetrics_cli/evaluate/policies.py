@@ -143,8 +143,12 @@ def run_policies(ctx: Context, results: list[PolicyResult], inventory: inv.Inven
         return
     flags = ", ".join(f"coalesce({r.sql}, FALSE) AS p{i}" for i, r in enumerate(live))
     any_ = " OR ".join(f"p{i}" for i in range(len(live)))
+    # what the message shows is what the conditions saw (the inventory file's value first)
+    shown = ", ".join(
+        f"{inventory.columns[a]} AS {a}" for a in ("name", "type", "region", "account")
+    )
     sql = (
-        "SELECT * FROM (SELECT inv.id, inv.name, inv.type, inv.region, inv.account, "
+        f"SELECT * FROM (SELECT inv.id, {shown}, "
         f"inv.cost_monthly, inv.currency, {flags} FROM {inv.relation(inventory)}) "
         f"WHERE {any_} ORDER BY cost_monthly DESC NULLS LAST, id"
     )
