@@ -33,8 +33,9 @@ def _coverage(row: Row) -> list[str]:
         f"{row['kind']}.{row['rule']}",
         row["key"],
         _amounts(row["spend"]),
-        _pct(row["missing_share"]),
-        _pct(row["missing_share_own_tags"]),
+        # no spend selected: nothing is missing, and nothing is covered either
+        _pct(row["missing_share"] if row["spend"] else None),
+        _pct(row["missing_share_own_tags"] if row["spend"] else None),
         f"{worst['account']} ({_pct(worst['missing_share'])})" if worst else "",
         top,
     ]
