@@ -130,4 +130,12 @@ def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...]] | None:
                 f"e.g. {key}: {allowed[0] if allowed else 'costs.duckdb'}",
                 (str(key),),
             )
+    needs = {
+        "spark": ("dataset", "e.g. dataset: /data/finops/focus (or s3a://BUCKET/PREFIX)"),
+        "bigquery": ("table", "e.g. table: PROJECT.DATASET.TABLE (a FOCUS table or view)"),
+    }
+    engine = value.get("engine")
+    if engine in needs and not value.get(needs[engine][0]):
+        key, hint = needs[engine]
+        return f"settings.costs.engine {engine} needs settings.costs.{key}", hint, ("engine",)
     return None

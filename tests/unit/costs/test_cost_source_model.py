@@ -62,6 +62,14 @@ def test_costs_settings(tmp_path: Path) -> None:
         "c.yaml:3:13: error[E110]: settings.costs.metric must be one of effective, billed, "
         "list, contracted, got 'net'\n  hint: e.g. metric: effective"
     ]
+    assert errors(tmp_path, "settings:\n  costs:\n    engine: spark\n") == [
+        "c.yaml:3:13: error[E110]: settings.costs.engine spark needs settings.costs.dataset\n"
+        "  hint: e.g. dataset: /data/finops/focus (or s3a://BUCKET/PREFIX)"
+    ]
+    assert errors(tmp_path, "settings:\n  costs: {engine: bigquery, metric: billed}\n") == [
+        "c.yaml:2:19: error[E110]: settings.costs.engine bigquery needs settings.costs.table\n"
+        "  hint: e.g. table: PROJECT.DATASET.TABLE (a FOCUS table or view)"
+    ]
     assert errors(tmp_path, "settings:\n  costs: cheap\n") == [
         "c.yaml:2:10: error[E110]: settings.costs must be a mapping\n"
         "  hint: e.g. costs: {store: costs.duckdb}"
