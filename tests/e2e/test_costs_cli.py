@@ -49,9 +49,9 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "focus-sample: 1,000 rows, 2024-09..2024-10",
     ]
     assert sync.stderr == (
-        f"note: {root}/cost-data/focus/focus-1.0_focus_sample.csv: FOCUS version not "
-        "recognised: column Id not in FOCUS 1.0-1.2; read as FOCUS 1.2 (those columns are "
-        "not kept)\n"
+        f"note: {root}/cost-data/focus/focus-1.0_focus_sample.csv: column Id not in FOCUS "
+        "1.0-1.2 (a newer FOCUS version, or custom columns not named x_...): read as FOCUS 1.2; "
+        "those columns are not kept\n"
     )
     again = run(root, "costs", "sync")
     assert again.stdout.splitlines()[0].startswith("aws-cur: unchanged (1 file), ")
