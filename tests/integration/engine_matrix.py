@@ -53,10 +53,14 @@ CONTROLS = [
     Control("tag_rule", "need-environment", {"tags": {"environment": "required"}}),
     Control("policy", "expensive", {"condition": "resource.cost_monthly > 100",
                                     "severity": "high"}),  # fmt: skip
+    Control("policy", "idle", {"condition": "resource.cpu_avg_7d < 5%", "severity": "low"}),
     Control("policy", "untagged-storage", {
         "condition": 'resource.service == "Amazon S3" and resource.region == "us-east-1"',
         "severity": "medium"}),  # fmt: skip
 ]
+
+#: resource attributes from an inventory file (policies read them beside the derived ones)
+INVENTORY_CSV = "id,cpu_avg_7d,encryption_enabled\ni-web-1,0.02,true\nbucket-a,0.5,false\n"
 
 #: per allocation target, the enriched cost (allocations conserve the total to the cent)
 ALLOCATED = (

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engine_matrix import ALLOCATED, CONTROLS, SINCE, TODAY, rows
+from engine_matrix import ALLOCATED, CONTROLS, INVENTORY_CSV, SINCE, TODAY, rows
 from tests.unit.evaluate.costdata import write_rows
 
 from finopsmetrics_cli.conditions import AttributeSchema
@@ -48,9 +48,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     yield store, root / "dataset"
 
 
-def _outcome(adapter: Any) -> dict[str, Any]:
+def _outcome(adapter: Any, inventory: Path) -> dict[str, Any]:
     result, _ = run(adapter, CONTROLS, store="costs", today=TODAY, since=SINCE,
-                    schema=AttributeSchema.default())  # fmt: skip
+                    schema=AttributeSchema.default(), inventory=str(inventory))  # fmt: skip
     return {
         "budgets": result.budgets,
         "anomalies": result.anomalies,
@@ -63,16 +63,19 @@ def _outcome(adapter: Any) -> dict[str, Any]:
 
 def test_every_kind_on_spark_equals_duckdb(published: tuple[Path, Path]) -> None:
     store, dataset = published
+    inventory = store.parent / "inventory.csv"
+    inventory.write_text(INVENTORY_CSV)
     with CostStore(store).connect() as conn:
-        expected = _outcome(DuckDBAdapter(conn))
+        expected = _outcome(DuckDBAdapter(conn), inventory)
     with open_dataset(str(dataset), MASTER, "EffectiveCost") as spark:
-        got = _outcome(spark)
+        got = _outcome(spark, inventory)
     assert expected["warnings"] == []
     # the matrix exercises every family: not an empty comparison
     assert {b.name for b in expected["budgets"]} == {"web", "storage", "split-a", "all"}
     assert [a.detector for a in expected["anomalies"]] != []
     kinds = {f.kind for f in expected["findings"]}
     assert {"anomaly_detector", "policy"} <= kinds
+    assert "idle" in {f.name for f in expected["findings"]}  # read from the inventory file
     assert [r[0] for r in expected["allocated"]] == ["-", "a", "b", "c"]
     for key, value in expected.items():
         assert got[key] == value, key

@@ -161,7 +161,9 @@ def _load_file(
     where = _row(path)
     dup = adapter.fetch_sql(
         f"SELECT CAST({id_col} AS VARCHAR), list(fm_row ORDER BY fm_row) FROM {raw} "
-        f"GROUP BY 1 HAVING count(*) > 1 ORDER BY min(fm_row) LIMIT 1"
+        # ORDER BY the (sorted) rows, i.e. by the first: Spark cannot sort a HAVING query
+        # by an aggregate it does not select
+        f"GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 LIMIT 1"
     )
     if dup:
         rows = dup[0][1]

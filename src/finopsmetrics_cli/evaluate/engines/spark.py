@@ -44,6 +44,9 @@ LOCAL_CONF = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
 }
+#: DuckDB's file readers (sqlglot's names for them) -> Spark's reader
+FILE_READERS = {"readcsv": "csv", "read_csv": "csv", "read_json": "json",
+                "read_parquet": "parquet", "readparquet": "parquet"}  # fmt: skip
 _TYPES = {"INTEGER": "INT", "BIGINT": "BIGINT", "DATE": "DATE", "VARCHAR": "STRING",
           "DOUBLE": "DOUBLE", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMP"}  # fmt: skip
 
@@ -65,6 +68,40 @@ class SparkAdapter(EngineAdapter):
     def sql(self, query: exp.Expression) -> str:
         return dialect.render(query, self.DIALECT, self.relations)
 
+    def _text(self, sql: str) -> str:
+        """DuckDB text for Spark: DuckDB's file readers become views Spark reads itself."""
+        import sqlglot
+
+        try:
+            tree = sqlglot.parse_one(sql, read=dialect.SOURCE_DIALECT)
+        except sqlglot.errors.ParseError as exc:
+            raise dialect.TranspileError(f"cannot read the query: {exc}") from exc
+        tree = tree.transform(self._files).transform(_numbered_in_file_order)
+        return dialect.render(tree, self.DIALECT, self.relations)
+
+    def _files(self, node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.Table) or not isinstance(node.this, exp.Func):
+            return node
+        call = node.this
+        name = call.sql_name().lower() if not isinstance(call, exp.Anonymous) else call.name
+        reader = FILE_READERS.get(name.lower())
+        path = call.this if isinstance(call.this, exp.Literal) else (call.expressions or [None])[0]
+        if reader is None or not isinstance(path, exp.Literal):
+            return node
+        view = f"fm_file_{len(self.relations)}"
+        read = self.session.read
+        if reader == "csv":
+            read = read.option("header", True).option("inferSchema", True)
+        if reader == "json":
+            read = read.option("multiLine", str(path.this).endswith(".json"))
+        with _spark_errors():
+            getattr(read, reader)(path.this).createOrReplaceTempView(view)
+        self._learn(view)
+        out = exp.to_table(view)
+        if node.args.get("alias") is not None:
+            out.set("alias", node.args["alias"].copy())
+        return out
+
     def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
         return self._collect(self.sql(query))
 
@@ -72,7 +109,8 @@ class SparkAdapter(EngineAdapter):
         self.session.sql(self.sql(query))
 
     def _collect(self, text: str) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in self.session.sql(text).collect()]
+        with _spark_errors():
+            return [tuple(row) for row in self.session.sql(text).collect()]
 
     def columns(self, relation: str) -> list[str]:
         if relation.lower() not in self.relations:
@@ -80,25 +118,26 @@ class SparkAdapter(EngineAdapter):
         return list(self.relations[relation.lower()])
 
     def fetch_sql(self, sql: str) -> list[tuple[Any, ...]]:
-        return self._collect(dialect.transpile(sql, self.DIALECT, self.relations))
+        return self._collect(self._text(sql))
 
     def create_temp_view(self, name: str, select: str) -> None:
-        text = dialect.transpile(select, self.DIALECT, self.relations)
-        self.session.sql(text).createOrReplaceTempView(name)
-        self._learn(name)
+        with _spark_errors():
+            self.session.sql(self._text(select)).createOrReplaceTempView(name)
+            self._learn(name)
 
     def create_temp_table(self, name: str, select: str) -> None:
-        self._cache(name, self.session.sql(dialect.transpile(select, self.DIALECT, self.relations)))
+        self._cache(name, self._text(select))
 
     def materialize(self, name: str, query: exp.Select) -> exp.Table | exp.Subquery:
-        self._cache(name, self.session.sql(self.sql(query)))
+        self._cache(name, self.sql(query))
         return exp.to_table(name)
 
-    def _cache(self, name: str, frame: Any) -> None:
-        self.session.sql(f"UNCACHE TABLE IF EXISTS {name}")
-        frame.createOrReplaceTempView(name)
-        self.session.sql(f"CACHE TABLE {name}")
-        self._learn(name)
+    def _cache(self, name: str, text: str) -> None:
+        with _spark_errors():
+            self.session.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.session.sql(text).createOrReplaceTempView(name)
+            self.session.sql(f"CACHE TABLE {name}")
+            self._learn(name)
 
     def upload(
         self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
@@ -108,6 +147,37 @@ class SparkAdapter(EngineAdapter):
         self.session.createDataFrame(rows, schema).createOrReplaceTempView(name)
         self._learn(name)
         return exp.to_table(name)
+
+
+def _numbered_in_file_order(node: exp.Expression) -> exp.Expression:
+    """``row_number() OVER ()`` (rows in the order read) needs an order in Spark: the
+    order rows were read in, ``monotonically_increasing_id()``."""
+    if (
+        isinstance(node, exp.Window)
+        and isinstance(node.this, exp.RowNumber)
+        and not node.args.get("order")
+        and not node.args.get("partition_by")
+    ):
+        read_order = exp.Anonymous(this="monotonically_increasing_id")
+        node.set("order", exp.Order(expressions=[exp.Ordered(this=read_order)]))
+    return node
+
+
+@contextmanager
+def _spark_errors() -> Iterator[None]:
+    """Spark's refusals (AnalysisException, a failed job) as one message, not a traceback."""
+    from finopsmetrics_cli.errors import FinopsError
+
+    try:
+        yield
+    except FinopsError:
+        raise
+    except Exception as exc:  # pyspark's errors share no base class with py4j's
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EvaluationError(
+            f"Spark could not run the query: {first}",
+            hint="evaluate with settings.costs.engine duckdb meanwhile, and report the message",
+        ) from exc
 
 
 def java_problem() -> str | None:
