@@ -215,19 +215,17 @@ class _Run:
     warnings: list[str]
 
 
-_LAST: list[_Run] = []
-
-
 def _shared(ctx: Context) -> _Run:
     """One scan for both kinds of a run (each evaluator takes its own rows)."""
-    if _LAST and _LAST[0].ctx is ctx:
-        return _LAST[0]
+    cached: _Run | None = ctx.shared.get("coverage")
+    if cached is not None:
+        return cached
     rules = [c for k in COVERAGE_KINDS for c in ctx.others.get(k, ())]
     found, warnings = measure(ctx, rules)
     run = _Run(
         ctx, [coverage_row(c, ctx.at) for c in found], {c.address: c for c in rules}, warnings
     )
-    _LAST[:] = [run]
+    ctx.shared["coverage"] = run
     return run
 
 

@@ -242,13 +242,11 @@ class _Run:
     warned: bool = False  # the warnings went out with the first evaluator of the run
 
 
-_LAST: list[_Run] = []
-
-
 def shared_run(ctx: Context) -> _Run:
     """Policies and lifecycle rules of the run, evaluated once for all three kinds."""
-    if _LAST and _LAST[0].ctx is ctx:
-        return _LAST[0]
+    cached: _Run | None = ctx.shared.get("policies")
+    if cached is not None:
+        return cached
     assert ctx.adapter is not None and ctx.schema is not None
     controls = [c for k in ("policy", "lifecycle_rule") for c in ctx.others.get(k, ())]
     frameworks = list(ctx.others.get("compliance_framework", ()))
@@ -261,7 +259,7 @@ def shared_run(ctx: Context) -> _Run:
         results = compile_policies(controls, ctx, inventory, warned)
         run_policies(ctx, results, inventory)
     run = _Run(ctx, results, compliance(frameworks, results), list(warned.values()))
-    _LAST[:] = [run]
+    ctx.shared["policies"] = run
     return run
 
 

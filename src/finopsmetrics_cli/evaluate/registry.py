@@ -37,6 +37,9 @@ class Context:
     inventory: str | None = None  # settings.costs.inventory: resource attributes file
     #: every control of the run by kind, also of kinds not chosen (compliance reads policies)
     others: Mapping[str, Sequence[Control]] = field(default_factory=dict)
+    #: what evaluators of several kinds compute once per run (coverage's scan, the
+    #: policies' inventory), kept with the run rather than in module globals
+    shared: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(slots=True)
