@@ -18,7 +18,8 @@ SETTINGS_DOC = {
     "{resource: {gpu_count: number}}.",
     "costs": "Cost data: store (the cost store's path, default "
     ".finopsmetrics/costs.duckdb), metric (effective, billed, list or contracted; default "
-    "effective), engine (duckdb, spark or bigquery), dataset, spark_master, table, inventory (a "
+    "effective), engine (duckdb, spark or bigquery), dataset, spark_master, spark_conf (Spark "
+    "settings for the session, e.g. {spark.executor.memory: 8g}), table, inventory (a "
     "CSV, JSON or Parquet file of resource attributes, e.g. cpu_avg_7d, that policies read "
     "beside those derived from cost rows; relative to the configuration's directory).",
     "console_url": "Base URL of your console: notifications link each finding to "
@@ -32,6 +33,7 @@ COSTS_KEYS: dict[str, tuple[str, ...] | None] = {
     "engine": ("duckdb", "spark", "bigquery"),
     "dataset": None,
     "spark_master": None,
+    "spark_conf": None,  # a mapping, checked by spark_conf.conf_problem
     "table": None,
     "inventory": None,
 }
@@ -90,14 +92,9 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
             if problem is None:
                 values[key] = value
             else:
-                message, hint, at = problem
+                message, hint, at, on_key = problem
                 diags.append(
-                    codes.diag(
-                        "E110",
-                        message,
-                        source.locate((*path, *at), key=message.startswith("unknown")),
-                        hint=hint,
-                    )
+                    codes.diag("E110", message, source.locate((*path, *at), key=on_key), hint=hint)
                 )
         else:
             values[key] = value
@@ -109,19 +106,28 @@ def build_settings(raw: RawConfig) -> tuple[Settings, list[Diagnostic]]:
     return settings, diags
 
 
-def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...]] | None:
-    """What is wrong with ``settings.costs`` (message, hint, path below it), if anything."""
+def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...], bool] | None:
+    """What is wrong with ``settings.costs`` (message, hint, path below it, whether the
+    path's key rather than its value is wrong), if anything."""
     from finopsmetrics_cli.config.loader import suggest
+    from finopsmetrics_cli.evaluate.engines.spark_conf import conf_problem
 
     if not isinstance(value, dict):
-        return "settings.costs must be a mapping", "e.g. costs: {store: costs.duckdb}", ()
+        return "settings.costs must be a mapping", "e.g. costs: {store: costs.duckdb}", (), False
     for key, item in value.items():
         if key not in COSTS_KEYS:
             return (
                 f"unknown setting costs.{key}",
                 suggest(str(key), COSTS_KEYS) or "costs settings are: " + ", ".join(COSTS_KEYS),
                 (str(key),),
+                True,
             )
+        if key == "spark_conf":
+            problem = conf_problem(item, "settings.costs.spark_conf")
+            if problem is not None:
+                message, hint, at, on_key = problem
+                return message, hint, ("spark_conf", *((at,) if at else ())), on_key
+            continue
         allowed = COSTS_KEYS[key]
         if not isinstance(item, str) or not item or (allowed and item not in allowed):
             expected = "one of " + ", ".join(allowed) if allowed else "a non-empty string"
@@ -129,6 +135,7 @@ def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...]] | None:
                 f"settings.costs.{key} must be {expected}, got {item!r}",
                 f"e.g. {key}: {allowed[0] if allowed else 'costs.duckdb'}",
                 (str(key),),
+                False,
             )
     needs = {
         "spark": ("dataset", "e.g. dataset: /data/finops/focus (or s3a://BUCKET/PREFIX)"),
@@ -137,5 +144,10 @@ def _costs_problem(value: Any) -> tuple[str, str, tuple[str, ...]] | None:
     engine = value.get("engine")
     if engine in needs and not value.get(needs[engine][0]):
         key, hint = needs[engine]
-        return f"settings.costs.engine {engine} needs settings.costs.{key}", hint, ("engine",)
+        return (
+            f"settings.costs.engine {engine} needs settings.costs.{key}",
+            hint,
+            ("engine",),
+            False,
+        )
     return None

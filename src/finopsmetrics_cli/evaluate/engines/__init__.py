@@ -5,7 +5,9 @@ queries (built once, rendered per dialect by ``dialect``). Live state carries
 no settings, so a run without a configuration (``evaluate`` on what was
 applied, the reconciler) reads them from the environment, which also
 overrides the file: ``FINOPSMETRICS_COSTS_ENGINE``, ``..._DATASET``,
-``FINOPSMETRICS_SPARK_MASTER``, ``FINOPSMETRICS_COSTS_TABLE``.
+``FINOPSMETRICS_SPARK_MASTER``, ``FINOPSMETRICS_COSTS_TABLE``, and
+``FINOPSMETRICS_SPARK_CONF`` (a JSON object whose keys override the file's
+``spark_conf`` one by one).
 """
 
 from __future__ import annotations
@@ -61,7 +63,10 @@ def open_engine(settings: Settings | None) -> Iterator[EngineAdapter]:
     engine = configured_engine(settings)
     metric = METRICS.get(str(costs.get("metric") or "effective"), "EffectiveCost")
     if engine == "spark":
+        import os
+
         from finopsmetrics_cli.evaluate.engines.spark import DEFAULT_MASTER, open_dataset
+        from finopsmetrics_cli.evaluate.engines.spark_conf import as_strings, from_environment
 
         dataset = costs.get("dataset")
         if not dataset:
@@ -70,7 +75,8 @@ def open_engine(settings: Settings | None) -> Iterator[EngineAdapter]:
                 hint="set dataset to the directory (or s3a:// URL) costs sync writes Parquet to",
             )
         master = str(costs.get("spark_master") or DEFAULT_MASTER)
-        with open_dataset(str(dataset), master, metric) as spark:
+        conf = {**as_strings(costs.get("spark_conf") or {}), **from_environment(os.environ)}
+        with open_dataset(str(dataset), master, metric, conf) as spark:
             yield spark
     elif engine == "bigquery":
         from finopsmetrics_cli.evaluate.engines.bigquery import open_table

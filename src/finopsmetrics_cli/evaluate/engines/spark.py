@@ -5,10 +5,8 @@ text of the enrichment, inventory, coverage and policies), rendered for Spark
 by ``dialect``. Only aggregates come back to Python, where scoring happens,
 so the engine never changes a result.
 
-Session settings that make Spark answer as DuckDB does: UTC session time
-(timestamps are UTC wall clock), ANSI mode off (a map read of a missing key is
-NULL, not an error), map keys de-duplicated last-wins (DuckDB's
-``map_concat``), partition values kept as strings (``2024-03`` is a period).
+The session's settings (ours, the user's ``spark_conf``, the S3A endpoint)
+are put together by ``spark_conf``.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar
 from urllib.parse import urlparse
@@ -25,25 +23,12 @@ from sqlglot import exp
 
 from finopsmetrics_cli.errors import EvaluationError, MissingExtraError
 from finopsmetrics_cli.evaluate.engine import EngineAdapter
-from finopsmetrics_cli.evaluate.engines import dialect
+from finopsmetrics_cli.evaluate.engines import dialect, spark_conf
 
 DEFAULT_MASTER = "local[*]"
 #: the columns every evaluation reads (the metric column is checked besides)
 REQUIRED_COLUMNS = ("ChargePeriodStart", "BillingCurrency")
-SESSION_CONF = {
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.ansi.enabled": "false",
-    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",
-    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
-    "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-}
-#: local mode: few shuffle partitions (200 tiny tasks cost more than the work)
-LOCAL_CONF = {
-    "spark.sql.shuffle.partitions": "4",
-    "spark.driver.host": "127.0.0.1",
-    "spark.driver.bindAddress": "127.0.0.1",
-}
+S3A_CLASS = "org.apache.hadoop.fs.s3a.S3AFileSystem"
 #: DuckDB's file readers (sqlglot's names for them) -> Spark's reader
 FILE_READERS = {"readcsv": "csv", "read_csv": "csv", "read_json": "json",
                 "read_parquet": "parquet", "readparquet": "parquet"}  # fmt: skip
@@ -230,12 +215,21 @@ def _check_start(master: str) -> None:
         )
 
 
-_SESSIONS: dict[str, Any] = {}
+#: one session per (master, settings); a JVM's classpath is fixed when it starts
+_SESSIONS: dict[tuple[str, tuple[tuple[str, str], ...]], Any] = {}
 
 
-def spark_session(master: str = DEFAULT_MASTER) -> Any:
-    """The process's SparkSession for ``master`` (started once: a JVM costs seconds)."""
-    found = _SESSIONS.get(master)
+def spark_session(master: str = DEFAULT_MASTER, conf: Mapping[str, str] | None = None) -> Any:
+    """The process's SparkSession for ``master`` and the user's ``conf`` (started once:
+    a JVM costs seconds).
+
+    Asked for other settings than the running session's, it stops that session and
+    its JVM first: settings such as ``spark.jars.packages`` or the driver's memory
+    only take effect in a JVM that starts with them, and pyspark would otherwise
+    hand back the running session, silently without the new settings."""
+    settings = spark_conf.session_conf(master, conf or {}, os.environ)
+    key = (master, tuple(sorted(settings.items())))
+    found = _SESSIONS.get(key)
     if found is not None:
         return found
     _check_start(master)
@@ -243,40 +237,79 @@ def spark_session(master: str = DEFAULT_MASTER) -> Any:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise MissingExtraError("pyspark", "spark", "evaluating on Apache Spark") from exc
+    stop_sessions()
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # never bind another interface
     builder = SparkSession.builder.master(master).appName("finopsmetrics")
-    conf = {**SESSION_CONF, **(LOCAL_CONF if master.startswith("local") else {})}
-    for key, value in conf.items():
-        builder = builder.config(key, value)
+    for name, value in settings.items():
+        builder = builder.config(name, value)
     try:
         session = builder.getOrCreate()
     except Exception as exc:  # pyspark's gateway and JVM errors share no base class
         raise EvaluationError(
             f"Spark could not start with master {master}: {str(exc).splitlines()[0]}",
-            hint="check settings.costs.spark_master and the Java installation",
+            hint="check settings.costs.spark_master and the Java installation"
+            + (
+                " (spark.jars.packages are downloaded from Maven Central, or "
+                "spark.jars.repositories, when Spark starts)"
+                if "spark.jars.packages" in settings
+                else ""
+            ),
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
-    _SESSIONS[master] = session
+    _SESSIONS[key] = session
     return session
 
 
 def stop_sessions() -> None:
+    """Stop every session and the JVM behind them (the next session starts a new JVM)."""
     for session in _SESSIONS.values():
         session.stop()
     _SESSIONS.clear()
+    try:
+        from pyspark import SparkContext
+    except ImportError:
+        return
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    gateway.shutdown()
+    process = getattr(gateway, "proc", None)
+    if process is not None and process.stdin is not None:
+        process.stdin.close()  # the JVM exits when its stdin closes
+        process.wait(timeout=60)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
+def _hadoop_version(session: Any) -> str:
+    """The Hadoop client version of the running JVM (hadoop-aws must match it)."""
+    try:
+        return str(session.sparkContext._jvm.org.apache.hadoop.util.VersionInfo.getVersion())
+    except Exception:  # a JVM without Hadoop's VersionInfo: say so rather than guess
+        return "HADOOP_VERSION"
 
 
 @contextmanager
-def open_dataset(dataset: str, master: str, metric_column: str) -> Iterator[SparkAdapter]:
+def open_dataset(
+    dataset: str, master: str, metric_column: str, conf: Mapping[str, str] | None = None
+) -> Iterator[SparkAdapter]:
     """A Spark adapter whose ``costs`` (and ``costs_enriched``) read ``dataset``."""
     from finopsmetrics_cli.costs.dataset import spark_path
 
-    session = spark_session(master)
+    session = spark_session(master, conf)
     path = spark_path(dataset)
     try:
         frame = session.read.parquet(path)
     except Exception as exc:  # AnalysisException: PATH_NOT_FOUND, UNABLE_TO_INFER_SCHEMA
+        if f"{S3A_CLASS} not found" in str(exc):
+            raise EvaluationError(
+                "Spark cannot read s3a:// URLs: the hadoop-aws connector is not on "
+                "Spark's classpath",
+                hint="add spark.jars.packages: org.apache.hadoop:hadoop-aws:"
+                f"{_hadoop_version(session)} to settings.costs.spark_conf "
+                "(or put the jars in Spark's jars directory)",
+            ) from exc
         raise EvaluationError(
             f"no cost data: the Spark dataset {dataset} cannot be read "
             f"({str(exc).splitlines()[0]})",
