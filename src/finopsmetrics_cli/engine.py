@@ -45,6 +45,10 @@ and with ``docs/reference/engine-api.md``)::
         def evaluate_and_notify(self, config: Config | None, options: EvaluateOptions,
                                 notify: NotifyOptions) -> tuple[EvaluationResult, NotifyReport]
             # evaluate, then route and send (notify.send) or preview; live state only sends
+        def evaluate_estimate(self, config: Config | None = None,
+                              options: EvaluateOptions | None = None) -> Estimate
+            # what evaluate would cost inside BigQuery: its queries as dry runs (bytes,
+            # on-demand list price); runs nothing, writes nothing (evaluate.estimate)
         def cost(self, filters: Mapping[str, Any] | None = None, *, period: str | None = None,
                  start: date | None = None, end: date | None = None, metric: str | None = None,
                  costs: str | None = None) -> CostSummary
@@ -153,6 +157,7 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.costs.service import SyncOptions
     from finopsmetrics_cli.costs.sync import SyncResult
     from finopsmetrics_cli.drift import DriftReport
+    from finopsmetrics_cli.evaluate.estimate import Estimate
     from finopsmetrics_cli.evaluate.impact import CostImpact
     from finopsmetrics_cli.evaluate.lookup import CostSummary
     from finopsmetrics_cli.evaluate.model import BudgetStatus, EvaluationResult
@@ -462,6 +467,16 @@ class Engine:
         from finopsmetrics_cli.notify.service import evaluate_and_notify
 
         return evaluate_and_notify(self, config, options, notify)
+
+    def evaluate_estimate(
+        self, config: Config | None = None, options: EvaluateOptions | None = None
+    ) -> Estimate:
+        """What ``evaluate`` would cost inside BigQuery (dry runs; nothing runs or is
+        written); for engines that bill no query, an estimate without bytes."""
+        from finopsmetrics_cli.evaluate.estimate import estimate
+        from finopsmetrics_cli.evaluate.service import EvaluateOptions
+
+        return estimate(self, config, options or EvaluateOptions())
 
     def costs_sync(
         self,

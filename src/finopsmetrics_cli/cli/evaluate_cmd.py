@@ -46,6 +46,21 @@ def check_notify(notify: bool, dry_run: bool, paths: list[Path] | None) -> None:
                           "without a PATH (or preview this one with --dry-run)")  # fmt: skip
 
 
+def check_estimate(estimate: bool, notify: bool, dry_run: bool, fmt: str) -> None:
+    """``--estimate`` runs nothing: no results to notify about or to report on."""
+    if not estimate:
+        return
+    if notify or dry_run:
+        raise FinopsError(
+            f"--estimate and {'--notify' if notify else '--dry-run'} cannot be used together",
+            hint="--dry-run previews notifications, which needs the results; --estimate runs "
+            "nothing",
+        )
+    if fmt not in ("text", "json"):
+        raise FinopsError(f"--estimate prints text or json, not {fmt}",
+                          hint="use --format text or --format json")  # fmt: skip
+
+
 def show_notifications(report: Any, *, to_stdout: bool) -> None:
     """The notification report (stderr when stdout carries JSON, SARIF ...); exit 1 when a
     delivery failed."""
@@ -95,6 +110,9 @@ def register(app: typer.Typer) -> None:
                                     "only)."),
         dry_run: bool = typer.Option(False, "--dry-run", help="Print the notifications that "
                                      "would be sent, their channels and recipients; send nothing."),
+        estimate: bool = typer.Option(False, "--estimate", help="Print what the evaluation "
+                                      "would cost inside BigQuery (its queries as free dry "
+                                      "runs); run nothing, record nothing."),
         no_color: bool = NoColorOpt,
         quiet: bool = QuietOpt,
     ) -> None:
@@ -114,8 +132,15 @@ def register(app: typer.Typer) -> None:
                 kinds=tuple(kind or ()), costs=costs, inventory=inventory,
             )  # fmt: skip
             engine = make_engine(state, lock_timeout)
+            check_estimate(estimate, notify, dry_run, fmt)
             check_notify(notify, dry_run, paths)
             config = engine.load_config(list(paths)) if paths else None
+            if estimate:
+                from finopsmetrics_cli.evaluate import estimate as priced
+
+                found = engine.evaluate_estimate(config, options)
+                sys.stdout.write(priced.to_json(found) if fmt == "json" else priced.to_text(found))
+                return
             report = None
             if notify or dry_run:
                 import os

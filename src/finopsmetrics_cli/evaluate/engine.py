@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from sqlglot import exp
 
 if TYPE_CHECKING:
     import duckdb  # noqa: TID251 - types only
+
+
+class DryRun(NamedTuple):
+    """One query priced, not run: what it is for (when the query says) and its bytes."""
+
+    purpose: str | None
+    bytes: int
 
 
 class EngineAdapter:
@@ -26,6 +33,16 @@ class EngineAdapter:
     #: temporary tables live for the session; without them the scan is inlined as a
     #: subquery wherever it is read (the engine then runs it once per query)
     SUPPORTS_TEMP_TABLES: ClassVar[bool] = True
+    #: the engine can price a query without running it (BigQuery's dry runs): see
+    #: :meth:`estimate_queries`
+    DRY_RUNS: ClassVar[bool] = False
+    #: pricing, not running: every query returns no rows, so the flow puts stand-ins
+    #: where it needs an answer (``runner.resolve_dates``, ``scan.scan_costs``)
+    estimating: bool = False
+
+    def estimate_queries(self) -> list[DryRun]:
+        """From now on price each query instead of running it; the list fills as they go."""
+        raise NotImplementedError
 
     def sql(self, query: exp.Expression) -> str:
         return query.sql(dialect=self.DIALECT)

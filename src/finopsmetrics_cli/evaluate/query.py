@@ -9,10 +9,15 @@ scan per kind family, never a query per object):
 2. ``combos``: the distinct combinations (small) for matching filters;
 3. ``series``: the daily sums of each requested series, by joining the scan
    with the (series, combo) pairs the filters matched.
+
+Each query says what it is for in a leading comment (``/* finopsmetrics: data
+range */``): a warehouse's job history then tells who spent what, and an
+estimate (``evaluate --estimate``) names its lines.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
@@ -20,6 +25,18 @@ from sqlglot import exp
 
 RELATION = "costs_enriched"
 VIRTUAL_TAGS = "x_VirtualTags"  # optional column of costs_enriched: virtual tag values
+PURPOSE = re.compile(r"\s*/\* finopsmetrics: ([^*]+?) \*/")
+
+
+def _for(purpose: str, select: exp.Select) -> exp.Select:
+    select.add_comments([f"finopsmetrics: {purpose}"])
+    return select
+
+
+def purpose_of(sql: str) -> str | None:
+    """What a query rendered from here is for (None: a query of other origin)."""
+    found = PURPOSE.match(sql)
+    return found.group(1) if found else None
 
 
 def _ts(day: date) -> exp.Expression:
@@ -41,18 +58,19 @@ def window_condition(first: date, last: date) -> exp.Condition:
 
 def data_range(relation: str = RELATION) -> exp.Select:
     """First and last day with data and the row count (through ``--at`` when given)."""
-    return exp.select(
+    return _for("data range", exp.select(
         exp.Min(this=charge_day()), exp.Max(this=charge_day()), exp.Count(this=exp.Star())
-    ).from_(relation)
+    ).from_(relation))  # fmt: skip
 
 
 def last_day_through(last: date, relation: str = RELATION) -> exp.Select:
     """The last day with data on or before ``last``."""
     start = exp.column("ChargePeriodStart", quoted=True)
-    return (
+    return _for(
+        "last day with data",
         exp.select(exp.Max(this=charge_day()))
         .from_(relation)
-        .where(exp.LT(this=start, expression=_ts(last + timedelta(days=1))))
+        .where(exp.LT(this=start, expression=_ts(last + timedelta(days=1)))),
     )
 
 
@@ -95,17 +113,17 @@ def _aliased(relation: Relation, alias: str) -> Relation:
 
 
 def combos(daily: Relation, aliases: Sequence[str]) -> exp.Select:
-    return (
-        exp.select("combo", *aliases, "currency")
-        .distinct()
-        .from_(daily.copy())
+    return _for(
+        "distinct filter values",
+        exp.select("combo", *aliases, "currency").distinct().from_(daily.copy()),
     )
 
 
 def series(daily: Relation, mapping: Relation) -> exp.Select:
     """Daily sums of each series: the scan joined with the (series, combo, since) pairs."""
     d, m = _aliased(daily, "d"), _aliased(mapping, "m")
-    return (
+    return _for(
+        "daily series",
         exp.select(
             exp.column("series", "m"),
             exp.column("day", "d"),
@@ -114,5 +132,5 @@ def series(daily: Relation, mapping: Relation) -> exp.Select:
         .from_(d)
         .join(m, on=exp.EQ(this=exp.column("combo", "d"), expression=exp.column("combo", "m")))
         .where(exp.GTE(this=exp.column("day", "d"), expression=exp.column("since", "m")))
-        .group_by(exp.column("series", "m"), exp.column("day", "d"))
+        .group_by(exp.column("series", "m"), exp.column("day", "d")),
     )

@@ -55,7 +55,10 @@ def resolve_dates(
     adapter: EngineAdapter, at: date | None, since: date | None, today: date, store: str
 ) -> tuple[date, date, date]:
     """``(at, data_through, first_day)``; errors for no data and for impossible dates."""
-    first, last, count = adapter.fetch(query.data_range())[0]
+    rows = adapter.fetch(query.data_range())
+    if adapter.estimating:  # a dry run returns no rows: the dates stand in from --at or today
+        rows = [(at or today, at or today, 1)]
+    first, last, count = rows[0]
     if not count:
         raise EvaluationError(
             f"no cost data: the cost store {store} has no cost rows", hint=NO_DATA_HINT
@@ -77,7 +80,8 @@ def resolve_dates(
             f"--since {since.isoformat()} is after --at {at.isoformat()}",
             hint="--since is the first day anomalies are reported for",
         )
-    through = adapter.fetch(query.last_day_through(at))[0][0]
+    rows = adapter.fetch(query.last_day_through(at))
+    through = at if adapter.estimating else rows[0][0]  # (a dry run returns no rows)
     return at, through, first
 
 

@@ -125,6 +125,11 @@ def scan_costs(
     )
     aliases = [alias for alias, _ in columns]
     rows = adapter.fetch(query.combos(daily, aliases))
+    if adapter.estimating:
+        # a dry run returns no combinations: one placeholder pair prices the series query
+        # that follows (its bytes depend on the columns and days read, not on the pairs)
+        adapter.fetch(query.series(daily, adapter.upload_pairs("fm_eval_map", [0], [0], [first])))
+        return {request.id: SeriesResult() for request in requests}
     index = {alias: i + 1 for i, alias in enumerate(aliases)}  # row[0] is the combo id
     matcher = _Matcher(rows, index, cols.by_key)
     # controls with the same filters and group_by share one series (budgets of one

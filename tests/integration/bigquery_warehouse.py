@@ -1,0 +1,46 @@
+"""The FOCUS rows every engine evaluates, served as a BigQuery table by the local endpoint.
+
+A DuckDB cost store of the engine matrix's rows (the reference side) and the
+same rows as ``TABLE`` behind ``tests/local_bigquery.py`` (tags as BigQuery's
+repeated key/value records); ``BIGQUERY_EMULATOR_HOST`` points the client at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb  # noqa: TID251 - the stand-in for BigQuery's table
+import pytest
+from engine_matrix import rows
+from tests.unit.evaluate.costdata import write_rows
+
+from finopsmetrics_cli.costs.store import CostStore
+from local_bigquery import LocalBigQuery, local_bigquery
+
+TABLE = "acme-finops.focus.costs"
+
+
+@contextmanager
+def serve_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, LocalBigQuery]]:
+    """``(cost store path, endpoint)`` until the block ends."""
+    store = write_rows(tmp_path / "costs.duckdb", rows())
+    with CostStore(store).connect() as conn:
+        conn.execute(
+            "COPY (SELECT * REPLACE (map_entries(\"Tags\") AS \"Tags\") FROM costs) "
+            f"TO '{tmp_path / 'focus.parquet'}' (FORMAT PARQUET)"
+        )
+    db = duckdb.connect()
+    db.execute(f"CREATE TABLE focus AS SELECT * FROM '{tmp_path / 'focus.parquet'}'")
+    names = [r[0] for r in db.execute("DESCRIBE focus").fetchall()]
+    schema = [{"name": n, "type": "STRING", "mode": "NULLABLE"} for n in names]
+    bigquery = LocalBigQuery(db, {TABLE: ("focus", schema)}, bytes_per_query=10 * 1024 * 1024)
+    try:
+        with local_bigquery(bigquery) as server:
+            monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)
+            yield store, server
+    finally:
+        db.close()
