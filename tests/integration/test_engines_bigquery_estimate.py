@@ -271,3 +271,37 @@ def test_policies_over_the_inventory_are_refused_before_anything_runs(
     )
     assert ran(server) == []  # refused before the inventory's query was sent
     assert estimate(ws, "--kind", "budget").exit_code == 0
+
+
+def test_enrichment_coverage_and_allocations_are_priced_too(
+    warehouse: tuple[Workspace, LocalBigQuery],
+) -> None:
+    ws, server = warehouse
+    ws.config.write_text(CONFIG + ENRICHED)
+    result = estimate(ws, "--at", "2025-11-20", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    queries = json.loads(result.stdout)["queries"]
+    assert [q["purpose"] for q in queries] == [
+        "data range", "last day with data", "distinct filter values", "daily series",
+        "allocated cost by target", "shared resources' cost", "tag coverage",
+    ]  # fmt: skip
+    assert all(q["bytes"] > 0 for q in queries)
+    assert ran(server) == []
+
+
+ENRICHED = """\
+virtual_tags:
+  team:
+    rules:
+      - condition: resource.service == "Amazon S3"
+        tags: {team: storage}
+tag_rules:
+  - name: need-environment
+    pattern: ".*"
+    tags: {environment: required}
+cost_allocations:
+  - name: shared-db
+    resource_id: db-shared
+    attribution_method: even
+    allocations: [{team: a}, {team: b}]
+"""

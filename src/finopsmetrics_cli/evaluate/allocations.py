@@ -17,6 +17,7 @@ from typing import Any
 
 from finopsmetrics_cli.evaluate.model import Control
 from finopsmetrics_cli.evaluate.periods import clipped_period
+from finopsmetrics_cli.evaluate.query import labelled
 from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
 from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
 from finopsmetrics_cli.evaluate.sqltext import literal, quote
@@ -51,19 +52,21 @@ class AllocationEvaluator:
         window = f'"ChargePeriodStart" >= {_ts(start)} AND "ChargePeriodStart" < {_ts(end)}'
         cost = quote(ctx.metric)
         parts: dict[str, dict[tuple[str, str], Decimal]] = {}
-        for name, target, currency, amount in ctx.adapter.fetch_sql(
+        for name, target, currency, amount in ctx.adapter.fetch_sql(labelled(
+            "allocated cost by target",
             'SELECT "x_Allocation", "x_AllocationTarget", "BillingCurrency", '
             f'sum({cost}) FROM costs_enriched WHERE "x_Allocation" IS NOT NULL AND {window} '
-            "GROUP BY ALL"
-        ):
+            "GROUP BY ALL",
+        )):  # fmt: skip
             parts.setdefault(str(name), {})[(str(target), str(currency))] = Decimal(amount or 0)
         ids = sorted({str(c.spec["resource_id"]) for c in controls})
         totals: dict[str, dict[str, Decimal]] = {}
-        for resource, currency, amount in ctx.adapter.fetch_sql(
+        for resource, currency, amount in ctx.adapter.fetch_sql(labelled(
+            "shared resources' cost",
             f'SELECT "ResourceId", "BillingCurrency", sum({cost}) FROM main.costs '
             f'WHERE "ResourceId" IN ({", ".join(literal(i) for i in ids)}) AND {window} '
-            "GROUP BY ALL"
-        ):
+            "GROUP BY ALL",
+        )):  # fmt: skip
             totals.setdefault(str(resource), {})[str(currency)] = Decimal(amount or 0)
         for control in sorted(controls, key=lambda c: c.name):
             resource = str(control.spec["resource_id"])

@@ -17,6 +17,7 @@ from typing import Any
 
 from finopsmetrics_cli.evaluate.enrich import Builder, own_tag, ownership_value
 from finopsmetrics_cli.evaluate.model import Control, Finding
+from finopsmetrics_cli.evaluate.query import labelled
 from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
 from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
 from finopsmetrics_cli.evaluate.sqltext import quote
@@ -124,7 +125,7 @@ def measure(ctx: Context, rules: Sequence[Control]) -> tuple[list[KeyCoverage], 
         f'AND "ChargePeriodStart" >= {_ts(start)} AND "ChargePeriodStart" < {_ts(end)} '
         "GROUP BY ALL"
     )
-    rows = ctx.adapter.fetch_sql(sql)
+    rows = ctx.adapter.fetch_sql(labelled("tag coverage", sql))
     out = {(c.rule.address, c.key): KeyCoverage(c.rule, c.key) for c in checks}
     for account, resource, currency, *values in rows:
         cost = float(values[-1] or 0.0)

@@ -33,6 +33,11 @@ def _for(purpose: str, select: exp.Select) -> exp.Select:
     return select
 
 
+def labelled(purpose: str, sql: str) -> str:
+    """SQL text that says what it is for, as the queries built here do."""
+    return f"/* finopsmetrics: {purpose} */ {sql}"
+
+
 def purpose_of(sql: str) -> str | None:
     """What a query rendered from here is for (None: a query of other origin)."""
     found = PURPOSE.match(sql)
