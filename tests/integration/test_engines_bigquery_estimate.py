@@ -305,3 +305,18 @@ cost_allocations:
     attribution_method: even
     allocations: [{team: a}, {team: b}]
 """
+
+
+def test_a_table_lacking_focus_columns_is_one_message(
+    warehouse: tuple[Workspace, LocalBigQuery],
+) -> None:
+    ws, server = warehouse
+    schema = server.tables[TABLE][1]
+    schema[:] = [f for f in schema if f["name"] != "BillingCurrency"]
+    result = estimate(ws)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"error: the FOCUS table {TABLE} lacks the column BillingCurrency\n"
+        "  hint: point settings.costs.table at a table or view with FOCUS 1.2 columns\n"
+    )
+    assert server.dry_runs() == []
