@@ -32,7 +32,8 @@ def to_duckdb(sql: str, tables: dict[str, str]) -> str:
     """BigQuery SQL as DuckDB SQL; ``tables`` maps BigQuery table names to DuckDB ones.
 
     BigQuery's NUMERIC is DECIMAL(38, 9); sqlglot leaves it bare (DuckDB would
-    read DECIMAL(18, 3)), so the precision is written out.
+    read DECIMAL(18, 3)), so the precision is written out. BIGNUMERIC (76 digits,
+    38 decimals) has no DuckDB equal: DECIMAL(38, 18) keeps what the tests' amounts need.
     """
     for bigquery_name, duckdb_name in tables.items():
         sql = sql.replace(f"`{bigquery_name}`", duckdb_name)
@@ -42,14 +43,23 @@ def to_duckdb(sql: str, tables: dict[str, str]) -> str:
         if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.DECIMAL:
             if not node.expressions:
                 return exp.DataType.build("DECIMAL(38, 9)")
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.BIGDECIMAL:
+            return exp.DataType.build("DECIMAL(38, 18)")  # BIGNUMERIC's 38 decimals, in 38 digits
         return node
 
-    return tree.transform(numeric).sql(dialect="duckdb")
+    def like(node: exp.Expression) -> exp.Expression:
+        """BigQuery's LIKE escapes with a backslash; DuckDB's only when told to."""
+        if isinstance(node, exp.Like) and not isinstance(node.parent, exp.Escape):
+            return exp.Escape(this=node.copy(), expression=exp.Literal.string("\\"))
+        return node
+
+    return tree.transform(numeric).transform(like).sql(dialect="duckdb")
 
 
 def _bigquery_type(duckdb_type: str) -> str:
     if duckdb_type.startswith("DECIMAL"):
-        return "NUMERIC"
+        scale = int(duckdb_type.rstrip(")").split(",")[1]) if "," in duckdb_type else 0
+        return "BIGNUMERIC" if scale > 9 else "NUMERIC"
     if duckdb_type.startswith("TIMESTAMP"):
         return "TIMESTAMP"
     if duckdb_type in ("BIGINT", "INTEGER", '"NULL"', "NULL"):
@@ -71,6 +81,29 @@ def _cell(value: Any) -> str | None:
     if isinstance(value, Decimal):
         return format(value, "f")
     return str(value)
+
+
+def _field(name: str, kind: Any) -> dict[str, Any]:
+    """A BigQuery schema field for a DuckDB type (lists are REPEATED, structs RECORDs)."""
+    if kind.id == "list":
+        return {**_field(name, kind.children[0][1]), "mode": "REPEATED"}
+    if kind.id == "struct":
+        fields = [_field(child, child_kind) for child, child_kind in kind.children]
+        return {"name": name, "type": "RECORD", "mode": "NULLABLE", "fields": fields}
+    return {"name": name, "type": _bigquery_type(str(kind)), "mode": "NULLABLE"}
+
+
+def _value(value: Any, field: dict[str, Any]) -> Any:
+    """A value as the REST API writes it: ``{"f": [{"v": ...}]}`` records, ``[{"v": ...}]``
+    repeated fields (an absent list is an empty one, as BigQuery answers)."""
+    if field["mode"] == "REPEATED":
+        item = {**field, "mode": "NULLABLE"}
+        return [{"v": _value(v, item)} for v in value or ()]
+    if value is None:
+        return None
+    if field["type"] == "RECORD":
+        return {"f": [{"v": _value(value[f["name"]], f)} for f in field["fields"]]}
+    return _cell(value)
 
 
 @dataclass
@@ -100,14 +133,12 @@ class LocalBigQuery:
         names = {name: table for name, (table, _) in self.tables.items()}
         cursor = self.db.cursor()
         cursor.execute("SET TimeZone = 'UTC'")
-        relation = cursor.execute(to_duckdb(sql, names), values)
-        description = relation.description
-        fetched = relation.fetchall()
-        schema = [
-            {"name": column[0], "type": _bigquery_type(str(column[1])), "mode": "NULLABLE"}
-            for column in description
+        relation = cursor.sql(to_duckdb(sql, names), params=values or None)
+        schema = [_field(n, t) for n, t in zip(relation.columns, relation.types, strict=True)]
+        rows = [
+            {"f": [{"v": _value(v, f)} for v, f in zip(row, schema, strict=True)]}
+            for row in relation.fetchall()
         ]
-        rows = [{"f": [{"v": _cell(value)} for value in row]} for row in fetched]
         return Result(schema, rows, sql)
 
     def page(self, job_id: str, token: str | None, kind: str) -> dict[str, Any]:
@@ -122,6 +153,34 @@ class LocalBigQuery:
         if end < len(result.rows):
             body["pageToken"] = str(end)
         return body
+
+    #: a dry run's bytes: this many for each column of a served table the query names
+    DRY_RUN_BYTES_PER_COLUMN = 3 * 1024 * 1024
+
+    def dry_run(self, sql: str) -> tuple[int, list[dict[str, Any]]]:
+        """What a dry run answers: the query checked (DuckDB binds it, never runs it), the
+        schema of its result, and its bytes, which depend on the columns it reads."""
+        names = {name: table for name, (table, _) in self.tables.items()}
+        relation = self.db.cursor().sql(to_duckdb(sql, names))  # bound, not fetched
+        schema = [_field(n, t) for n, t in zip(relation.columns, relation.types, strict=True)]
+        tree = sqlglot.parse_one(sql, read="bigquery")
+        named = {column.name.lower() for column in tree.find_all(exp.Column)}
+        served = {
+            f["name"].lower()
+            for name, (_, schema) in self.tables.items()
+            if f"`{name}`" in sql
+            for f in schema
+        }
+        return self.DRY_RUN_BYTES_PER_COLUMN * len(named & served), schema
+
+    def dry_runs(self) -> list[str]:
+        """The SQL of every dry run asked for (jobs.insert with ``dryRun``)."""
+        return [
+            r["body"]["configuration"]["query"]["query"]
+            for r in self.requests
+            if r["method"] == "POST" and r["path"].endswith("/jobs")
+            and r["body"].get("configuration", {}).get("dryRun")
+        ]
 
     def job_reference(self, project: str, job_id: str) -> dict[str, str]:
         return {"projectId": project, "jobId": job_id, "location": "US"}
@@ -181,6 +240,8 @@ class _Handler(BaseHTTPRequestHandler):
                     "jobComplete": True,
                 },
             )
+        elif method == "POST" and (m := re.fullmatch(r"/projects/([^/]+)/jobs", path)):
+            self._insert_job(m.group(1), body or {})
         elif m := re.fullmatch(r"/projects/([^/]+)/jobs/([^/]+)", path):
             self._job(m.group(1), m.group(2))
         elif m := re.fullmatch(r"/projects/([^/]+)/datasets/([^/]+)/tables/([^/]+)", path):
@@ -216,6 +277,42 @@ class _Handler(BaseHTTPRequestHandler):
                 "jobReference": bq.job_reference(project, job_id),
                 "schema": {"fields": result.schema},
                 "jobComplete": True,
+            },
+        )
+
+    def _insert_job(self, project: str, body: dict[str, Any]) -> None:
+        """jobs.insert, as ``client.query`` sends it: dry runs only (a job that would run
+        is refused here, so a test sees it fail)."""
+        configuration = body.get("configuration", {})
+        if not configuration.get("dryRun"):
+            self._reply(501, {"error": {"code": 501, "status": "UNIMPLEMENTED",
+                                        "message": "only dry runs are served by jobs.insert"}})
+            return
+        try:
+            processed, schema = self.server.bigquery.dry_run(configuration["query"]["query"])
+        except (duckdb.Error, sqlglot.errors.SqlglotError) as exc:
+            reason = {"reason": "invalidQuery", "message": str(exc)}
+            self._reply(400, {"error": {"code": 400, "message": str(exc),
+                                        "status": "INVALID_ARGUMENT", "errors": [reason]}})
+            return
+        self._reply(
+            200,
+            {
+                "kind": "bigquery#job",
+                "jobReference": {"projectId": project, "location": "US"},  # a dry run: no id
+                "configuration": {**configuration, "jobType": "QUERY"},
+                "status": {"state": "DONE"},
+                "statistics": {
+                    "totalBytesProcessed": str(processed),
+                    "query": {
+                        "totalBytesProcessed": str(processed),
+                        "totalBytesBilled": "0",
+                        "totalBytesProcessedAccuracy": "PRECISE",
+                        "cacheHit": False,
+                        "statementType": "SELECT",
+                        "schema": {"fields": schema},
+                    },
+                },
             },
         )
 

@@ -252,25 +252,23 @@ def test_a_missing_table_is_one_message(
     assert server.dry_runs() == []
 
 
-def test_policies_over_the_inventory_are_refused_before_anything_runs(
+def test_policies_over_the_inventory_are_priced_without_rows(
     warehouse: tuple[Workspace, LocalBigQuery],
 ) -> None:
+    """The inventory's query is a dry run too; its result's shape (from the dry run) lets
+    the policies run locally over no rows, so nothing is left out of the price."""
     ws, server = warehouse
     (ws.root / "inventory.csv").write_text(INVENTORY_CSV)
     ws.config.write_text(
         CONFIG.replace("table: ", "inventory: inventory.csv, table: ")
         + "policies:\n  - name: idle\n    condition: resource.cpu_avg_7d < 5%\n    action: notify\n"
     )
-    result = estimate(ws)
-    assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == (
-        "error: policies and lifecycle rules over the resource inventory cannot be estimated "
-        "yet (the inventory's rows are needed to build the queries that follow them)\n"
-        "  hint: estimate the kinds that do not read it, e.g. --kind budget --kind "
-        "anomaly_detector\n"
-    )
-    assert ran(server) == []  # refused before the inventory's query was sent
-    assert estimate(ws, "--kind", "budget").exit_code == 0
+    result = estimate(ws, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    queries = json.loads(result.stdout)["queries"]
+    assert [q["purpose"] for q in queries][-1] == "resource inventory"
+    assert queries[-1]["bytes"] > 0
+    assert ran(server) == []  # dry runs only
 
 
 def test_enrichment_coverage_and_allocations_are_priced_too(

@@ -59,13 +59,14 @@ class EngineAdapter:
 
     def upload(
         self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
-    ) -> exp.Table:
-        """A scratch table from column lists (``columns``: name, SQL type); its reference."""
+    ) -> exp.Table | exp.Subquery:
+        """A scratch table from column lists (``columns``: name, SQL type); its reference
+        (or, without temporary tables, the rows inlined as a named subquery)."""
         raise NotImplementedError
 
     def upload_pairs(
         self, name: str, series: Sequence[int], combos: Sequence[int], since: Sequence[date]
-    ) -> exp.Table:
+    ) -> exp.Table | exp.Subquery:
         """The (series, combo, since) table the ``series`` query joins: pair ``i`` is
         ``(series[i], combos[i])``; ``since[s]`` is the first day series ``s`` needs."""
         by_series = [since[s] for s in series]

@@ -280,7 +280,13 @@ def ownership_value(source: str, spec: Mapping[str, Any]) -> str | None:
             return f"(CASE WHEN {glob_sql(namespace, pattern)} THEN {namespace} END)"
         import re
 
-        regex = "^" + "(.*)".join(re.escape(p) for p in pattern.split("*")) + "$"
+        # the first ``*`` is the team; later ones match without capturing (BigQuery's
+        # REGEXP_EXTRACT refuses more than one group)
+        parts = [re.escape(p) for p in pattern.split("*")]
+        regex = "^" + "".join(
+            p + ("" if i == len(parts) - 1 else "(.*)" if i == 0 else "(?:.*)")
+            for i, p in enumerate(parts)
+        ) + "$"
         group = 1 if "*" in pattern else 0
         return f"nullif(regexp_extract({namespace}, {literal(regex)}, {group}), '')"
     return None

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from finopsmetrics_cli.errors import EvaluationError
+from finopsmetrics_cli.evaluate.query import labelled
 from finopsmetrics_cli.evaluate.sqltext import (
     EMPTY_MAP,
     TAG_ATTRIBUTES,
@@ -120,7 +121,7 @@ def build(
         f"epoch({_ts(end)} - first_seen) AS age, l.currency AS currency "
         f"FROM ({grouped})"
     )
-    adapter.create_temp_table(TABLE, sql)
+    adapter.create_temp_table(TABLE, labelled("resource inventory", sql))
     inventory = Inventory({name: f"inv.{name}" for name in DERIVED})
     for name in TAG_ATTRIBUTES:
         inventory.columns[name] = f"inv.tags[{literal(name)}]"

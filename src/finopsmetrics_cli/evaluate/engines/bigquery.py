@@ -1,35 +1,36 @@
 """Evaluation inside BigQuery: the evaluation's queries run where the FOCUS table is.
 
 Only aggregates come back (the daily sums per combination of filter values,
-the series the controls asked for); scoring runs in Python on them, as for
-DuckDB. BigQuery has no temporary tables outside scripts, so the scan is
-inlined as a subquery and uploaded lists travel as ``UNNEST`` literals. Tags
-are BigQuery's repeated ``key``/``value`` records.
+the series the controls asked for, coverage per resource, one row per
+resource for the inventory); scoring runs in Python on them, as for DuckDB.
+BigQuery has no temporary tables outside scripts, so the scan and the
+``costs_enriched`` view (virtual tags, allocations, business mappings) are
+inlined as subqueries, and uploaded lists travel as ``UNNEST`` literals. Tags
+are BigQuery's repeated ``key``/``value`` records (``bigquery_sql``).
 
-What cannot run here yet is refused with a message, never skipped: the
-``costs_enriched`` view (virtual tags, allocations, business mappings) and the
-resource inventory are written with map values, which BigQuery lacks.
+The resource inventory is an aggregate too: its one row per resource comes
+back and is kept in an in-memory DuckDB beside the inventory file (which is
+on this machine, not in BigQuery); the policies' conditions run there, in the
+SQL they run in everywhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlglot import exp
 
 from finopsmetrics_cli.errors import EvaluationError, FinopsError
-from finopsmetrics_cli.evaluate.engine import EngineAdapter
-from finopsmetrics_cli.evaluate.engines import dialect
+from finopsmetrics_cli.evaluate.engine import DryRun, EngineAdapter
+from finopsmetrics_cli.evaluate.engines import bigquery_sql, dialect
 from finopsmetrics_cli.evaluate.engines.spark import REQUIRED_COLUMNS
 
+if TYPE_CHECKING:
+    import duckdb  # noqa: TID251 - types only
+
 RELATIONS = ("costs", "costs_enriched")
-NOT_HERE = (
-    "{what} cannot be evaluated inside BigQuery yet (it needs map values, which BigQuery lacks)"
-)
-NOT_HERE_HINT = "evaluate these kinds with settings.costs.engine duckdb or spark"
 
 
 class BigQueryAdapter(EngineAdapter):
@@ -44,8 +45,13 @@ class BigQueryAdapter(EngineAdapter):
         self.table_columns = list(columns)
         self.bytes_processed = 0
         self.jobs = 0
+        self.views: dict[str, exp.Expression] = {}  # name -> its DuckDB query, inlined
+        self.view_columns: dict[str, list[str]] = {}
+        self.local: duckdb.DuckDBPyConnection | None = None  # the inventory's side
+        self.local_tables: set[str] = set()
 
     def _target(self, node: exp.Expression) -> exp.Expression:
+        """``costs`` (and ``costs_enriched`` where no view shadows it) is the table."""
         if isinstance(node, exp.Table) and not node.db and node.name.lower() in RELATIONS:
             out = exp.Table(this=exp.to_identifier(self.table, quoted=True))
             alias = node.args.get("alias")
@@ -54,39 +60,34 @@ class BigQueryAdapter(EngineAdapter):
             return out
         return node
 
-    def _tags(self, node: exp.Expression) -> exp.Expression:
-        """``Tags['k']`` (a map read, as DuckDB text writes it) as :meth:`tag_value`."""
-        if (
-            isinstance(node, exp.Bracket)
-            and isinstance(node.this, exp.Column)
-            and node.this.name == "Tags"
-            and len(node.expressions) == 1
-            and isinstance(node.expressions[0], exp.Literal)
-            and node.expressions[0].is_string
-        ):
-            return self.tag_value(node.expressions[0].this)
+    def _inline_views(self, node: exp.Expression) -> exp.Expression:
+        """A view of this session (``costs_enriched``) read as its query, inlined."""
+        if isinstance(node, exp.Table) and not node.db and node.name.lower() in self.views:
+            alias = exp.TableAlias(this=exp.to_identifier(node.alias_or_name))
+            return exp.Subquery(this=self.views[node.name.lower()].copy(), alias=alias)
         return node
 
     def sql(self, query: exp.Expr) -> str:
-        relations = {name: self.table_columns for name in RELATIONS}
-        tree = query.transform(self._target).transform(self._tags)
-        tree = tree.transform(_group_by_position).transform(_utc)
+        tree: exp.Expr = query.copy().transform(dialect.unqualify_main)
+        tree = bigquery_sql.rewrite(tree.transform(self._inline_views).transform(self._target))
+        relations = {self.table.lower(): self.table_columns}
         return dialect.render(tree, self.DIALECT, relations)
 
     def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
         return self._run(self.sql(query))
 
     def fetch_sql(self, sql: str) -> list[tuple[Any, ...]]:
-        import sqlglot
-
-        from finopsmetrics_cli.evaluate.engines.dialect import SOURCE_DIALECT
-
-        return self._run(self.sql(sqlglot.parse_one(sql, read=SOURCE_DIALECT)))
+        tree = _parse(sql)
+        if self._is_local(tree):
+            return self._local_db().execute(sql).fetchall()
+        return self._run(self.sql(tree))
 
     def execute(self, query: exp.Expression) -> None:
         self._run(self.sql(query))
 
     def _run(self, text: str) -> list[tuple[Any, ...]]:
+        if self.estimating:
+            return self._dry_run(text)
         try:
             rows = self.client.query_and_wait(text)
             out = [tuple(row.values()) for row in rows]
@@ -96,8 +97,26 @@ class BigQueryAdapter(EngineAdapter):
         self.bytes_processed += int(getattr(rows, "total_bytes_processed", None) or 0)
         return out
 
+    def _run_arrow(self, text: str) -> Any:
+        """A query's rows as an Arrow table (nested records kept as such); while
+        estimating, no rows, in the shape the dry run says the result has."""
+        if self.estimating:
+            return _empty_arrow(self._dry_job(text).schema)
+        try:
+            rows = self.client.query_and_wait(text)
+            table = rows.to_arrow(create_bqstorage_client=False)
+        except Exception as exc:
+            raise _error(exc, self.table) from exc
+        self.jobs += 1
+        self.bytes_processed += int(getattr(rows, "total_bytes_processed", None) or 0)
+        return table
+
     def columns(self, relation: str) -> list[str]:
-        return list(self.table_columns)
+        name = relation.lower()
+        if name in self.local_tables:
+            rows = self._local_db().execute(f"DESCRIBE {exp.to_table(name).sql('duckdb')}")
+            return [str(r[0]) for r in rows.fetchall()]
+        return list(self.view_columns.get(name, self.table_columns))
 
     def run_notes(self) -> list[str]:
         """Bytes processed is what on-demand BigQuery bills."""
@@ -107,65 +126,178 @@ class BigQueryAdapter(EngineAdapter):
         ]
 
     def tag_value(self, key: str) -> exp.Expression:
-        """``(SELECT t.value FROM UNNEST(Tags) AS t WHERE t.key = KEY LIMIT 1)``."""
-        import sqlglot
-
-        key_sql = exp.Literal.string(key).sql(self.DIALECT)
-        found = sqlglot.parse_one(
-            f"(SELECT t.value FROM UNNEST(`Tags`) AS t WHERE t.key = {key_sql} LIMIT 1)",
-            read=self.DIALECT,
-        )
-        assert isinstance(found, exp.Expression)
-        return found
+        """A read of ``Tags`` (repeated key/value records: see ``bigquery_sql``)."""
+        tags = exp.column("Tags", quoted=True)
+        read = bigquery_sql.rewrite(exp.Bracket(this=tags, expressions=[exp.Literal.string(key)]))
+        assert isinstance(read, exp.Expression)
+        return read
 
     def upload(
         self, name: str, columns: Sequence[tuple[str, str]], data: Sequence[Sequence[Any]]
-    ) -> exp.Table:
-        raise EvaluationError(NOT_HERE.format(what=f"the scratch table {name}"), hint=NOT_HERE_HINT)
-
-    def upload_pairs(  # type: ignore[override]  # a subquery: no tables to upload to
-        self, name: str, series: Sequence[int], combos: Sequence[int], since: Sequence[date]
     ) -> exp.Subquery:
-        """The pairs as ``UNNEST([STRUCT(series, combo, since), ...])`` in the query text."""
+        """Rows as ``UNNEST([STRUCT(...), ...])`` in the query text (no tables to upload to;
+        the series pairs are a few thousand at most)."""
         structs = [
             exp.Struct(
                 expressions=[
-                    exp.Literal.number(s).as_("series"),
-                    exp.Literal.number(c).as_("combo"),
-                    exp.cast(exp.Literal.string(since[s].isoformat()), "DATE").as_("since"),
+                    exp.cast(_value(v), type_).as_(col)
+                    for (col, type_), v in zip(columns, row, strict=True)
                 ]
             )
-            for s, c in zip(series, combos, strict=True)
+            for row in zip(*data, strict=True)
         ]
+        if not structs:
+            raise dialect.TranspileError(f"no rows to upload for {name}")
         unnest = exp.Unnest(expressions=[exp.Array(expressions=structs)])
         return exp.select("*").from_(unnest).subquery(name)
 
     def create_temp_view(self, name: str, select: str) -> None:
-        raise EvaluationError(
-            NOT_HERE.format(what="virtual tags, cost allocations and business mappings"),
-            hint=NOT_HERE_HINT,
-        )
+        """Kept as a query and inlined where ``name`` is read (rendered once now, so a
+        query BigQuery cannot express fails before anything runs)."""
+        tree = _parse(select).transform(dialect.unqualify_main)
+        relations = {"costs": self.table_columns}
+        self.view_columns[name.lower()] = dialect.output_columns(tree, relations)
+        self.views[name.lower()] = tree
+        self.sql(exp.select("*").from_(name))
 
     def create_temp_table(self, name: str, select: str) -> None:
-        raise EvaluationError(
-            NOT_HERE.format(what="policies and coverage over the resource inventory"),
-            hint=NOT_HERE_HINT,
+        """In the local DuckDB: from BigQuery's answer when ``select`` reads the cost
+        rows (the inventory's one row per resource), else run there (the inventory file)."""
+        tree = _parse(select)
+        local = self._local_db()
+        table = exp.to_table(name).sql("duckdb")
+        if self._is_local(tree):
+            local.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {select}")
+        else:
+            arrow = self._run_arrow(self.sql(tree))
+            local.register("fm_bigquery_result", arrow)
+            try:
+                local.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT "
+                    f"{_as_maps(arrow.schema)} FROM fm_bigquery_result"
+                )
+            finally:
+                local.unregister("fm_bigquery_result")
+        self.local_tables.add(name.lower())
+
+    def _is_local(self, tree: exp.Expression) -> bool:
+        """Whether ``tree`` reads this process's tables (or files), not BigQuery's."""
+        names = {t.name.lower() for t in tree.find_all(exp.Table) if t.name}
+        remote = names & {*RELATIONS, *self.views}
+        local = names & self.local_tables or any(
+            isinstance(t.this, exp.Func) for t in tree.find_all(exp.Table)
         )
+        if remote and local:
+            raise dialect.TranspileError(
+                "a query reads both BigQuery's cost rows and local tables: "
+                f"{', '.join(sorted(names))}"
+            )
+        return bool(local)
+
+    def _local_db(self) -> duckdb.DuckDBPyConnection:
+        if self.local is None:
+            import duckdb  # noqa: TID251 - the local side of the inventory
+
+            self.local = duckdb.connect()
+        return self.local
+
+    def close(self) -> None:
+        if self.local is not None:
+            self.local.close()
+            self.local = None
+
+    # evaluate --estimate: every query a dry run (free, nothing runs, no rows come back)
+    DRY_RUNS: ClassVar[bool] = True
+
+    def estimate_queries(self) -> list[DryRun]:
+        """Price, never run: past this call the client can send dry runs only."""
+        self.estimating = True
+        self.client = _DryRunsOnly(self.client)
+        self.dry_runs: list[DryRun] = []
+        return self.dry_runs
+
+    def _dry_run(self, text: str) -> list[tuple[Any, ...]]:
+        self._dry_job(text)
+        return []
+
+    def _dry_job(self, text: str) -> Any:
+        from google.cloud import bigquery
+
+        from finopsmetrics_cli.evaluate.query import purpose_of
+
+        config = bigquery.QueryJobConfig(dry_run=True, use_query_cache=False)
+        try:
+            job = self.client.query(text, job_config=config)
+        except Exception as exc:
+            raise _error(exc, self.table) from exc
+        self.dry_runs.append(DryRun(purpose_of(text), int(job.total_bytes_processed or 0)))
+        return job
 
 
-def _group_by_position(node: exp.Expression) -> exp.Expression:
-    """GROUP BY keys that are projections become their positions (BigQuery cannot group
-    by an expression holding a subquery, as a tag read is)."""
-    group = node.args.get("group") if isinstance(node, exp.Select) else None
-    if group is None:
-        return node
-    positions = {_bare(e).sql(): i + 1 for i, e in enumerate(node.expressions)}
-    keys = [
-        exp.Literal.number(positions[k.sql()]) if k.sql() in positions else k
-        for k in group.expressions
-    ]
-    group.set("expressions", keys)
-    return node
+def _parse(sql: str) -> exp.Expression:
+    import sqlglot
+
+    try:
+        tree = sqlglot.parse_one(sql, read=dialect.SOURCE_DIALECT)
+    except sqlglot.errors.ParseError as exc:
+        raise dialect.TranspileError(f"cannot read the query: {exc}") from exc
+    assert isinstance(tree, exp.Expression)
+    return tree
+
+
+def _value(value: Any) -> exp.Expression:
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, int | float):
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
+
+
+#: BigQuery's column types as Arrow's (what an empty result needs to be a table)
+_ARROW_TYPES = {
+    "STRING": "string", "INTEGER": "int64", "INT64": "int64", "FLOAT": "float64",
+    "FLOAT64": "float64", "BOOLEAN": "bool", "BOOL": "bool", "DATE": "date32",
+}  # fmt: skip
+
+
+def _empty_arrow(fields: Any) -> Any:
+    """An Arrow table with no rows and ``fields`` (a BigQuery schema) as columns."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    def arrow(field: Any) -> Any:
+        if field.field_type in ("RECORD", "STRUCT"):
+            kind = pa.struct([pa.field(f.name, arrow(f)) for f in field.fields])
+        elif field.field_type == "NUMERIC":
+            kind = pa.decimal128(38, 9)
+        elif field.field_type == "BIGNUMERIC":
+            kind = pa.decimal256(76, 38)
+        elif field.field_type == "TIMESTAMP":
+            kind = pa.timestamp("us", tz="UTC")
+        else:
+            kind = getattr(pa, _ARROW_TYPES.get(field.field_type, "string"))()
+        return pa.list_(kind) if field.mode == "REPEATED" else kind
+
+    return pa.schema([pa.field(f.name, arrow(f)) for f in fields or ()]).empty_table()
+
+
+def _as_maps(schema: Any) -> str:
+    """The columns of an Arrow result, key/value record lists turned into DuckDB maps."""
+    import pyarrow as pa
+
+    out = []
+    for field in schema:
+        name = exp.to_identifier(field.name, quoted=True).sql("duckdb")
+        kind = field.type
+        is_map = (
+            pa.types.is_list(kind)
+            and pa.types.is_struct(kind.value_type)
+            and sorted(kind.value_type.field(i).name for i in range(kind.value_type.num_fields))
+            == ["key", "value"]
+        )
+        out.append(f"map_from_entries({name}) AS {name}" if is_map else name)
+    return ", ".join(out)
 
 
 def _size(count: int) -> str:
@@ -175,23 +307,6 @@ def _size(count: int) -> str:
             return f"{count:,} bytes" if unit == "bytes" else f"{size:,.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
-
-
-def _utc(node: exp.Expression) -> exp.Expression:
-    """Timestamps are UTC instants in FOCUS tables: BigQuery ``TIMESTAMP``, not ``DATETIME``."""
-    if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.TIMESTAMP:
-        return exp.DataType.build("TIMESTAMPTZ")
-    return node
-
-
-def _bare(projection: exp.Expression) -> exp.Expression:
-    if isinstance(projection, exp.Subquery) and projection.args.get("alias"):
-        bare = projection.copy()  # ``subquery.as_(name)`` aliases the subquery itself
-        bare.set("alias", None)
-        return bare
-    inner = projection.unalias()
-    assert isinstance(inner, exp.Expression)
-    return inner
 
 
 def _error(exc: Exception, table: str) -> FinopsError:
@@ -234,4 +349,23 @@ def open_table(table: str, metric_column: str) -> Iterator[BigQueryAdapter]:
             f"{', '.join(missing)}",
             hint="point settings.costs.table at a table or view with FOCUS 1.2 columns",
         )
-    yield BigQueryAdapter(client, str(where), names)
+    adapter = BigQueryAdapter(client, str(where), names)
+    try:
+        yield adapter
+    finally:
+        adapter.close()
+
+
+class _DryRunsOnly:
+    """The client while estimating: a query that would run (not a dry run) is refused
+    before it is sent, whichever path asks for it."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def query(self, text: str, *, job_config: Any) -> Any:
+        assert job_config.dry_run, "only dry runs while estimating"
+        return self.client.query(text, job_config=job_config)
+
+    def query_and_wait(self, text: str, **_: Any) -> Any:
+        raise AssertionError("a query would run while estimating: every path dry-runs")

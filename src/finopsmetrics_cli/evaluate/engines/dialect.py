@@ -46,7 +46,7 @@ def transpile(sql: str, dialect: str, relations: Mapping[str, Sequence[str]]) ->
 
 def render(tree: exp.Expr, dialect: str, relations: Mapping[str, Sequence[str]]) -> str:
     """A parsed DuckDB tree in ``dialect`` (the rewrites above applied first)."""
-    tree = tree.copy().transform(_unqualify_main)
+    tree = tree.copy().transform(unqualify_main)
     tree = tree.transform(_map_literal).transform(_epoch_of_difference)
     tree = _expand(tree, {k.lower(): list(v) for k, v in relations.items()})
     try:
@@ -55,7 +55,7 @@ def render(tree: exp.Expr, dialect: str, relations: Mapping[str, Sequence[str]])
         raise TranspileError(f"the query has no {dialect} equivalent: {exc}") from exc
 
 
-def _unqualify_main(node: exp.Expression) -> exp.Expression:
+def unqualify_main(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Table) and node.db.lower() == "main" and not node.catalog:
         node.set("db", None)
     return node
