@@ -93,6 +93,12 @@ def _field(name: str, kind: Any) -> dict[str, Any]:
     return {"name": name, "type": _bigquery_type(str(kind)), "mode": "NULLABLE"}
 
 
+def schema_of(db: Any, table: str) -> list[dict[str, Any]]:
+    """The BigQuery schema (``tables.get``'s fields) of a DuckDB table."""
+    relation = db.table(table)
+    return [_field(n, t) for n, t in zip(relation.columns, relation.types, strict=True)]
+
+
 def _value(value: Any, field: dict[str, Any]) -> Any:
     """A value as the REST API writes it: ``{"f": [{"v": ...}]}`` records, ``[{"v": ...}]``
     repeated fields (an absent list is an empty one, as BigQuery answers)."""

@@ -17,9 +17,12 @@ from engine_matrix import rows
 from tests.unit.evaluate.costdata import write_rows
 
 from finopsmetrics_cli.costs.store import CostStore
-from local_bigquery import LocalBigQuery, local_bigquery
+from local_bigquery import LocalBigQuery, local_bigquery, schema_of
 
 TABLE = "acme-finops.focus.costs"
+WIDE = "acme-finops.focus.google_view"
+UNTAGGED = "acme-finops.focus.untagged"
+JSON_TAGS = "acme-finops.focus.json_tags"
 
 
 @contextmanager
@@ -35,9 +38,20 @@ def serve_warehouse(
         )
     db = duckdb.connect()
     db.execute(f"CREATE TABLE focus AS SELECT * FROM '{tmp_path / 'focus.parquet'}'")
-    names = [r[0] for r in db.execute("DESCRIBE focus").fetchall()]
-    schema = [{"name": n, "type": "STRING", "mode": "NULLABLE"} for n in names]
-    bigquery = LocalBigQuery(db, {TABLE: ("focus", schema)}, bytes_per_query=10 * 1024 * 1024)
+    # the same rows with tags as Google's FOCUS view holds them (more fields per record),
+    # without tags, and with tags as a JSON string
+    db.execute(
+        "CREATE TABLE focus_wide AS SELECT * REPLACE (list_transform(\"Tags\", lambda t: "
+        "{'key': t.key, 'value': t.value, 'x_type': 'label', 'x_inherited': false}) "
+        "AS \"Tags\") FROM focus"
+    )
+    db.execute('CREATE TABLE focus_untagged AS SELECT * EXCLUDE ("Tags") FROM focus')
+    db.execute('CREATE TABLE focus_json AS SELECT * REPLACE (CAST(map_from_entries("Tags") '
+               'AS JSON)::VARCHAR AS "Tags") FROM focus')  # fmt: skip
+    tables = {name: (duckdb_name, schema_of(db, duckdb_name)) for name, duckdb_name in (
+        (TABLE, "focus"), (WIDE, "focus_wide"), (UNTAGGED, "focus_untagged"),
+        (JSON_TAGS, "focus_json"))}  # fmt: skip
+    bigquery = LocalBigQuery(db, tables, bytes_per_query=10 * 1024 * 1024)
     try:
         with local_bigquery(bigquery) as server:
             monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", server.endpoint)

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlglot
-from bigquery_warehouse import TABLE, serve_warehouse
+from bigquery_warehouse import JSON_TAGS, TABLE, UNTAGGED, WIDE, serve_warehouse
 from engine_matrix import ALLOCATED, CONTROLS, INVENTORY_CSV, SINCE, TODAY
 
 from finopsmetrics_cli.conditions import AttributeSchema
@@ -89,19 +89,21 @@ def _outcome(adapter: Any, inventory: Path) -> dict[str, Any]:
     }
 
 
+@pytest.mark.parametrize("table", [TABLE, WIDE])
 def test_every_kind_inside_bigquery_equals_duckdb(
-    warehouse: tuple[Path, Any], tmp_path: Path
+    warehouse: tuple[Path, Any], tmp_path: Path, table: str
 ) -> None:
     """Virtual tags, allocations, business mappings, coverage and policies too: the
     enrichment inlined in BigQuery SQL (tags as key/value records), the inventory's one
-    row per resource back beside the inventory file."""
+    row per resource back beside the inventory file. ``WIDE`` holds its tags as Google's
+    FOCUS view does (more fields per record): they are made key/value on the way in."""
     store, server = warehouse
     inventory = tmp_path / "inventory.csv"
     inventory.write_text(INVENTORY_CSV)
     with CostStore(store).connect() as conn:
         expected = _outcome(DuckDBAdapter(conn), inventory)
     server.requests.clear()
-    with open_table(TABLE, "EffectiveCost") as adapter:
+    with open_table(table, "EffectiveCost") as adapter:
         got = _outcome(adapter, inventory)
         # date range, last day, filter values, series; coverage; allocations (2); the
         # inventory's row per resource; ALLOCATED above: nothing else went to BigQuery
@@ -116,10 +118,39 @@ def test_every_kind_inside_bigquery_equals_duckdb(
         assert got[key] == value, key
     sent = [r["body"]["query"] for r in server.requests if r["body"] and "query" in r["body"]]
     for sql in sent:  # every query BigQuery got parses in its dialect and reads the table
-        assert f"`{TABLE}`" in sqlglot.parse_one(sql, read="bigquery").sql("bigquery")
+        assert f"`{table}`" in sqlglot.parse_one(sql, read="bigquery").sql("bigquery")
     joined = "\n".join(sent)
     assert "MAP" not in joined.upper().replace("MAP_", "")  # no map syntax reached BigQuery
     assert "`x_VirtualTags__7465616d`" in joined  # x_VirtualTags.team under a BigQuery name
+
+
+def test_a_table_without_tags_reads_as_untagged(warehouse: tuple[Path, Any]) -> None:
+    store, _ = warehouse
+    with CostStore(store).connect() as conn:
+        expected, _ = run(DuckDBAdapter(conn), KINDS, store="costs", today=TODAY, since=SINCE,
+                          schema=AttributeSchema.default())  # fmt: skip
+    with open_table(UNTAGGED, "EffectiveCost") as adapter:
+        rows = adapter.fetch_sql('SELECT count(*), count("Tags"[\'team\']) FROM costs')
+        assert rows == [(180, 0)]
+        got, _ = run(adapter, KINDS, store=UNTAGGED, today=TODAY, since=SINCE,
+                     schema=AttributeSchema.default())  # fmt: skip
+    actual = {b.name: b.actual for b in expected.budgets}
+    assert actual["web"] > 0  # over the tagged rows, team=web has spend
+    assert {b.name: b.actual for b in got.budgets} == {"web": 0.0, "all": actual["all"]}
+
+
+def test_tags_held_as_json_text_are_refused(warehouse: tuple[Path, Any]) -> None:
+    with pytest.raises(EvaluationError) as caught:
+        with open_table(JSON_TAGS, "EffectiveCost"):
+            pass
+    assert str(caught.value) == (
+        f"the FOCUS table {JSON_TAGS} holds Tags as STRING; finopsmetrics reads tags as "
+        "repeated key/value records"
+    )
+    assert caught.value.hint == (
+        "point settings.costs.table at a view exposing Tags as "
+        "ARRAY<STRUCT<key STRING, value STRING>>"
+    )
 
 
 #: DuckDB spellings whose BigQuery equivalents differ in meaning or shape, and DuckDB's answer

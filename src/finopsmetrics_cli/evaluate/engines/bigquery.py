@@ -39,10 +39,16 @@ class BigQueryAdapter(EngineAdapter):
     DIALECT: ClassVar[str] = "bigquery"
     SUPPORTS_TEMP_TABLES: ClassVar[bool] = False
 
-    def __init__(self, client: Any, table: str, columns: Sequence[str]) -> None:
+    def __init__(
+        self, client: Any, table: str, columns: Sequence[str], tags: str = "records"
+    ) -> None:
+        """``tags``: how the table holds them — ``records`` (repeated key/value), ``wide``
+        (records with more fields, as Google's FOCUS view has) or ``absent``."""
         self.client = client
         self.table = table
-        self.table_columns = list(columns)
+        self.physical_columns = list(columns)
+        self.table_columns = list(columns) + (["Tags"] if tags == "absent" else [])
+        self.source = _source(table, columns, tags)
         self.bytes_processed = 0
         self.jobs = 0
         self.views: dict[str, exp.Expression] = {}  # name -> its DuckDB query, inlined
@@ -53,8 +59,10 @@ class BigQueryAdapter(EngineAdapter):
     def _target(self, node: exp.Expression) -> exp.Expression:
         """``costs`` (and ``costs_enriched`` where no view shadows it) is the table."""
         if isinstance(node, exp.Table) and not node.db and node.name.lower() in RELATIONS:
-            out = exp.Table(this=exp.to_identifier(self.table, quoted=True))
             alias = node.args.get("alias")
+            if self.source is not None:  # tags made key/value records on the way in
+                return exp.Subquery(this=self.source.copy(), alias=alias and alias.copy())
+            out = exp.Table(this=exp.to_identifier(self.table, quoted=True))
             if alias is not None:
                 out.set("alias", alias.copy())
             return out
@@ -70,7 +78,7 @@ class BigQueryAdapter(EngineAdapter):
     def sql(self, query: exp.Expr) -> str:
         tree: exp.Expr = query.copy().transform(dialect.unqualify_main)
         tree = bigquery_sql.rewrite(tree.transform(self._inline_views).transform(self._target))
-        relations = {self.table.lower(): self.table_columns}
+        relations = {self.table.lower(): self.physical_columns}
         return dialect.render(tree, self.DIALECT, relations)
 
     def fetch(self, query: exp.Expression) -> list[tuple[Any, ...]]:
@@ -234,6 +242,43 @@ class BigQueryAdapter(EngineAdapter):
         return job
 
 
+def _source(table: str, columns: Sequence[str], tags: str) -> exp.Select | None:
+    """What ``costs`` reads when the table's tags are not bare key/value records: the
+    table with ``Tags`` rebuilt (the other columns as they are; nothing more is scanned)."""
+    if tags == "records":
+        return None
+    if tags == "wide":
+        rebuilt = "ARRAY(SELECT AS STRUCT fm_t.key, fm_t.value FROM UNNEST(`Tags`) AS fm_t)"
+    else:
+        rebuilt = f"CAST([] AS {bigquery_sql.MAP_TYPE})"
+    import sqlglot
+
+    keep = [exp.column(c, quoted=True) for c in columns if c != "Tags"]
+    value = sqlglot.parse_one(rebuilt, read=bigquery_sql.DIALECT)
+    return exp.select(*keep, exp.alias_(value, "Tags", quoted=True)).from_(
+        exp.Table(this=exp.to_identifier(table, quoted=True))
+    )
+
+
+def tags_shape(table: str, schema: Sequence[Any]) -> str:
+    """How ``schema`` holds tags (see :class:`BigQueryAdapter`); other shapes refused."""
+    found = next((f for f in schema if f.name == "Tags"), None)
+    if found is None:
+        return "absent"
+    fields = {f.name for f in found.fields or ()}
+    if found.field_type in ("RECORD", "STRUCT") and found.mode == "REPEATED" and (
+        {"key", "value"} <= fields
+    ):
+        return "records" if fields == {"key", "value"} else "wide"
+    kind = f"{'repeated ' if found.mode == 'REPEATED' else ''}{found.field_type}"
+    raise EvaluationError(
+        f"the FOCUS table {table} holds Tags as {kind}; finopsmetrics reads tags as "
+        "repeated key/value records",
+        hint="point settings.costs.table at a view exposing Tags as "
+        "ARRAY<STRUCT<key STRING, value STRING>>",
+    )
+
+
 def _parse(sql: str) -> exp.Expression:
     import sqlglot
 
@@ -349,7 +394,7 @@ def open_table(table: str, metric_column: str) -> Iterator[BigQueryAdapter]:
             f"{', '.join(missing)}",
             hint="point settings.costs.table at a table or view with FOCUS 1.2 columns",
         )
-    adapter = BigQueryAdapter(client, str(where), names)
+    adapter = BigQueryAdapter(client, str(where), names, tags_shape(str(where), schema))
     try:
         yield adapter
     finally:
