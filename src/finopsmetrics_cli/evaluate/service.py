@@ -36,6 +36,10 @@ class EvaluateOptions:
     kinds: tuple[str, ...] = ()
     costs: str | None = None  # --costs
     inventory: str | None = None  # resource attributes file (else settings / environment)
+    #: for live state, which carries no settings: those of the applied configuration (the
+    #: reconciler's commit) and its directory (a relative settings.costs.inventory)
+    settings: Settings | None = None
+    settings_dir: Path | None = None
 
 
 def utcnow() -> datetime:
@@ -84,7 +88,7 @@ def evaluate(
     from finopsmetrics_cli.evaluate.runner import check_kinds
 
     kinds = check_kinds(options.kinds)
-    settings = config.settings if config is not None else None
+    settings = config.settings if config is not None else options.settings
     extra = context_kinds(kinds)
     if config is not None:
         controls = controls_of_config(config, kinds)
@@ -96,7 +100,8 @@ def evaluate(
 
     if not state_pkg.is_remote(engine.location) and not Path(engine.location).exists():
         # no state: nothing applied, nothing to record (and no state file is created)
-        return _run(options, settings, [], findings_store.StoredEvaluations({}, None), record=None)
+        return _run(options, settings, [], findings_store.StoredEvaluations({}, None), record=None,
+                    base=options.settings_dir)  # fmt: skip
     with engine._writer("evaluate") as writer:  # the facade's own lock and writer
         controls = [Control(o.kind, o.name, o.spec) for k in kinds for o in writer.list(kind=k)]
         context = [Control(o.kind, o.name, o.spec) for k in extra for o in writer.list(kind=k)]
@@ -108,7 +113,7 @@ def evaluate(
                 options, settings, controls, stored,
                 record=lambda result: findings_store.save(
                     conn, result, now=utcnow(), actor=engine.actor
-                ), context=context,
+                ), context=context, base=options.settings_dir,
             )  # fmt: skip
 
         write_in_state(writer, work)

@@ -4,15 +4,16 @@ Each evaluation syncs the cost sources of the applied commit (``costs sync``),
 then runs ``evaluate --notify`` on live state, so one long-running reconciler
 is the whole loop: configuration applied from git, cost data fetched, findings
 recorded, alerts delivered at most once. The configuration of the applied
-commit (reviewed and merged) supplies the settings: the cost store and
-``console_url``. Its outcome is one JSON line and the ``last_evaluation`` of
+commit (reviewed and merged) supplies the settings: the cost store, the
+engine (``settings.costs.engine``: Spark or BigQuery), the metric, the
+inventory file, custom attributes and ``console_url``. Its outcome is one JSON line and the ``last_evaluation`` of
 ``reconcile status``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,14 @@ _STATUS_DELIVERIES = 20
 
 
 def evaluate_once(
-    engine: Engine, paths: Sequence[str | Path] | None, now_iso: str
+    engine: Engine,
+    paths: Sequence[str | Path] | None,
+    now_iso: str,
+    checkout: Callable[[Path], None] | None = None,
 ) -> dict[str, Any]:
     """Sync costs, evaluate and notify; a record for the log and the status (never raises
-    for a user-facing problem: the reconciler outlives a bad evaluation)."""
+    for a user-facing problem: the reconciler outlives a bad evaluation). ``checkout``
+    writes a further file of the applied commit (a relative inventory file)."""
     from finopsmetrics_cli.costs.store import resolve_cost_store_path
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
     from finopsmetrics_cli.notify.model import NotifyOptions
@@ -46,7 +51,14 @@ def evaluate_once(
         console = (settings.raw.get("console_url") if settings is not None else None) or None
         notify = NotifyOptions.from_environ(send=True, environ=os.environ)
         notify = _with_console(notify, console)
-        result, report = engine.evaluate_and_notify(None, EvaluateOptions(costs=costs), notify)
+        # live state carries no settings: the applied commit's choose the engine, the
+        # metric, the inventory file and custom attributes (the environment still overrides)
+        where = Path(config.files[0]).parent if config is not None and config.files else None
+        inventory = settings.raw.get("costs", {}).get("inventory") if settings else None
+        if checkout is not None and where is not None and isinstance(inventory, str):
+            checkout(where / inventory)
+        options = EvaluateOptions(costs=costs, settings=settings, settings_dir=where)
+        result, report = engine.evaluate_and_notify(None, options, notify)
     except FinopsError as exc:
         record.update(ok=False, error=exc.message)
         return record

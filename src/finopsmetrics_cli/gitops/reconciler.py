@@ -210,8 +210,9 @@ class Reconciler:
             record = evaluate_once(self._engine(None), None, now_iso())
         else:
             commit = self._mirror().commit(applied)
-            with self._checkout(commit) as paths:
-                record = evaluate_once(self._engine(applied), paths, now_iso())
+            checkout = self._checkout(commit)
+            with checkout as paths:
+                record = evaluate_once(self._engine(applied), paths, now_iso(), checkout.add)
             record["commit"] = applied
         status.last_evaluation = record
         try:
@@ -455,6 +456,17 @@ class _Checkout:
                 hint="check --path (relative to the repository root)",
             )
         return [str(p) for p in written.paths]
+
+    def add(self, path: Path) -> None:
+        """Also write ``path`` (below the checkout: a file the configuration names, such as
+        its inventory) from the commit; a path outside it or absent at the commit is left."""
+        if self._tmp is None:
+            return
+        try:
+            rel = path.resolve().relative_to(Path(self._tmp.name).resolve())
+        except ValueError:
+            return
+        materialize(self.commit, [rel.as_posix()], Path(self._tmp.name))
 
     def __exit__(self, *exc: object) -> None:
         if self._tmp is not None:
