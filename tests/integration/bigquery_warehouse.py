@@ -23,6 +23,23 @@ TABLE = "acme-finops.focus.costs"
 WIDE = "acme-finops.focus.google_view"
 UNTAGGED = "acme-finops.focus.untagged"
 JSON_TAGS = "acme-finops.focus.json_tags"
+#: the enrichment kinds over the matrix's rows (a virtual tag, a tag rule, an allocation)
+ENRICHED = """\
+virtual_tags:
+  team:
+    rules:
+      - condition: resource.service == "Amazon S3"
+        tags: {team: storage}
+tag_rules:
+  - name: need-environment
+    pattern: ".*"
+    tags: {environment: required}
+cost_allocations:
+  - name: shared-db
+    resource_id: db-shared
+    attribution_method: even
+    allocations: [{team: a}, {team: b}]
+"""
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import sqlglot
-from bigquery_warehouse import JSON_TAGS, TABLE, UNTAGGED, WIDE, serve_warehouse
+from bigquery_warehouse import ENRICHED, JSON_TAGS, TABLE, UNTAGGED, WIDE, serve_warehouse
 from engine_matrix import ALLOCATED, CONTROLS, INVENTORY_CSV, SINCE, TODAY
 
 from finopsmetrics_cli.conditions import AttributeSchema
@@ -274,7 +274,8 @@ def test_costs_show_runs_the_same_query_inside_bigquery(
     assert "UNNEST(`Tags`) AS fm_e WHERE fm_e.key = 'team'" in server.requests[-1]["body"]["query"]
 
 
-EVERY_KIND = """\
+EVERY_KIND = (
+    """\
 version: 1
 settings:
   costs: {inventory: inventory.csv}
@@ -285,20 +286,9 @@ budgets:
   - name: storage
     amount: 100
     filters: {team: storage}
-virtual_tags:
-  team:
-    rules:
-      - condition: resource.service == "Amazon S3"
-        tags: {team: storage}
-tag_rules:
-  - name: need-environment
-    pattern: ".*"
-    tags: {environment: required}
-cost_allocations:
-  - name: shared-db
-    resource_id: db-shared
-    attribution_method: even
-    allocations: [{team: a}, {team: b}]
+"""
+    + ENRICHED
+    + """\
 business_mapping:
   products:
     shop: {services: ["Amazon EC*"]}
@@ -312,6 +302,7 @@ policies:
     action: alert
     severity: high
 """
+)
 
 
 def test_cli_every_kind_inside_bigquery_prints_what_duckdb_prints(

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from bigquery_warehouse import TABLE, serve_warehouse
+from bigquery_warehouse import ENRICHED, TABLE, serve_warehouse
 from engine_matrix import INVENTORY_CSV
 from tests.e2e.engine_cli import Result, Workspace
 
@@ -287,22 +287,6 @@ def test_enrichment_coverage_and_allocations_are_priced_too(
     assert ran(server) == []
 
 
-ENRICHED = """\
-virtual_tags:
-  team:
-    rules:
-      - condition: resource.service == "Amazon S3"
-        tags: {team: storage}
-tag_rules:
-  - name: need-environment
-    pattern: ".*"
-    tags: {environment: required}
-cost_allocations:
-  - name: shared-db
-    resource_id: db-shared
-    attribution_method: even
-    allocations: [{team: a}, {team: b}]
-"""
 
 
 def test_a_table_lacking_focus_columns_is_one_message(

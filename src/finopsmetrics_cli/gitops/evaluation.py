@@ -6,8 +6,8 @@ is the whole loop: configuration applied from git, cost data fetched, findings
 recorded, alerts delivered at most once. The configuration of the applied
 commit (reviewed and merged) supplies the settings: the cost store, the
 engine (``settings.costs.engine``: Spark or BigQuery), the metric, the
-inventory file, custom attributes and ``console_url``. Its outcome is one JSON line and the ``last_evaluation`` of
-``reconcile status``.
+inventory file, custom attributes and ``console_url``. Its outcome is one
+JSON line and the ``last_evaluation`` of ``reconcile status``.
 """
 
 from __future__ import annotations

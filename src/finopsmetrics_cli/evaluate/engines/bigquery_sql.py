@@ -27,7 +27,7 @@ from collections.abc import Callable
 import sqlglot
 from sqlglot import exp
 
-from finopsmetrics_cli.evaluate.engines.dialect import TranspileError
+from finopsmetrics_cli.evaluate.engines.dialect import MapPairs, TranspileError, map_literal
 
 DIALECT = "bigquery"
 MAP_TYPE = "ARRAY<STRUCT<key STRING, value STRING>>"
@@ -85,7 +85,7 @@ def empty_map() -> exp.Expression:
     return exp.cast(exp.Array(expressions=[]), exp.DataType.build(MAP_TYPE, dialect=DIALECT))
 
 
-def _entries(pairs: list[tuple[exp.Expression, exp.Expression]]) -> exp.Expression:
+def _entries(pairs: MapPairs) -> exp.Expression:
     if not pairs:
         return empty_map()
     return exp.Array(
@@ -95,21 +95,10 @@ def _entries(pairs: list[tuple[exp.Expression, exp.Expression]]) -> exp.Expressi
 
 def _map_literal(node: exp.Expression) -> exp.Expression:
     """``MAP {k: v, ...}`` as an array of key/value structs; indexed, a ``CASE``."""
-    if not isinstance(node, exp.ToMap):
+    found = map_literal(node)
+    if found is None:
         return node
-    struct, index = node.this, None
-    if isinstance(struct, exp.Bracket):  # ``MAP {...}[key]`` parses as ToMap(Bracket(...))
-        struct, index = struct.this, struct.expressions
-    if not isinstance(struct, exp.Struct):
-        return node
-    pairs: list[tuple[exp.Expression, exp.Expression]] = []
-    for item in struct.expressions:
-        if not isinstance(item, exp.PropertyEQ):
-            raise TranspileError(f"unexpected map entry {item.sql('duckdb')}")
-        key = item.this
-        if isinstance(key, exp.Identifier):
-            key = exp.Literal.string(key.name)
-        pairs.append((key, item.expression))
+    pairs, index = found
     if index is None:
         return _entries(pairs)
     if len(index) != 1:

@@ -61,22 +61,36 @@ def unqualify_main(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _map_literal(node: exp.Expression) -> exp.Expression:
+MapPairs = list[tuple[exp.Expression, exp.Expression]]
+
+
+def map_literal(node: exp.Expression) -> tuple[MapPairs, list[exp.Expression] | None] | None:
+    """A ``MAP {k: v, ...}`` literal's (key, value) pairs and, for ``MAP {...}[x]``, the
+    index; None for any other node."""
     if not isinstance(node, exp.ToMap):
-        return node
+        return None
     struct, index = node.this, None
     if isinstance(struct, exp.Bracket):  # ``MAP {...}[key]`` parses as ToMap(Bracket(...))
         struct, index = struct.this, struct.expressions
     if not isinstance(struct, exp.Struct):
-        return node
-    args: list[exp.Expression] = []
+        return None
+    pairs: MapPairs = []
     for item in struct.expressions:
         if not isinstance(item, exp.PropertyEQ):
             raise TranspileError(f"unexpected map entry {item.sql(SOURCE_DIALECT)}")
         key = item.this
         if isinstance(key, exp.Identifier):
             key = exp.Literal.string(key.name)
-        args += [key, _map_literal(item.expression)]
+        pairs.append((key, item.expression))
+    return pairs, index
+
+
+def _map_literal(node: exp.Expression) -> exp.Expression:
+    found = map_literal(node)
+    if found is None:
+        return node
+    pairs, index = found
+    args = [part for key, value in pairs for part in (key, _map_literal(value))]
     built = exp.Anonymous(this="map", expressions=args)
     return built if index is None else exp.Bracket(this=built, expressions=index)
 
