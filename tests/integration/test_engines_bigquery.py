@@ -271,6 +271,9 @@ def test_costs_show_runs_the_same_query_inside_bigquery(
     assert inside.exit_code == 0, inside.stderr
     assert json.loads(inside.stdout) == json.loads(local.stdout)
     assert len(json.loads(local.stdout)["rows"]) == 4
+    assert (local.stderr, inside.stderr) == (
+        "", f"note: BigQuery processed 10.0 MiB in 1 query on {TABLE}\n",
+    )  # fmt: skip
     assert "UNNEST(`Tags`) AS fm_e WHERE fm_e.key = 'team'" in server.requests[-1]["body"]["query"]
 
 

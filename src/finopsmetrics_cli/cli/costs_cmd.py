@@ -156,6 +156,8 @@ def register(app: typer.Typer) -> None:
                 filters=parse_filters(filters or ()), metric=metric, top=top,
             )  # fmt: skip
             table = _engine(None).costs_show(options, costs=costs_path)
+            for note in table.notes:  # stderr: what the engine billed for the query
+                sys.stderr.write(f"note: {note}\n")
             if fmt == "json":
                 sys.stdout.write(show_json(table))
             elif fmt == "csv":

@@ -54,6 +54,8 @@ class CostTable:
     start: date | None
     end: date | None  # inclusive
     time_dimension: str | None = None
+    #: what the query cost where that is billed (BigQuery's bytes processed)
+    notes: tuple[str, ...] = ()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -237,19 +239,20 @@ def show(store: CostStore, options: ShowOptions, context: Sequence[Control] = ()
     from finopsmetrics_cli.evaluate.engines import configured_engine
 
     keys = [*options.by, *(k for k, _ in options.filters)]
+    notes: tuple[str, ...] = ()
     if configured_engine(None) != "duckdb":
-        rows = _on_engine(sql, params, context, keys)
+        rows, notes = _on_engine(sql, params, context, keys)
     else:
         with store.connect() as conn:
             enrichment = _enrich(conn, context)
             _check_enriched(keys, enrichment)
             rows = conn.execute(sql, params).fetchall()
-    return CostTable(tuple(options.by), options.metric, rows, start, end, time_dim)
+    return CostTable(tuple(options.by), options.metric, rows, start, end, time_dim, notes)
 
 
 def _on_engine(
     sql: str, params: Sequence[Any], context: Sequence[Control], keys: Sequence[str]
-) -> list[tuple[Any, ...]]:
+) -> tuple[list[tuple[Any, ...]], tuple[str, ...]]:
     """The same query on the engine ``$FINOPSMETRICS_COSTS_ENGINE`` names (Spark, BigQuery):
     the evaluation's adapters translate it, so there is one query for every engine."""
     from finopsmetrics_cli.conditions.sql import SqlFragment
@@ -260,7 +263,8 @@ def _on_engine(
     with open_engine(None) as adapter:
         enrichment = install(adapter, context) if context else None
         _check_enriched(keys, enrichment)
-        return adapter.fetch_sql(inline(SqlFragment(sql, list(params))))
+        rows = adapter.fetch_sql(inline(SqlFragment(sql, list(params))))
+        return rows, tuple(adapter.run_notes())
 
 
 def _enrich(conn: Any, context: Sequence[Control]) -> Enrichment | None:
