@@ -83,10 +83,10 @@ def test_dollar_means_end_of_text_in_both_engines(duck: Any) -> None:
 def test_matching_never_backtracks() -> None:
     """Patterns that make Python's re take minutes run in linear time here."""
     subject = "a" * 50_000 + "!"
-    start = time.perf_counter()
+    start = time.thread_time()  # CPU time: a loaded machine cannot fail it, backtracking can
     for pattern in ["(a+)+$", ".*.*.*.*x", "(a|aa)*b", "[a-z]*[a-z]*[a-z]*[a-z]*#"]:
         assert safe_regex(pattern).search(subject) is False
-    assert time.perf_counter() - start < 2.0
+    assert time.thread_time() - start < 2.0
 
 
 def test_the_dfa_cache_is_bounded_and_results_survive_a_reset(
