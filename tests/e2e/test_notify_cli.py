@@ -177,6 +177,33 @@ def test_dry_run_prints_and_sends_nothing(setup: Setup) -> None:
     assert code == 0 and out.rstrip().endswith("5 sent, 0 failed.")
 
 
+def test_json_carries_what_was_sent_and_what_would_be(setup: Setup) -> None:
+    """``--format json`` has a ``notifications`` block (the text report stays on stderr)."""
+    code, out, err = setup.evaluate("--dry-run", "--at", "2024-03-20", "--format", "json")
+    assert code == 0, err
+    block = json.loads(out)["notifications"]
+    assert (block["dry_run"], block["summary"]) == (True, "5 messages would be sent.")
+    slack = next(m for m in block["messages"] if m["channel"] == "team-slack")
+    assert {k: slack[k] for k in ("type", "status", "recipients", "digest")} == {
+        "type": "slack", "status": "would_send", "recipients": ["#ml-team"], "digest": False,
+    }  # fmt: skip
+    [item] = slack["findings"]
+    assert (item["address"], item["event"]) == ("budget.ml-training", "trigger")
+    assert item["finding"] in {f["id"] for f in json.loads(out)["findings"]}
+    assert all(not r.requests for r in setup.receivers().values())
+    code, out, err = setup.evaluate("--notify", "--at", "2024-03-20", "--format", "json")
+    assert code == 0, err
+    block = json.loads(out)["notifications"]
+    assert (block["dry_run"], block["summary"]) == (False, "5 sent, 0 failed.")
+    assert sorted((m["channel"], m["status"], m["attempts"]) for m in block["messages"]) == [
+        ("hook", "sent", 1), ("mail", "sent", 1), ("oncall", "sent", 1),
+        ("team-slack", "sent", 1), ("team-teams", "sent", 1),
+    ]  # fmt: skip
+    assert "Notifications" in err  # the human report, beside the JSON
+    assert HOOK_SECRET not in out and SLACK_TOKEN_PATH not in out and PD_KEY not in out
+    assert "notifications" not in json.loads(setup.evaluate("--format", "json")[1])
+
+
 def test_a_higher_threshold_sends_again_and_resolution_closes_the_incident(setup: Setup) -> None:
     assert setup.evaluate("--notify", "--at", "2024-03-16", "--kind", "budget")[0] == 0
     assert (len(setup.slack.requests), len(setup.pd.requests)) == (1, 0)  # 24,000: 60%

@@ -152,7 +152,10 @@ def register(app: typer.Typer) -> None:
             else:
                 result = engine.evaluate(config, options)
             if fmt == "json":
-                sys.stdout.write(render.to_json(result))
+                from finopsmetrics_cli.notify.report import to_dict
+
+                block = to_dict(report) if report is not None else None
+                sys.stdout.write(render.to_json(result, block))
             elif fmt == "markdown":
                 sys.stdout.write(render.to_markdown(result))
             elif fmt == "sarif":

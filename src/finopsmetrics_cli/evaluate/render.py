@@ -61,7 +61,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
-def to_json(result: EvaluationResult) -> str:
+def to_json(result: EvaluationResult, notifications: dict[str, Any] | None = None) -> str:
+    """The SPEC's JSON; ``notifications``: what ``--notify``/``--dry-run`` sent or would."""
     doc = {
         "format_version": FORMAT_VERSION,
         "at": result.at.isoformat(),
@@ -82,6 +83,7 @@ def to_json(result: EvaluationResult) -> str:
         **sections.to_json(result),
         "warnings": result.warnings,
         "recorded": result.recorded,
+        **({"notifications": notifications} if notifications is not None else {}),
     }
     return json.dumps(doc, indent=2) + "\n"
 

@@ -3,7 +3,9 @@ held back or not deliverable, and one error line per failed delivery."""
 
 from __future__ import annotations
 
-from finopsmetrics_cli.notify.model import Delivery, NotifyReport
+from typing import Any
+
+from finopsmetrics_cli.notify.model import Delivery, Item, Message, NotifyReport
 from finopsmetrics_cli.notify.render import preview, title
 
 
@@ -65,3 +67,42 @@ def errors(report: NotifyReport) -> list[str]:
     for u in report.undeliverable if not report.dry_run else ():
         out.append(f"notification to {u.target!r} for {u.item.finding.address} failed: {u.reason}")
     return out
+
+
+def to_dict(report: NotifyReport) -> dict[str, Any]:
+    """The ``notifications`` block of ``evaluate --format json`` (references, never secrets:
+    channels by name, recipients as declared)."""
+    if report.dry_run:
+        messages = [_message(m) | {"status": "would_send"} for m in report.messages]
+    else:
+        messages = [
+            _message(d.message)
+            | {"status": d.status, "attempts": d.attempts, "http_status": d.http_status,
+               "error": d.error}
+            for d in report.deliveries
+            if d.message.channel.type != "unknown"
+        ]  # fmt: skip
+    return {
+        "dry_run": report.dry_run,
+        "messages": messages,
+        "held": [_item(h.item) | {"channel": h.channel, "reason": h.reason} for h in report.held],
+        "undeliverable": [
+            _item(u.item) | {"target": u.target, "reason": u.reason} for u in report.undeliverable
+        ],
+        "summary": summary_line(report),
+    }
+
+
+def _message(m: Message) -> dict[str, Any]:
+    return {
+        "channel": m.channel.name,
+        "type": m.channel.type,
+        "rule": m.rule,
+        "digest": m.digest,
+        "recipients": list(m.recipients),
+        "findings": [_item(i) for i in m.items],
+    }
+
+
+def _item(i: Item) -> dict[str, Any]:
+    return {"finding": i.finding.id, "address": i.finding.address, "event": i.event}
