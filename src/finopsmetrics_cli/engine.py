@@ -137,17 +137,14 @@ StateError, PlanError).
 
 from __future__ import annotations
 
-import getpass
-import os
-import socket
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from finopsmetrics_cli.errors import ConflictError, FinopsError, PlanError
+from finopsmetrics_cli.errors import PlanError
+from finopsmetrics_cli.object_writes import ObjectWrite, ObjectWrites, WriteSession
 from finopsmetrics_cli.plan.model import ApplyResult, Plan, PlanOptions
+from finopsmetrics_cli.state_access import default_actor
 
 if TYPE_CHECKING:
     from datetime import date
@@ -163,14 +160,7 @@ if TYPE_CHECKING:
     from finopsmetrics_cli.evaluate.model import BudgetStatus, EvaluationResult
     from finopsmetrics_cli.evaluate.service import EvaluateOptions
     from finopsmetrics_cli.notify.model import NotifyOptions, NotifyReport
-    from finopsmetrics_cli.state.api import (
-        HistoryEntry,
-        LiveObject,
-        StateInfo,
-        StateReader,
-        StateWriter,
-        Write,
-    )
+    from finopsmetrics_cli.state.api import HistoryEntry, LiveObject, StateInfo, StateReader
 
 __all__ = [
     "ApplyResult", "Engine", "ObjectWrite", "Plan", "PlanOptions", "WriteSession", "default_actor",
@@ -180,139 +170,13 @@ CONFIG = "config"
 Progress = Callable[[int, int], None]
 
 
-def default_actor() -> str:
-    """``$FINOPSMETRICS_ACTOR`` or ``user@host``: who history says made a change."""
-    actor = os.environ.get("FINOPSMETRICS_ACTOR")
-    if actor:
-        return actor
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
+class Engine(ObjectWrites):
+    """The facade; see the module docstring for the contract.
 
-
-@dataclass(frozen=True)
-class ObjectWrite:
-    """One single-object write for :meth:`Engine.write_objects`: what create, update or
-    delete take as arguments."""
-
-    action: Literal["create", "update", "delete"]
-    kind: str
-    name: str
-    spec: Mapping[str, Any] | None
-    manager: str | None
-    adopt: bool = False
-    previous_manager: str | None = None
-
-    @property
-    def address(self) -> str:
-        return f"{self.kind}.{self.name}"
-
-
-class WriteSession:
-    """``write_objects`` on one writer held across calls (see :meth:`Engine.writing`)."""
-
-    def __init__(self, engine: Engine, writer: StateWriter) -> None:
-        self._engine = engine
-        self._writer = writer
-
-    def write(self, requests: Sequence[ObjectWrite]) -> list[LiveObject | FinopsError | None]:
-        """As :meth:`Engine.write_objects`, on the session's writer; a failure of the file
-        itself (not of one request) is raised."""
-        results: list[LiveObject | FinopsError | None] = [None] * len(requests)
-        for indices in _rounds(requests):
-            self._engine._write_round(self._writer, requests, indices, results)
-        return results
-
-
-class Engine:
-    """The facade; see the module docstring for the contract."""
-
-    def __init__(
-        self,
-        state: str | Path | None = None,
-        *,
-        actor: str | None = None,
-        source: str = "cli",
-        lock_timeout: float = 0.0,
-        git_commit: str | None = None,
-    ) -> None:
-        from finopsmetrics_cli import state as state_pkg
-
-        self.location: str = state_pkg.resolve_state_location(
-            str(state) if state is not None else None
-        )
-        self.actor = actor or default_actor()
-        self.source = source
-        self.lock_timeout = lock_timeout
-        self.git_commit = git_commit
-        self._prefetch: Any = None
-
-    # -- plumbing ---------------------------------------------------------
-
-    @contextmanager
-    def prefetching(
-        self, paths: Sequence[str | Path] | None = None, *, state: bool = True
-    ) -> Iterator[None]:
-        """Read config files and the state in the background while the caller imports.
-
-        Inside the block, ``load_config(paths)`` (the same paths) uses the files a
-        forked child parsed, and the next ``plan`` or ``drift`` the state snapshot
-        it read (``state=False``: files only, e.g. before taking the write lock).
-        The block's exit drops whatever nothing used. Only local state files are
-        read ahead, only by single-threaded POSIX callers (see ``prefetch``);
-        elsewhere this does nothing and every read happens as usual.
-        """
-        from finopsmetrics_cli import state as state_pkg
-
-        local = state and not state_pkg.is_remote(self.location)
-        if self._prefetch is None:
-            from finopsmetrics_cli import prefetch
-
-            self._prefetch = prefetch.start(
-                Path(self.location) if local else None,
-                [Path(p) for p in paths] if paths else None,
-            )
-        try:
-            yield
-        finally:
-            if self._prefetch is not None:
-                self._prefetch.cancel()
-                self._prefetch = None
-
-    @contextmanager
-    def _reader(self, *, short: bool = False) -> Iterator[StateReader]:
-        """A reader; ``short`` (one object) attaches to a shared DuckDB (see ``_writer``)."""
-        from finopsmetrics_cli import state as state_pkg
-
-        reader = state_pkg.open_reader(self.location, shared=short)
-        try:
-            yield reader
-        finally:
-            reader.close()
-
-    @contextmanager
-    def _writer(self, operation: str, *, short: bool = False) -> Iterator[StateWriter]:
-        """The lock and a writer; ``short`` (one object, nobody prompted) opens DuckDB once.
-
-        Opening DuckDB costs tens of milliseconds; Terraform and Pulumi pay it
-        per resource, so their writes check, read and commit on one
-        read-write connection instead of opening one for each, attached to
-        the process's shared DuckDB instance rather than starting one.
-        """
-        from finopsmetrics_cli import state as state_pkg
-
-        with state_pkg.open_writer(
-            self.location, actor=self.actor, operation=operation,
-            lock_timeout=self.lock_timeout, hold_connection=short,
-        ) as writer:
-            yield writer
-
-    def _commit(self, writer: StateWriter, writes: Sequence[Any]) -> int:
-        return writer.commit(
-            writes, actor=self.actor, source=self.source, git_commit=self.git_commit
-        )
+    The constructor, ``prefetching`` and the state plumbing come from
+    ``state_access.StateAccess``, the single-object writes from
+    ``object_writes.ObjectWrites``: one class, reached from this module.
+    """
 
     # -- configuration ----------------------------------------------------
 
@@ -338,50 +202,11 @@ class Engine:
         with self._reader(short=True) as reader:
             return self._validate(reader, kind, name, spec)
 
-    def _validate(
-        self, reader: StateReader | None, kind: str, name: str, spec: Mapping[str, Any],
-        batch: Mapping[str, bool] | None = None, known: Callable[[str], bool] | None = None,
-    ) -> dict[str, Any]:
-        """``batch``: addresses written earlier in the same commit, True if they will exist;
-        ``known``: the caller's answer for the others (else ``reader``'s; neither: unchecked)."""
-        from finopsmetrics_cli.config.model import Settings
-        from finopsmetrics_cli.config.validate import validate_object
-
-        address = f"{kind}.{name}"
-
-        def exists(ref: str) -> bool:  # one indexed lookup per reference, not a full list
-            if batch and ref in batch:
-                return batch[ref]
-            if ref == address:
-                return True
-            if known is not None:
-                return known(ref)
-            return reader is not None and reader.get(ref) is not None
-
-        return validate_object(
-            kind, name, dict(spec), settings=Settings(),
-            known_addresses=exists if reader is not None or known is not None else None,
-        )
-
     # -- plan / apply / drift / import -----------------------------------
 
     def plan(self, config: Config | None, options: PlanOptions | None = None) -> Plan:
         with self._snapshot_or_reader() as reader:
             return self._plan_with(reader, config, options or PlanOptions())
-
-    @contextmanager
-    def _snapshot_or_reader(self) -> Iterator[StateReader]:
-        """The prefetched snapshot (used once), else an ordinary reader."""
-        prefetched, self._prefetch = self._prefetch, None
-        snapshot = prefetched.reader() if prefetched is not None else None
-        if snapshot is None:
-            with self._reader() as reader:
-                yield reader
-            return
-        try:
-            yield snapshot
-        finally:
-            snapshot.close()
 
     def _plan_with(self, reader: StateReader, config: Config | None, options: PlanOptions) -> Plan:
         from finopsmetrics_cli.config.model import Config as ConfigModel
@@ -552,7 +377,7 @@ class Engine:
             objects = importable(reader.list(), addresses)
         return insert_into_file(Path(file), objects)
 
-    # -- single objects ----------------------------------------------------
+    # -- single objects (the writes: ``object_writes``) ---------------
 
     def read(self, address: str) -> LiveObject | None:
         with self._reader(short=True) as reader:
@@ -561,206 +386,6 @@ class Engine:
     def list_objects(self, kind: str | None = None, manager: str | None = None) -> list[LiveObject]:
         with self._reader() as reader:
             return reader.list(kind=kind, manager=manager)
-
-    def create(
-        self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
-        adopt: bool = False,
-    ) -> LiveObject:
-        """Create one object as ``manager`` (None: an unmanaged object, as a console makes)."""
-        created = self._write_one(ObjectWrite("create", kind, name, spec, manager, adopt))
-        assert created is not None
-        return created
-
-    def update(
-        self, kind: str, name: str, spec: Mapping[str, Any], *, manager: str | None,
-        adopt: bool = False, previous_manager: str | None = None,
-    ) -> LiveObject:
-        updated = self._write_one(
-            ObjectWrite("update", kind, name, spec, manager, adopt, previous_manager)
-        )
-        assert updated is not None
-        return updated
-
-    def delete(self, kind: str, name: str, *, manager: str | None) -> None:
-        self._write_one(ObjectWrite("delete", kind, name, None, manager))
-
-    def write_objects(
-        self, requests: Sequence[ObjectWrite]
-    ) -> list[LiveObject | FinopsError | None]:
-        """Many single-object writes under one lock, one DuckDB open and one commit.
-
-        Terraform calls the provider for up to ten objects at once; committing
-        them together costs what one commit costs (the lock, opening the file
-        and the fsyncs dominate). Each request gets exactly the checks of
-        create/update/delete, references counting the batch's earlier writes;
-        its slot holds the object written (None for a delete), or the
-        FinopsError that refused it, which then writes nothing. The others
-        commit as one serial with one history row each. An address repeated
-        in ``requests`` is written after the earlier ones' commit.
-        """
-        results: list[LiveObject | FinopsError | None] = [None] * len(requests)
-        for indices in _rounds(requests):
-            first = requests[indices[0]]
-            more = f" and {len(indices) - 1} more" if len(indices) > 1 else ""
-            landed = False
-            try:
-                with self._writer(f"{first.action} {first.address}{more}", short=True) as writer:
-                    self._write_round(writer, requests, indices, results)
-                    landed = True
-            except FinopsError as exc:  # the lock or the file: nothing of the round landed
-                if not landed:
-                    for i in indices:
-                        results[i] = exc
-        return results
-
-    @contextmanager
-    def writing(self, operation: str) -> Iterator[WriteSession]:
-        """The writer lock and the open state for several ``write_objects`` in a row.
-
-        For writes that arrive in quick succession (Terraform's applies): the
-        lock is taken and the file opened, checked and closed (checkpointed)
-        once for all of them instead of once each; every request is checked
-        and recorded exactly as ``write_objects`` does. Readers and writers
-        in other processes wait for the whole block: keep it under a second.
-        """
-        with self._writer(operation, short=True) as writer:
-            yield WriteSession(self, writer)
-
-    def _write_one(self, request: ObjectWrite) -> LiveObject | None:
-        (result,) = self.write_objects([request])
-        if isinstance(result, FinopsError):
-            raise result
-        return result
-
-    def _write_round(
-        self,
-        writer: StateWriter,
-        requests: Sequence[ObjectWrite],
-        indices: range,
-        results: list[LiveObject | FinopsError | None],
-    ) -> None:
-        """``requests[indices]`` (distinct addresses) checked and committed together."""
-        from finopsmetrics_cli.state.api import Write
-
-        current = _get_many(writer, [requests[i].address for i in indices])
-        writes: dict[int, Write] = {}
-        batch: dict[str, bool] = {}
-        for i in indices:
-            try:
-                outcome = self._prepare_write(
-                    writer, requests[i], current.get(requests[i].address), batch
-                )
-            except FinopsError as exc:
-                results[i] = exc
-                continue
-            if isinstance(outcome, Write):
-                writes[i] = outcome
-                batch[requests[i].address] = outcome.action != "delete"
-            else:
-                results[i] = outcome
-        if not writes:
-            return
-        try:
-            self._commit(writer, list(writes.values()))
-        except FinopsError as exc:  # rolled back: none of the round's writes landed
-            for i in writes:
-                results[i] = exc
-            return
-        kept = [requests[i].address for i, w in writes.items() if w.action != "delete"]
-        written = _get_many(writer, kept) if kept else {}
-        for i, write in writes.items():
-            if write.action != "delete":
-                results[i] = _written(written, requests[i].address)
-
-    def _prepare_write(
-        self,
-        writer: StateWriter,
-        request: ObjectWrite,
-        current: LiveObject | None,
-        batch: Mapping[str, bool],
-    ) -> Write | LiveObject | None:
-        """The Write a request needs (``current``: its object now); a LiveObject
-        (unchanged) or None (already gone) needs none."""
-        from finopsmetrics_cli.state.api import Write
-
-        kind, name, spec, manager = request.kind, request.name, request.spec, request.manager
-        address = request.address
-        if request.action == "delete":
-            if current is None:
-                return None
-            if current.manager != manager:
-                raise ConflictError(
-                    f"{address} is {_owner(current.manager)}, not by {manager or 'nobody'}; "
-                    "refusing to delete it",
-                    hint=f"delete it with {current.manager}" if current.manager else None,
-                )
-            if current.prevent_destroy:
-                from finopsmetrics_cli.plan.planner import protection_error
-
-                raise protection_error([address])
-            return Write("delete", kind, name, None, manager)
-        assert spec is not None
-        canonical = self._validate(writer, kind, name, spec, batch)
-        protect = _declared_protection(spec)
-        if request.action == "create":
-            action = "create"
-            if current is not None:
-                if current.manager == manager:
-                    raise PlanError(
-                        f"{address} already exists",
-                        hint="update it instead, or choose another name",
-                    )
-                if current.manager is None and not request.adopt:  # never taken over silently
-                    raise ConflictError(
-                        f"{address} already exists, unmanaged",
-                        hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
-                    )
-                action = self._claim(current, manager, request.adopt)
-            return Write(action, kind, name, canonical, manager, protect)  # type: ignore[arg-type]
-        if current is None:
-            raise PlanError(f"{address} does not exist", hint="create it first")
-        if protect not in (None, current.prevent_destroy) and current.manager == manager:
-            return Write("update", kind, name, canonical, manager, protect)
-        action = "update"
-        previous = request.previous_manager
-        renamed = previous is not None and current.manager == previous
-        if current.manager != manager and not renamed:
-            action = self._claim(current, manager, request.adopt)
-        elif current.manager == manager and current.spec == canonical == current.applied_spec:
-            return current
-        return Write(action, kind, name, canonical, manager, protect)  # type: ignore[arg-type]
-
-    def edit_live(self, address: str, spec: Mapping[str, Any]) -> LiveObject:
-        from finopsmetrics_cli.state.api import Write
-
-        with self._writer(f"edit {address}", short=True) as writer:
-            current = writer.get(address)
-            if current is None:
-                raise PlanError(f"{address} does not exist")
-            canonical = self._validate(writer, current.kind, current.name, spec)
-            self._commit(
-                writer, [Write("edit", current.kind, current.name, canonical, current.manager)]
-            )
-            return _must_get(writer, address)
-
-    def requires_replace(
-        self, kind: str, old: Mapping[str, Any], new: Mapping[str, Any]
-    ) -> list[str]:
-        from finopsmetrics_cli.plan.planner import requires_replace
-
-        return requires_replace(kind, old, new)
-
-    @staticmethod
-    def _claim(current: LiveObject, manager: str | None, adopt: bool) -> str:
-        """The write action for taking ``current`` over as ``manager`` (or a ConflictError)."""
-        if current.manager is None:
-            return "import"
-        if not adopt:
-            raise ConflictError(
-                f"{current.address} is {_owner(current.manager)}",
-                hint="adopt it explicitly to take it over (--adopt, or adopt=True)",
-            )
-        return "adopt"
 
     # -- state -------------------------------------------------------------
 
@@ -809,48 +434,3 @@ def _history_lookup(
         return reader.last_change(address)
 
     return last_change
-
-
-def _declared_protection(spec: Mapping[str, Any]) -> bool | None:
-    """``lifecycle.prevent_destroy`` of a single-object spec (validated), None without a
-    lifecycle: Terraform and Pulumi keep their own lifecycle and never send ours."""
-    lifecycle = spec.get("lifecycle")
-    if not isinstance(lifecycle, Mapping):
-        return None
-    return bool(lifecycle.get("prevent_destroy", False))
-
-
-def _owner(manager: str | None) -> str:
-    return f"managed by {manager}" if manager else "unmanaged"
-
-
-def _must_get(reader: StateReader, address: str) -> LiveObject:
-    return _written({address: obj} if (obj := reader.get(address)) else {}, address)
-
-
-def _rounds(requests: Sequence[ObjectWrite]) -> Iterator[range]:
-    """Consecutive runs of ``requests`` without a repeated address: one commit each."""
-    start = 0
-    while start < len(requests):
-        end, seen = start, set()
-        while end < len(requests) and requests[end].address not in seen:
-            seen.add(requests[end].address)
-            end += 1
-        yield range(start, end)
-        start = end
-
-
-def _written(found: Mapping[str, LiveObject], address: str) -> LiveObject:
-    obj = found.get(address)
-    if obj is None:  # pragma: no cover - the write above just created it
-        raise PlanError(f"{address} vanished while it was being written")
-    return obj
-
-
-def _get_many(reader: StateReader, addresses: Sequence[str]) -> dict[str, LiveObject]:
-    """``addresses``' live objects: in one query where the reader can (see ``get_many``)."""
-    bulk = getattr(reader, "get_many", None)
-    if bulk is not None:
-        found: dict[str, LiveObject] = bulk(addresses)
-        return found
-    return {a: obj for a in addresses if (obj := reader.get(a)) is not None}
