@@ -184,6 +184,26 @@ def test_estimate_with_notifications_is_refused(
     assert server.requests == []
 
 
+def test_quiet_prints_the_cost_line_and_exit_code_is_refused(
+    warehouse: tuple[Workspace, LocalBigQuery],
+) -> None:
+    ws, server = warehouse
+    result = estimate(ws, "--at", "2025-11-20", "-q")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout == (
+        f"less than $0.01 for 50.0 MiB billed in 4 queries on {TABLE} as of 2025-11-20 "
+        "(on-demand list price; no query ran)\n"
+    )
+    server.requests.clear()
+    refused = estimate(ws, "--exit-code")
+    assert (refused.exit_code, refused.stdout) == (1, "")
+    assert refused.stderr == (
+        "error: --estimate and --exit-code cannot be used together\n"
+        "  hint: an estimate finds nothing (no query runs); run the evaluation for findings\n"
+    )
+    assert server.requests == []
+
+
 def test_a_report_format_is_refused(warehouse: tuple[Workspace, LocalBigQuery]) -> None:
     ws, server = warehouse
     result = estimate(ws, "--format", "sarif")

@@ -46,10 +46,17 @@ def check_notify(notify: bool, dry_run: bool, paths: list[Path] | None) -> None:
                           "without a PATH (or preview this one with --dry-run)")  # fmt: skip
 
 
-def check_estimate(estimate: bool, notify: bool, dry_run: bool, fmt: str) -> None:
+def check_estimate(
+    estimate: bool, notify: bool, dry_run: bool, fmt: str, exit_code: bool = False
+) -> None:
     """``--estimate`` runs nothing: no results to notify about or to report on."""
     if not estimate:
         return
+    if exit_code:
+        raise FinopsError(
+            "--estimate and --exit-code cannot be used together",
+            hint="an estimate finds nothing (no query runs); run the evaluation for findings",
+        )
     if notify or dry_run:
         raise FinopsError(
             f"--estimate and {'--notify' if notify else '--dry-run'} cannot be used together",
@@ -132,14 +139,17 @@ def register(app: typer.Typer) -> None:
                 kinds=tuple(kind or ()), costs=costs, inventory=inventory,
             )  # fmt: skip
             engine = make_engine(state, lock_timeout)
-            check_estimate(estimate, notify, dry_run, fmt)
+            check_estimate(estimate, notify, dry_run, fmt, exit_code)
             check_notify(notify, dry_run, paths)
             config = engine.load_config(list(paths)) if paths else None
             if estimate:
                 from finopsmetrics_cli.evaluate import estimate as priced
 
                 found = engine.evaluate_estimate(config, options)
-                sys.stdout.write(priced.to_json(found) if fmt == "json" else priced.to_text(found))
+                if fmt == "json":
+                    sys.stdout.write(priced.to_json(found))
+                else:
+                    sys.stdout.write(priced.to_text(found, quiet=quiet))
                 return
             report = None
             if notify or dry_run:

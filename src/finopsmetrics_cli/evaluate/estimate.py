@@ -154,13 +154,21 @@ def to_json(found: Estimate) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def to_text(found: Estimate) -> str:
+def to_text(found: Estimate, *, quiet: bool = False) -> str:
+    """The estimate; ``quiet``: its cost line alone (or the not-billed line)."""
     from finopsmetrics_cli.evaluate.engines.bigquery import _size
 
     if found.table is None or found.at is None:
         return (
             f"{NOT_BILLED[found.engine]}: nothing is billed per query, so there is "
             "nothing to estimate.\n"
+        )
+    if quiet:
+        count = len(found.queries)
+        return (
+            f"{_usd(found.cost_usd or 0.0)} for {_size(found.bytes_billed or 0)} billed in "
+            f"{count} quer{'y' if count == 1 else 'ies'} on {found.table} as of "
+            f"{found.at.isoformat()} (on-demand list price; no query ran)\n"
         )
     lines = [
         f"Estimate for evaluate inside BigQuery on {found.table} as of "
