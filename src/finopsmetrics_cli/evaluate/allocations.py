@@ -18,9 +18,9 @@ from typing import Any
 from finopsmetrics_cli.evaluate.model import Control
 from finopsmetrics_cli.evaluate.periods import clipped_period
 from finopsmetrics_cli.evaluate.query import labelled
-from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
-from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
-from finopsmetrics_cli.evaluate.sqltext import literal, quote
+from finopsmetrics_cli.evaluate.registry import Context, Outcome, RowsEvaluator, register
+from finopsmetrics_cli.evaluate.scan import SeriesResult
+from finopsmetrics_cli.evaluate.sqltext import charge_window, literal, quote
 
 CENT = Decimal("0.01")
 
@@ -29,16 +29,10 @@ def _cents(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
 
-def _ts(day: object) -> str:
-    return f"TIMESTAMP '{day} 00:00:00'"
-
 
 @register("cost_allocation")
-class AllocationEvaluator:
+class AllocationEvaluator(RowsEvaluator):
     kind = "cost_allocation"
-
-    def requests(self, controls: Sequence[Control], ctx: Context) -> list[SeriesRequest]:
-        return []
 
     def evaluate(
         self, controls: Sequence[Control], ctx: Context, series: Mapping[str, SeriesResult]
@@ -49,7 +43,7 @@ class AllocationEvaluator:
         bounds = clipped_period("monthly", ctx.at, None, None)
         assert bounds is not None
         start, end = bounds[0], ctx.at + timedelta(days=1)
-        window = f'"ChargePeriodStart" >= {_ts(start)} AND "ChargePeriodStart" < {_ts(end)}'
+        window = charge_window(start, end)
         cost = quote(ctx.metric)
         parts: dict[str, dict[tuple[str, str], Decimal]] = {}
         for name, target, currency, amount in ctx.adapter.fetch_sql(labelled(

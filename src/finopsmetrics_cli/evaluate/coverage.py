@@ -18,9 +18,9 @@ from typing import Any
 from finopsmetrics_cli.evaluate.enrich import Builder, own_tag, ownership_value
 from finopsmetrics_cli.evaluate.model import Control, Finding
 from finopsmetrics_cli.evaluate.query import labelled
-from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
-from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
-from finopsmetrics_cli.evaluate.sqltext import quote
+from finopsmetrics_cli.evaluate.registry import Context, Outcome, RowsEvaluator, register
+from finopsmetrics_cli.evaluate.scan import SeriesResult
+from finopsmetrics_cli.evaluate.sqltext import charge_window, money, quote
 
 COVERAGE_KINDS = ("tag_rule", "ownership_rule")
 WINDOW_DAYS = 30
@@ -122,7 +122,7 @@ def measure(ctx: Context, rules: Sequence[Control]) -> tuple[list[KeyCoverage], 
         'SELECT coalesce("SubAccountId", "SubAccountName", \'(none)\') AS account, '
         f'"ResourceId", "BillingCurrency", {flags}, CAST(sum({quote(ctx.metric)}) AS DOUBLE) '
         'FROM costs_enriched WHERE "ResourceId" IS NOT NULL '
-        f'AND "ChargePeriodStart" >= {_ts(start)} AND "ChargePeriodStart" < {_ts(end)} '
+        f"AND {charge_window(start, end)} "
         "GROUP BY ALL"
     )
     rows = ctx.adapter.fetch_sql(labelled("tag coverage", sql))
@@ -146,12 +146,6 @@ def measure(ctx: Context, rules: Sequence[Control]) -> tuple[list[KeyCoverage], 
     return list(out.values()), builder.warnings
 
 
-def _ts(day: date) -> str:
-    return f"TIMESTAMP '{day.isoformat()} 00:00:00'"
-
-
-def _money(value: float) -> str:
-    return f"{value:,.2f}"
 
 
 def coverage_row(cov: KeyCoverage, at: date) -> dict[str, Any]:
@@ -186,7 +180,7 @@ def coverage_row(cov: KeyCoverage, at: date) -> dict[str, Any]:
 def coverage_message(row: Mapping[str, Any]) -> str:
     """``team: 42% of spend lacks it (1,234.56 of 2,938.00 USD over 30 days); ...``."""
     amounts = "; ".join(
-        f"{_money(row['missing'].get(c, 0.0))} of {_money(s)} {c}" for c, s in row["spend"].items()
+        f"{money(row['missing'].get(c, 0.0))} of {money(s)} {c}" for c, s in row["spend"].items()
     )
     own = row["missing_share_own_tags"] - row["missing_share"]
     text = (
@@ -199,7 +193,7 @@ def coverage_message(row: Mapping[str, Any]) -> str:
     if worst:
         text += f"; worst account {worst[0]['account']} ({worst[0]['missing_share'] * 100:.0f}%)"
     if row["top_untagged"]:
-        tops = ", ".join(f"{t['resource']} ({_money(t['cost'])})" for t in row["top_untagged"][:3])
+        tops = ", ".join(f"{t['resource']} ({money(t['cost'])})" for t in row["top_untagged"][:3])
         text += f"; top untagged: {tops}"
     return text
 
@@ -230,11 +224,8 @@ def _shared(ctx: Context) -> _Run:
     return run
 
 
-class CoverageEvaluator:
+class CoverageEvaluator(RowsEvaluator):
     kind = ""
-
-    def requests(self, controls: Sequence[Control], ctx: Context) -> list[SeriesRequest]:
-        return []
 
     def evaluate(
         self, controls: Sequence[Control], ctx: Context, series: Mapping[str, SeriesResult]

@@ -15,6 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from finopsmetrics_cli.evaluate.model import BudgetStatus, Control
+from finopsmetrics_cli.evaluate.sqltext import money
 
 if TYPE_CHECKING:
     from finopsmetrics_cli.config.model import Config, Settings
@@ -25,9 +26,6 @@ BUDGET_ACTIONS = ("create", "update", "replace")
 #: match and what tag rules change in coverage
 IMPACT_KINDS = ("budget", "policy", "lifecycle_rule", "tag_rule", "ownership_rule")
 
-
-def _money(value: float) -> str:
-    return f"{value:,.2f}"
 
 
 def _pct(fraction: float) -> str:
@@ -49,13 +47,13 @@ class BudgetImpact:
         s = self.status
         if s is None:
             return f"{self.address}: not active on this day (disabled or outside its dates)"
-        spent = f"{_money(s.actual)} of {_money(s.amount)} spent"
+        spent = f"{money(s.actual)} of {money(s.amount)} spent"
         head = f"{self.address}: {spent} ({_pct(s.percent_actual)})"
         actual = [a.threshold for a in s.alerts_fired if a.type == "actual"]
         forecast = [a.threshold for a in s.alerts_fired if a.type == "forecasted"]
         if actual:
             head += f": the {_thresholds(actual)} alert{'s' if len(actual) > 1 else ''} would fire"
-        tail = f"; forecast {_money(s.forecast)} ({_pct(s.percent_forecast)})"
+        tail = f"; forecast {money(s.forecast)} ({_pct(s.percent_forecast)})"
         if forecast:
             plural = "s" if len(forecast) > 1 else ""
             tail += f": the {_thresholds(forecast)} forecasted alert{plural} would fire"
@@ -205,7 +203,7 @@ def _policy_impacts(changed: Sequence[Any], rows: Rows) -> tuple[ControlImpact, 
             message = f"not evaluable ({why})"
             data = {"status": row["status"], "missing_attributes": row["missing_attributes"]}
         else:
-            cost = ", ".join(f"{_money(v)} {cur}" for cur, v in row["cost_monthly"].items())
+            cost = ", ".join(f"{money(v)} {cur}" for cur, v in row["cost_monthly"].items())
             n = row["matched"]
             message = (f"would match {n} resource{'s' if n != 1 else ''}"
                        + (f" ({cost} a month)" if n else ""))  # fmt: skip

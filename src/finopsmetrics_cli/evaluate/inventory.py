@@ -26,6 +26,7 @@ from finopsmetrics_cli.evaluate.sqltext import (
     literal,
     provider_sql,
     quote,
+    timestamp,
 )
 
 if TYPE_CHECKING:
@@ -104,11 +105,11 @@ def build(
     )
     grouped = (
         f'SELECT "ResourceId" AS id, arg_max({latest}, {ts}) AS l, '
-        f"sum({cost}) FILTER (WHERE {ts} >= {_ts(start)}) AS monthly, "
-        f"sum({cost}) FILTER (WHERE {ts} >= {_ts(at)}) AS daily, "
+        f"sum({cost}) FILTER (WHERE {ts} >= {timestamp(start)}) AS monthly, "
+        f"sum({cost}) FILTER (WHERE {ts} >= {timestamp(at)}) AS daily, "
         f"min({ts}) AS first_seen "
-        f'FROM costs_enriched WHERE "ResourceId" IS NOT NULL AND {ts} < {_ts(end)} '
-        f'GROUP BY "ResourceId" HAVING max({ts}) >= {_ts(start)}'
+        f'FROM costs_enriched WHERE "ResourceId" IS NOT NULL AND {ts} < {timestamp(end)} '
+        f'GROUP BY "ResourceId" HAVING max({ts}) >= {timestamp(start)}'
     )
     sql = (
         "SELECT id, coalesce(l.name, id) AS name, l.type AS type, "
@@ -118,7 +119,7 @@ def build(
         f"coalesce(l.tags, {EMPTY_MAP})) AS tags, "
         "CAST(coalesce(monthly, 0) AS DOUBLE) AS cost_monthly, "
         "CAST(coalesce(daily, 0) AS DOUBLE) AS cost_daily, "
-        f"epoch({_ts(end)} - first_seen) AS age, l.currency AS currency "
+        f"epoch({timestamp(end)} - first_seen) AS age, l.currency AS currency "
         f"FROM ({grouped})"
     )
     adapter.create_temp_table(TABLE, labelled("resource inventory", sql))
@@ -129,9 +130,6 @@ def build(
         _load_file(adapter, Path(path), schema, inventory)
     return inventory
 
-
-def _ts(day: object) -> str:
-    return f"TIMESTAMP '{day} 00:00:00'"
 
 
 def _load_file(

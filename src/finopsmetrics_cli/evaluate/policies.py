@@ -18,9 +18,9 @@ from typing import Any
 
 from finopsmetrics_cli.evaluate import inventory as inv
 from finopsmetrics_cli.evaluate.model import Control, Finding
-from finopsmetrics_cli.evaluate.registry import Context, Outcome, register
-from finopsmetrics_cli.evaluate.scan import SeriesRequest, SeriesResult
-from finopsmetrics_cli.evaluate.sqltext import inline, literal
+from finopsmetrics_cli.evaluate.registry import Context, Outcome, RowsEvaluator, register
+from finopsmetrics_cli.evaluate.scan import SeriesResult
+from finopsmetrics_cli.evaluate.sqltext import inline, literal, money
 
 POLICY_KINDS = ("policy", "lifecycle_rule", "compliance_framework")
 SCOPES = ("all_resources", "unowned_resources", "untagged_resources")
@@ -263,21 +263,15 @@ def shared_run(ctx: Context) -> _Run:
     return run
 
 
-def _money(value: float) -> str:
-    return f"{value:,.2f}"
-
 
 def match_message(result: PolicyResult, m: Mapping[str, Any]) -> str:
     what = ", ".join(str(v) for v in (m["type"], m["region"], m["account"]) if v)
-    cost = f"{_money(m['cost_monthly'])} {m['currency']}/month"
+    cost = f"{money(m['cost_monthly'])} {m['currency']}/month"
     return f"{m['resource']} ({what}; {cost}) matches: action {result.action} (recorded, not run)"
 
 
-class PolicyEvaluator:
+class PolicyEvaluator(RowsEvaluator):
     kind = ""
-
-    def requests(self, controls: Sequence[Control], ctx: Context) -> list[SeriesRequest]:
-        return []
 
     def evaluate(
         self, controls: Sequence[Control], ctx: Context, series: Mapping[str, SeriesResult]

@@ -68,6 +68,16 @@ class Evaluator(Protocol):
     ) -> Outcome: ...
 
 
+class RowsEvaluator:
+    """An evaluator that reads rows of its own (coverage, policies, allocations): it asks
+    the shared scan for no daily series."""
+
+    kind = ""
+
+    def requests(self, controls: Sequence[Control], ctx: Context) -> list[SeriesRequest]:
+        return []
+
+
 EVALUATORS: dict[str, Callable[[], Evaluator]] = {}
 
 

@@ -53,6 +53,21 @@ def literal(value: Any) -> str:
     return exp.Literal.string(str(value)).sql("duckdb")
 
 
+def timestamp(day: object) -> str:
+    """Midnight of ``day`` (a date) as a SQL timestamp literal: the evaluations' windows."""
+    return f"TIMESTAMP '{day} 00:00:00'"
+
+
+def charge_window(start: object, end: object) -> str:
+    """Rows charged from midnight of ``start`` up to (not including) midnight of ``end``."""
+    return f'"ChargePeriodStart" >= {timestamp(start)} AND "ChargePeriodStart" < {timestamp(end)}'
+
+
+def money(value: float) -> str:
+    """An amount as messages show it: ``1,234.56``."""
+    return f"{value:,.2f}"
+
+
 def quote(name: str) -> str:
     return exp.to_identifier(name, quoted=True).sql("duckdb")
 
