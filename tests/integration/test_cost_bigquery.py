@@ -418,6 +418,10 @@ def test_missing_credentials_name_the_chain_tried(tmp_path: Path) -> None:
 def test_without_the_gcp_extra_the_package_to_install_is_named(
     module: str, package: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    # the client looks for pyarrow once, when its Arrow helpers are first imported: import
+    # them now, or hiding pyarrow here leaves every later to_arrow() in this process broken
+    import google.cloud.bigquery._pandas_helpers  # noqa: F401
+
     monkeypatch.setitem(sys.modules, module, None)
     parent, _, child = module.rpartition(".")
     if parent in sys.modules:  # `from google.cloud import bigquery` reads the attribute first
