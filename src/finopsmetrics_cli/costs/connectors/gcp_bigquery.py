@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from finopsmetrics_cli.costs.connectors.exported import ExportedFile, write_monthly_parquet
-from finopsmetrics_cli.errors import CostDataError, MissingExtraError
+from finopsmetrics_cli.errors import CostDataError, FinopsError, MissingExtraError
 
 EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"  # honoured by google-cloud-bigquery itself too
 GOOGLE_CHAIN = (
@@ -273,32 +273,45 @@ def _client(where: BillingTable) -> tuple[Any, Any]:
         raise bigquery_error(exc, where) from exc
 
 
-def bigquery_error(exc: Exception, where: BillingTable) -> CostDataError:
-    """A google-auth or BigQuery failure as a message that says what to fix."""
+EXPORT_TABLE_HINT = (
+    "check the table in the location; the export table is named "
+    "gcp_billing_export_v1_<BILLING ACCOUNT> or gcp_billing_export_resource_v1_<...>"
+)
+
+
+def bigquery_error(
+    exc: Exception,
+    where: object,
+    *,
+    error: type[FinopsError] = CostDataError,
+    table_hint: str = EXPORT_TABLE_HINT,
+) -> FinopsError:
+    """A google-auth or BigQuery failure as a message that says what to fix, as ``error``
+    (a sync's ``CostDataError``; evaluation inside BigQuery passes ``EvaluationError`` and
+    its own hint for a missing table)."""
     from google.api_core import exceptions as api
     from google.auth import exceptions as auth
 
-    if isinstance(exc, CostDataError):
+    if isinstance(exc, FinopsError):
         return exc
     if isinstance(exc, auth.DefaultCredentialsError):
-        return CostDataError(
+        return error(
             f"no Google Cloud credentials found to read {where}; tried {GOOGLE_CHAIN}",
             hint="run `gcloud auth application-default login`, or set "
             "GOOGLE_APPLICATION_CREDENTIALS to a service account key file",
         )
     if isinstance(exc, api.NotFound):
-        return CostDataError(
+        return error(
             f"BigQuery table {str(where)!r} does not exist (or is not visible to these "
             "credentials)",
-            hint="check the table in the location; the export table is named "
-            "gcp_billing_export_v1_<BILLING ACCOUNT> or gcp_billing_export_resource_v1_<...>",
+            hint=table_hint,
         )
     if isinstance(exc, api.Forbidden):
-        return CostDataError(
+        return error(
             f"access denied reading {where}: {exc.message}",
             hint="the identity needs BigQuery Data Viewer on the dataset and BigQuery Job "
             "User on the project that runs the query",
         )
     if isinstance(exc, api.GoogleAPICallError):
-        return CostDataError(f"BigQuery refused the query on {where}: {exc.message}")
-    return CostDataError(f"cannot read {where}: {exc}")
+        return error(f"BigQuery refused the query on {where}: {exc.message}")
+    return error(f"cannot read {where}: {exc}")

@@ -355,24 +355,14 @@ def _size(count: int) -> str:
 
 
 def _error(exc: Exception, table: str) -> FinopsError:
-    from google.api_core import exceptions as api
+    from finopsmetrics_cli.costs.connectors.gcp_bigquery import bigquery_error
 
-    if isinstance(exc, FinopsError):
-        return exc
-    if isinstance(exc, api.NotFound):
-        return EvaluationError(
-            f"BigQuery table {table!r} does not exist (or is not visible to these credentials)",
-            hint="check settings.costs.table (PROJECT.DATASET.TABLE of a FOCUS table or view)",
-        )
-    if isinstance(exc, api.Forbidden):
-        return EvaluationError(
-            f"access denied querying {table}: {exc.message}",
-            hint="the identity needs BigQuery Data Viewer on the dataset and BigQuery Job User "
-            "on the project",
-        )
-    if isinstance(exc, api.GoogleAPICallError):
-        return EvaluationError(f"BigQuery refused the query on {table}: {exc.message}")
-    return EvaluationError(f"cannot query {table}: {exc}")
+    return bigquery_error(
+        exc,
+        table,
+        error=EvaluationError,
+        table_hint="check settings.costs.table (PROJECT.DATASET.TABLE of a FOCUS table or view)",
+    )
 
 
 @contextmanager
