@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from finopsmetrics_cli.cli.plan_cmd import NoColorOpt, QuietOpt, StateOpt, check_format
+from finopsmetrics_cli.cli.plan_cmd import (
+    NoColorOpt,
+    QuietOpt,
+    StateOpt,
+    check_format,
+    parse_day,
+)
 from finopsmetrics_cli.errors import FinopsError
 
 if TYPE_CHECKING:
@@ -152,7 +158,7 @@ def register(app: typer.Typer) -> None:
             check_format(fmt, ("text", "json", "csv"))
             options = ShowOptions(
                 by=tuple(d.strip() for item in by or () for d in item.split(",") if d.strip()),
-                period=period, start=_day("--from", start), end=_day("--to", end),
+                period=period, start=parse_day("--from", start), end=parse_day("--to", end),
                 filters=parse_filters(filters or ()), metric=metric, top=top,
             )  # fmt: skip
             table = _engine(None).costs_show(options, costs=costs_path)
@@ -215,17 +221,6 @@ def register(app: typer.Typer) -> None:
                 sys.stdout.write(_dump({"sources": [_source_dict(s) for s in statuses]}))
             else:
                 sources_text(make_console(no_color=no_color), statuses)
-
-
-def _day(option: str, text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FinopsError(
-            f"{option} {text!r} is not a date", hint="write it as YYYY-MM-DD"
-        ) from None
 
 
 # -- sync ---------------------------------------------------------------------

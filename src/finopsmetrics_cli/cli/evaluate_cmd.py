@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +16,12 @@ from finopsmetrics_cli.cli.plan_cmd import (
     StateOpt,
     check_format,
     make_engine,
+    parse_day,
 )
 from finopsmetrics_cli.errors import FinopsError
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
 SEVERITIES = ("low", "medium", "high", "critical")
-
-
-def parse_day(option: str, text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FinopsError(
-            f"{option} {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-03-15"
-        ) from None
 
 
 def check_notify(notify: bool, dry_run: bool, paths: list[Path] | None) -> None:

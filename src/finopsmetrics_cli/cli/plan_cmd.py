@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,18 @@ def make_engine(state: str | None, lock_timeout: str = "0s") -> Engine:
     from finopsmetrics_cli.engine import Engine
 
     return Engine(state, source="cli", lock_timeout=parse_duration(lock_timeout))
+
+
+def parse_day(option: str, text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` option value (None when not given); anything else is one message."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FinopsError(
+            f"{option} {text!r} is not a date", hint="write it as YYYY-MM-DD, e.g. 2024-03-15"
+        ) from None
 
 
 def check_format(fmt: str, allowed: Sequence[str]) -> str:
